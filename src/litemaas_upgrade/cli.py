@@ -1,0 +1,184 @@
+"""The command line. Only option parsing lives here; each subcommand's work is in
+`commands/<name>.py`, imported when that subcommand runs so start-up stays quick."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import UpgradeError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def rules_option(f: F) -> F:
+    return click.option(
+        "--rules",
+        "rules_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Rules file to use instead of the built-in LiteMaaS v0.2.0 rules.",
+    )(f)
+
+
+def target_options(f: F) -> F:
+    f = click.option(
+        "--values",
+        "values",
+        multiple=True,
+        metavar="FILE",
+        help="Helm override file, repeatable, layered in order (-f a -f b): one explicit target.",
+    )(f)
+    f = click.option("--chart", "charts", multiple=True, metavar="DIR", help="Helm chart folder.")(f)
+    return rules_option(f)
+
+
+def paths_argument(f: F) -> F:
+    return click.argument("paths", nargs=-1, type=click.Path())(f)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="litemaas-upgrade")
+def cli() -> None:
+    """Plan, apply, diff and lint the two-phase LiteMaaS upgrade in a deployment repository.
+
+    Phase 1 moves the LiteMaaS backend and frontend with LiteLLM pinned; phase 2 moves
+    LiteLLM. Offline: everything comes from the files.
+
+    \b
+    Example:
+      litemaas-upgrade scan .
+      litemaas-upgrade plan . --out upgrade/
+    """
+
+
+def _inputs(paths: tuple[str, ...], rules_file: str | None, charts: tuple[str, ...] = (),
+            values: tuple[str, ...] = (), tags: dict[str, str] | None = None) -> Any:
+    from .commands.common import Inputs
+
+    return Inputs(list(paths) or ["."], rules_file, list(charts), list(values),
+                  {k: v for k, v in (tags or {}).items() if v})
+
+
+@cli.command(context_settings=CONTEXT)
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@target_options
+def scan(paths: tuple[str, ...], fmt: str, rules_file: str | None, charts: tuple[str, ...],
+         values: tuple[str, ...]) -> None:
+    """List each target's effective images, where they are decided, and its stage.
+
+    \b
+    Example:
+      litemaas-upgrade scan .
+      litemaas-upgrade scan deploy/ --format json
+      litemaas-upgrade scan . --chart charts/litemaas --values envs/common.yaml --values envs/prod.yaml
+    """
+    from .commands import scan as command
+
+    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values), fmt))
+
+
+def tag_options(f: F) -> F:
+    f = click.option("--litellm-tag", metavar="T", help="Phase-2 LiteLLM tag (default: rules).")(f)
+    f = click.option("--frontend-tag", metavar="T", help="Frontend tag (default: rules).")(f)
+    return click.option("--backend-tag", metavar="T", help="Backend tag (default: rules).")(f)
+
+
+@cli.command(context_settings=CONTEXT)
+@paths_argument
+@click.option("--out", required=True, metavar="DIR", help="Folder to write the plan into.")
+@click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
+@tag_options
+@target_options
+def plan(paths: tuple[str, ...], out: str, force: bool, backend_tag: str | None,
+         frontend_tag: str | None, litellm_tag: str | None, rules_file: str | None,
+         charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+    """Write phase 1 and phase 2 as files, diffs, plan.json and RUNBOOK.md.
+
+    \b
+    Example:
+      litemaas-upgrade plan . --out upgrade/
+      cd repo && git apply upgrade/phase-1.diff
+    """
+    from .commands import plan as command
+
+    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), out, force))
+
+
+@cli.command(context_settings=CONTEXT)
+@paths_argument
+@click.option("--phase", type=int, required=True, help="Phase to apply (1 or 2).")
+@click.option("--dry-run", is_flag=True, help="Print the diff instead of editing.")
+@tag_options
+@target_options
+def apply(paths: tuple[str, ...], phase: int, dry_run: bool, backend_tag: str | None,
+          frontend_tag: str | None, litellm_tag: str | None, rules_file: str | None,
+          charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+    """Edit the repository in place for one phase (all files or none).
+
+    \b
+    Example:
+      litemaas-upgrade apply . --phase 1
+      litemaas-upgrade apply . --phase 2 --dry-run
+    """
+    from .commands import apply as command
+
+    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), phase, dry_run))
+
+
+@cli.command("rules", context_settings=CONTEXT)
+@rules_option
+def rules_cmd(rules_file: str | None) -> None:
+    """Print the rules in force (validated).
+
+    \b
+    Example:
+      litemaas-upgrade rules > my-rules.yaml
+      litemaas-upgrade rules --rules my-rules.yaml
+    """
+    from .commands import rules as command
+
+    raise SystemExit(command.run(rules_file))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="litemaas-upgrade", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(2) from None
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        raise SystemExit(130) from None
+    except UpgradeError as exc:
+        click.echo(f"litemaas-upgrade: {exc}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        raise SystemExit(130) from None
+    except RecursionError:
+        click.echo("litemaas-upgrade: input nested too deeply", err=True)
+        raise SystemExit(3) from None
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
+        if os.environ.get("LITEMAAS_UPGRADE_DEBUG"):
+            raise
+        click.echo(
+            f"litemaas-upgrade: internal error: {type(exc).__name__}: {exc} "
+            "(set LITEMAAS_UPGRADE_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        raise SystemExit(4) from None
+    sys.exit(0)

@@ -1,0 +1,15 @@
+"""Stable finding codes shared by scan (which records facts) and lint (which judges).
+Each lint rule module names its code from here."""
+
+from __future__ import annotations
+
+LITELLM_BEFORE_BACKEND = "LU001"  # state breaks a constraint
+SAME_CHANGE = "LU002"  # both sides of a constraint cross in one change
+FOLLOWER_MISMATCH = "LU003"  # frontend and backend on different versions
+UNKNOWN_VERSION = "LU004"  # floating tag or digest-only reference
+IMAGES_ENTRY_UNUSED = "LU005"  # kustomize images: entry that matches no container
+UNQUOTED_TAG = "LU006"  # a tag YAML does not read as a string
+REPOSITORY_CHANGED = "LU007"  # a component's image repository changed (fork, mirror)
+ENV_OVERRIDDEN = "LU008"  # an env file's version is overridden by an images: entry
+UNRESOLVED = "LU009"  # something that decides an image cannot be read (remote, missing chart)
+NOT_DEPLOYED = "LU010"  # a component the rules know is turned off in this target

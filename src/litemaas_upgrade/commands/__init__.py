@@ -1,0 +1,1 @@
+"""One module per subcommand: a plain function from parsed options to an exit code."""

@@ -1,0 +1,71 @@
+"""What several subcommands share: turning PATH arguments into a source, and output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+from ..managers.base import ScanOptions
+from ..model import Target
+from ..rules import Rules, load_rules
+from ..source import WorkTree
+
+
+@dataclass
+class Inputs:
+    paths: list[str]
+    rules_file: str | None = None
+    charts: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # --backend-tag etc.
+
+
+def common_root(paths: list[str]) -> Path:
+    """The folder the run reads: the PATH, or the common folder of several PATHs."""
+    resolved = []
+    for p in paths or ["."]:
+        path = Path(p)
+        if not path.exists():
+            raise UsageError(f"{p}: no such file or folder")
+        if not path.is_dir():
+            raise UsageError(f"{p}: give a folder (name override files with --values FILE)")
+        resolved.append(path.resolve())
+    return Path(os.path.commonpath(resolved))
+
+
+def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
+    rules = load_rules(inputs.rules_file).with_targets(inputs.tags)
+    root = common_root(inputs.paths)
+    source = WorkTree(root)
+
+    def below_root(p: str, what: str) -> str:
+        full = Path(p).resolve()
+        try:
+            return full.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{what} {p}: not below {source.display('')}") from None
+
+    options = ScanOptions(
+        charts=[below_root(c, "--chart") for c in inputs.charts],
+        values=[below_root(v, "--values") for v in inputs.values],
+    )
+    return source, rules, options
+
+
+def only_under(targets: list[Target], paths: list[str]) -> list[Target]:
+    """With several PATHs, keep the targets below one of them."""
+    if len(paths) <= 1:
+        return targets
+    prefixes = [os.path.normpath(p) for p in paths]
+    return [
+        t
+        for t in targets
+        if any(p == "." or t.path == p or t.path.startswith(p.rstrip("/") + "/") for p in prefixes)
+    ]
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)

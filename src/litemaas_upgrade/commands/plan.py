@@ -1,0 +1,28 @@
+"""`plan`: write both phases as files, diffs, plan.json and a runbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine import plan
+from ..output.planfiles import write_plan
+from .common import Inputs, err, open_inputs
+
+
+def run(inputs: Inputs, out: str, force: bool) -> int:
+    source, rules, options = open_inputs(inputs)
+    result = plan(source, rules, options)
+    files = write_plan(result, Path(out), force)
+    for ph in result.phases:
+        n = ph.phase.number
+        if ph.steps:
+            err(
+                f"phase {n}: {len(ph.steps)} target(s), {len(ph.after)} file(s) changed "
+                f"-> {out}/phase-{n}.diff"
+            )
+        else:
+            err(f"phase {n}: nothing to do")
+    for finding in result.findings:
+        err(f"{finding.severity}: {finding.target}: {finding.message}")
+    err(f"wrote {len(files)} files to {out}/ (see {out}/RUNBOOK.md)")
+    return 0

@@ -1,0 +1,43 @@
+"""`scan`: what each target deploys today, where it is decided, and its stage."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..engine import scan
+from ..model import Target
+from .common import Inputs, only_under, open_inputs
+
+
+def run(inputs: Inputs, fmt: str) -> int:
+    source, rules, options = open_inputs(inputs)
+    targets = only_under(scan(source, rules, options), inputs.paths)
+    if fmt == "json":
+        json.dump({"targets": [t.to_json() for t in targets]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(targets))
+    return 0
+
+
+def render_text(targets: list[Target]) -> str:
+    if not targets:
+        return "no LiteMaaS targets found\n"
+    out: list[str] = []
+    for t in targets:
+        out.append(f"{t.path}  [{t.kind}]  {t.stage}")
+        out.append(f"  formed: {t.formed}")
+        for name, state in sorted(t.components.items()):
+            image = str(state.image) if state.image else "?"
+            version = str(state.version) if state.version else "unknown"
+            out.append(f"  {name:<9} {image}  (version {version})")
+            if state.note and state.version is None:
+                out.append(f"            {state.note}")
+            for site in state.sites:
+                note = f"  ({site.note})" if site.note else ""
+                out.append(f"            {site.decides:<10} {site.where()}  {site.path}{note}")
+        for f in t.findings:
+            out.append(f"  {f.severity} {f.code} {f.where()}: {f.message}")
+        out.append("")
+    return "\n".join(out)

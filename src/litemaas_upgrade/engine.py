@@ -1,0 +1,233 @@
+"""Find, resolve and plan: run every manager over a source, judge each target's stage,
+and compute the phases by editing an in-memory copy of the repository and scanning it
+again, so that each phase's result is checked by the same code that reads the repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import codes
+from .errors import EditError, InputError
+from .managers import PhaseStep, ScanContext, all_managers, manager_for
+from .managers.base import ScanOptions
+from .model import Change, Finding, Severity, Stage, Target
+from .rules import Phase, Rules
+from .source import Overlay, Source
+from .stage import stage_of
+from .yamlio import ScalarChange, apply_changes
+
+CONFIG_FILE = ".litemaas-upgrade.yaml"
+
+
+def load_config(source: Source) -> dict | None:
+    if not source.exists(CONFIG_FILE):
+        return None
+    docs = source.yaml(CONFIG_FILE).documents
+    data = docs[0].data if docs else None
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise InputError(source.display(CONFIG_FILE), "the config file must be a mapping", 1, 1)
+    return data
+
+
+def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> list[Target]:
+    options = options or ScanOptions()
+    if options.config is None:
+        options.config = load_config(source)
+    ctx = ScanContext(source, rules, options)
+    targets: list[Target] = []
+    for manager in all_managers():
+        targets.extend(manager.extract(ctx))
+    for target in targets:
+        target.stage = stage_of(target.components, rules)
+        target.findings.extend(_unknown_versions(target))
+        target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
+    for rel in source.outside:
+        finding = Finding(
+            codes.UNRESOLVED,
+            Severity.WARNING,
+            f"{source.display(rel)} is a link that points outside the repository: not followed",
+            source.display(rel),
+        )
+        for target in targets[:1]:
+            target.findings.append(finding)
+    return sorted(targets, key=lambda t: (t.path, t.kind))
+
+
+def _unknown_versions(target: Target) -> list[Finding]:
+    out = []
+    for name, state in sorted(target.components.items()):
+        if state.version is not None or state.image is None:
+            continue
+        site = state.sites[0] if state.sites else None
+        digest_only = state.image.digest and not state.image.tag
+        out.append(
+            Finding(
+                codes.UNKNOWN_VERSION,
+                Severity.WARNING,
+                f"{name}: {state.image} — {state.note}",
+                site.file if site else "",
+                site.line if site else 0,
+                site.col if site else 0,
+                target.path,
+                "pin a versioned tag (e.g. the tag the digest was built from)"
+                if digest_only
+                else "pin a versioned tag instead of a floating one",
+            )
+        )
+    return out
+
+
+@dataclass
+class TargetStep:
+    target: Target  # as it was before the phase
+    step: PhaseStep
+    changes: list[Change]
+    after: Target | None = None
+    files: dict[str, str] = field(default_factory=dict)  # phase files, by path in the phase folder
+    deploy: str = ""
+
+
+@dataclass
+class PhasePlan:
+    phase: Phase
+    steps: list[TargetStep]
+    before: dict[str, bytes]  # changed files as they were before this phase
+    after: dict[str, bytes]  # and after it
+    targets_after: list[Target]
+
+
+@dataclass
+class Plan:
+    rules: Rules
+    source: Source
+    targets: list[Target]
+    phases: list[PhasePlan]
+    findings: list[Finding]
+
+
+def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -> PhaseStep | None:
+    """What the phase still has to do for this target: nothing for a target already past it."""
+    sets: dict[str, str] = {}
+    for name, tag in phase.set.items():
+        state = target.components.get(name)
+        if state is None:
+            continue
+        want = rules.components[name].version_of(tag)
+        if state.version is not None and want is not None and state.version >= want:
+            continue
+        sets[name] = tag
+    if not sets:
+        return None
+    pins: dict[str, str] = {}
+    for name in phase.pin:
+        state = target.components.get(name)
+        if name in sets or state is None:
+            continue
+        if state.tag is None or rules.components[name].version_of(state.tag) is None:
+            notes.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: cannot pin {name}: its current tag is not known "
+                    f"({state.note or 'no versioned tag'}); pin it by hand before deploying",
+                    target=target.path,
+                    fix=f"set {name}'s tag explicitly to the version deployed today",
+                )
+            )
+            continue
+        pins[name] = state.tag
+    return PhaseStep(phase, sets, pins)
+
+
+def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Plan:
+    options = options or ScanOptions()
+    targets = scan(source, rules, options)
+    initial = targets
+    notes: list[Finding] = []
+    for target in targets:
+        if target.stage == Stage.INVALID:
+            notes.append(
+                Finding(
+                    codes.LITELLM_BEFORE_BACKEND,
+                    Severity.ERROR,
+                    "INVALID STATE: LiteLLM is already past the boundary while the backend is "
+                    "not; the plan repairs it by upgrading the backend first (phase 1)",
+                    target=target.path,
+                    fix="deploy phase 1 now",
+                )
+            )
+    changed: dict[str, bytes] = {}
+    current: Source = source
+    phases: list[PhasePlan] = []
+    for phase in rules.phases:
+        ctx = ScanContext(current, rules, options)
+        steps: list[TargetStep] = []
+        by_file: dict[str, dict[tuple, Change]] = {}
+        for target in targets:
+            step = step_for(target, phase, rules, notes)
+            if step is None:
+                continue
+            manager = manager_for(target.kind)
+            target_changes = manager.changes(ctx, target, step)
+            steps.append(TargetStep(target, step, target_changes))
+            for change in target_changes:
+                slot = by_file.setdefault(change.file, {})
+                key = (change.doc, change.path)
+                other = slot.get(key)
+                if other is not None and other.value != change.value:
+                    raise EditError(
+                        source.display(change.file),
+                        f"targets disagree on {change.path}: {other.value!r} vs {change.value!r} "
+                        "(a file shared by targets at different stages); plan them separately",
+                    )
+                slot[key] = change
+        before: dict[str, bytes] = {}
+        after: dict[str, bytes] = {}
+        for rel, slot in sorted(by_file.items()):
+            old = current.read(rel)
+            new = apply_changes(
+                old,
+                source.display(rel),
+                [ScalarChange(c.doc, c.path, c.value) for c in slot.values()],
+            )
+            if new != old:
+                before[rel], after[rel] = old, new
+        changed.update(after)
+        nxt = Overlay(source, changed)
+        targets_after = scan(nxt, rules, ScanOptions(options.charts, options.values, options.config))
+        by_key = {t.key: t for t in targets_after}
+        nctx = ScanContext(nxt, rules, options)
+        touched = {n for p in rules.phases[: phase.number] for n in (*p.set, *p.pin)}
+        for ts in steps:
+            ts.after = by_key.get(ts.target.key)
+            if ts.after is None:
+                continue
+            tags = {
+                n: s.tag for n, s in ts.after.components.items() if n in touched and s.tag
+            }
+            manager = manager_for(ts.target.kind)
+            ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
+            _check_reached(ts, phase, rules, notes)
+        phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        targets, current = targets_after, nxt
+    return Plan(rules, source, initial, phases, notes)
+
+
+def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Finding]) -> None:
+    """The phase's own result, read back by the scanner: did it get where it should?"""
+    assert ts.after is not None
+    for name, tag in ts.step.tags().items():
+        state = ts.after.components.get(name)
+        if state is None or state.tag != tag:
+            notes.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: after the planned edits {name} reads "
+                    f"{state.tag if state else 'nothing'!r}, not {tag!r}; "
+                    "something else decides it (see scan)",
+                    target=ts.target.path,
+                )
+            )

@@ -1,0 +1,50 @@
+"""The few git facts the tool needs, asked of the git command (never with a shell)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .errors import UpgradeError
+
+
+class GitError(UpgradeError):
+    """git is missing, the folder is not a repository, or a revision is unknown."""
+
+    exit_code = 2
+
+
+def git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed (needed for --base)") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {' '.join(args)} failed")
+    return proc.stdout
+
+
+def toplevel(path: Path) -> Path:
+    out = git(["rev-parse", "--show-toplevel"], path if path.is_dir() else path.parent)
+    return Path(out.decode().strip())
+
+
+def resolve_rev(top: Path, rev: str) -> str:
+    """The commit a revision names; a clear error for unknown revisions and shallow clones."""
+    try:
+        return git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top).decode().strip()
+    except GitError:
+        shallow = git(["rev-parse", "--is-shallow-repository"], top).decode().strip() == "true"
+        hint = " (this is a shallow clone: fetch more history)" if shallow else ""
+        raise GitError(f"unknown revision {rev!r}{hint}") from None
+
+
+def has_commits(top: Path) -> bool:
+    try:
+        git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], top)
+        return True
+    except GitError:
+        return False

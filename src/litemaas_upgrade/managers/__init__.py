@@ -1,0 +1,23 @@
+"""One manager per kind of input. Each knows how to extract targets from a source and
+how to compute the changes and phase files that move a target through a phase."""
+
+from __future__ import annotations
+
+from .base import Manager, PhaseStep, ScanContext
+
+
+def all_managers() -> list[Manager]:
+    # Order matters: a manager may claim files so that later ones do not report them twice.
+    from .helm import HelmManager
+
+    return [HelmManager()]
+
+
+def manager_for(kind: str) -> Manager:
+    for manager in all_managers():
+        if manager.kind == kind:
+            return manager
+    raise KeyError(kind)
+
+
+__all__ = ["Manager", "PhaseStep", "ScanContext", "all_managers", "manager_for"]

@@ -1,0 +1,62 @@
+"""The shape every manager has (Renovate-style): extract targets, update them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..model import Change, Target
+from ..rules import Phase, Rules
+from ..source import Source
+
+
+@dataclass
+class ScanOptions:
+    """What the user said about how targets are formed."""
+
+    charts: list[str] = field(default_factory=list)  # --chart, relative to the source root
+    values: list[str] = field(default_factory=list)  # --values, in layering order
+    config: dict | None = None  # the repository's .litemaas-upgrade.yaml, parsed
+
+
+@dataclass
+class ScanContext:
+    source: Source
+    rules: Rules
+    options: ScanOptions = field(default_factory=ScanOptions)
+    claimed: set[str] = field(default_factory=set)  # files a manager already reports
+
+
+@dataclass(frozen=True)
+class PhaseStep:
+    """What one phase does to one target: tags to move to, tags to write explicitly."""
+
+    phase: Phase
+    set: dict[str, str]
+    pin: dict[str, str]
+
+    def tags(self) -> dict[str, str]:
+        """Every tag the step writes: moves first, then pins, each in the rules' order."""
+        return {**self.set, **self.pin}
+
+
+class Manager(Protocol):
+    kind: str
+
+    def extract(self, ctx: ScanContext) -> list[Target]: ...
+
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        """Edits of the repository's own files that make `target` take the step."""
+        ...
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        """Thin files (values files, overlays) that deploy the phase without editing the
+        repository, by path relative to the phase folder; `tags` are all of the phase's
+        effective tags for the target (cumulative)."""
+        ...
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        """The command an operator runs to deploy the target (with the phase file, if any)."""
+        ...

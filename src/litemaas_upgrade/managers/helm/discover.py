@@ -1,0 +1,175 @@
+"""Which files go together: LiteMaaS charts, the override files deployed with them, and
+targets the user or the repository's config file names explicitly."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import InputError, UsageError
+from ...rules import Rules
+from ..base import ScanContext
+from .images import find_images
+
+
+@dataclass(frozen=True)
+class HelmSpec:
+    chart: str | None  # chart folder, relative to the source root
+    values: tuple[str, ...]  # override files in `-f` order
+    formed: str
+    release: str = "litemaas"
+    namespace: str = "litemaas"
+
+    @property
+    def path(self) -> str:
+        return self.values[-1] if self.values else (self.chart or ".")
+
+
+def chart_dirs(ctx: ScanContext) -> list[str]:
+    """Chart folders that are not subcharts of another chart in the tree."""
+    dirs = [posixpath.dirname(f) for f in ctx.source.files() if posixpath.basename(f) == "Chart.yaml"]
+    top = []
+    for d in sorted(dirs):
+        if any(d != o and _inside(d, o) for o in dirs):
+            continue  # charts/<sub>/ of another chart: part of that chart
+        top.append(d)
+    return top
+
+
+def _inside(path: str, folder: str) -> bool:
+    return folder == "" or path == folder or path.startswith(folder + "/")
+
+
+def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
+    values = posixpath.join(chart, "values.yaml")
+    if not ctx.source.exists(values):
+        return False
+    data = _first_data(ctx, values)
+    return bool(find_images(data, ctx.rules))
+
+
+def _first_data(ctx: ScanContext, rel: str) -> Any:
+    docs = ctx.source.yaml(rel).documents
+    return docs[0].data if docs else None
+
+
+def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
+    name = posixpath.basename(rel).lower()
+    if "values" not in name or not name.endswith((".yaml", ".yml")):
+        return False
+    if any(_inside(rel, c) for c in charts):
+        return False  # part of a vendored chart (its defaults or its examples)
+    if rel in ctx.claimed:
+        return False
+    try:
+        data = _first_data(ctx, rel)
+    except InputError:
+        raise
+    if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
+        return False
+    return True
+
+
+def relevant_override(data: dict[str, Any], chart_keys: set[str], rules: Rules) -> bool:
+    """An override file belongs to a LiteMaaS release if it sets one of the chart's
+    top-level keys or a component image; a values file for another chart does not."""
+    if find_images(data, rules):
+        return True
+    if chart_keys:
+        return bool(chart_keys & set(data))
+    hint_roots = {c.helm.values[0] for c in rules.components.values() if c.helm}
+    return bool(hint_roots & set(data))
+
+
+def discover(ctx: ScanContext) -> list[HelmSpec]:
+    opts = ctx.options
+    all_charts = chart_dirs(ctx)
+    if opts.charts or opts.values:
+        return [_explicit(ctx, all_charts)]
+    configured = (opts.config or {}).get("helm")
+    if configured:
+        return [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
+
+    charts = [c for c in all_charts if is_litemaas_chart(ctx, c)]
+    specs: list[HelmSpec] = []
+    used: set[str] = set()
+    for rel in ctx.source.files():
+        if not looks_like_override(ctx, rel, all_charts):
+            continue
+        data = _first_data(ctx, rel)
+        chart, why = _pick_chart(rel, charts)
+        keys = set(_first_data(ctx, posixpath.join(chart, "values.yaml")) or {}) if chart else set()
+        if not relevant_override(data, keys, ctx.rules):
+            continue
+        if chart:
+            used.add(chart)
+            formed = f"chart {ctx.source.display(chart)} + -f {ctx.source.display(rel)} ({why})"
+        else:
+            formed = f"-f {ctx.source.display(rel)} (no LiteMaaS chart in this repository)"
+        specs.append(HelmSpec(chart, (rel,), formed))
+    for chart in charts:
+        if chart not in used:
+            specs.append(
+                HelmSpec(chart, (), f"chart {ctx.source.display(chart or '.')} alone (no override files)")
+            )
+    return specs
+
+
+def _pick_chart(rel: str, charts: list[str]) -> tuple[str | None, str]:
+    if not charts:
+        return None, ""
+    if len(charts) == 1:
+        return charts[0], "the only LiteMaaS chart"
+    # Several charts: the one that shares the longest folder prefix with the file.
+    def shared(chart: str) -> int:
+        a, b = rel.split("/")[:-1], chart.split("/")
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    best = max(charts, key=lambda c: (shared(c), -charts.index(c)))
+    return best, "nearest of several LiteMaaS charts; name it with --chart or the config file"
+
+
+def _explicit(ctx: ScanContext, all_charts: list[str]) -> HelmSpec:
+    opts = ctx.options
+    if len(opts.charts) > 1:
+        raise UsageError("--chart may be given once (one target); use the config file for several")
+    chart = opts.charts[0] if opts.charts else None
+    if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
+        raise UsageError(f"--chart {chart}: no Chart.yaml there")
+    if chart is None:
+        lite = [c for c in all_charts if is_litemaas_chart(ctx, c)]
+        chart = lite[0] if len(lite) == 1 else None
+    for v in opts.values:
+        if not ctx.source.exists(v):
+            raise UsageError(f"--values {v}: no such file below {ctx.source.display('')}")
+    parts = [f"chart {ctx.source.display(chart)}"] if chart else []
+    parts += [f"-f {ctx.source.display(v)}" for v in opts.values]
+    return HelmSpec(chart, tuple(opts.values), " + ".join(parts) + " (command line)")
+
+
+def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
+    where = f"config helm[{index}]"
+    if not isinstance(entry, dict):
+        raise InputError(".litemaas-upgrade.yaml", f"{where}: expected a mapping")
+    chart = entry.get("chart")
+    values = entry.get("values") or []
+    if isinstance(values, str):
+        values = [values]
+    for rel in ([chart] if chart else []) + list(values):
+        probe = posixpath.join(rel, "Chart.yaml") if rel == chart else rel
+        if not ctx.source.exists(probe):
+            raise InputError(".litemaas-upgrade.yaml", f"{where}: {rel}: not found")
+    name = entry.get("name", f"helm[{index}]")
+    parts = [f"chart {ctx.source.display(chart)}"] if chart else []
+    parts += [f"-f {ctx.source.display(v)}" for v in values]
+    return HelmSpec(
+        chart,
+        tuple(values),
+        " + ".join(parts) + f" (config: {name})",
+        release=str(entry.get("release", "litemaas")),
+        namespace=str(entry.get("namespace", "litemaas")),
+    )

@@ -1,0 +1,179 @@
+"""The nouns of the tool: where an image is decided (Site), what a target deploys
+(ComponentState, Target), how far along the upgrade it is (Stage), and what is wrong
+with it (Finding)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .imageref import ImageRef
+from .versions import Version
+
+YamlPath = tuple[str | int, ...]
+
+
+def format_path(path: YamlPath) -> str:
+    """`backend.image.tag`, `spec.template.spec.containers[0].image`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place in one file that decides (part of) a component's image."""
+
+    file: str  # relative to the current directory, as shown to the user
+    line: int  # 1-based; 0 when the place is implicit (no line to point at)
+    col: int
+    path: str  # YAML path, or a description such as "appVersion"
+    decides: str  # "image", "tag", "repository", "registry", "digest", "newTag", "newName", ...
+    note: str = ""  # "chart default", "appVersion fallback", "env file", ...
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "path": self.path,
+            "decides": self.decides,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class ComponentState:
+    """The effective image a target deploys for one component, and where it comes from."""
+
+    component: str
+    image: ImageRef | None
+    version: Version | None
+    sites: list[Site] = field(default_factory=list)
+    note: str = ""  # why the version is unknown, how the image was formed, ...
+
+    @property
+    def tag(self) -> str | None:
+        return self.image.tag if self.image else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "image": str(self.image) if self.image else None,
+            "version": str(self.version) if self.version else None,
+            "sites": [s.to_json() for s in self.sites],
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+class Stage(str):
+    """before-upgrade, phase-N-done, upgraded, invalid or unknown (a string, since the
+    number of phases comes from the rules)."""
+
+    BEFORE: Stage
+    PHASE1: Stage
+    UPGRADED: Stage
+    INVALID: Stage
+    UNKNOWN: Stage
+
+    @classmethod
+    def phase_done(cls, n: int) -> Stage:
+        return cls(f"phase-{n}-done")
+
+
+Stage.BEFORE = Stage("before-upgrade")
+Stage.PHASE1 = Stage.phase_done(1)
+Stage.UPGRADED = Stage("upgraded")
+Stage.INVALID = Stage("invalid")
+Stage.UNKNOWN = Stage("unknown")
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something worth telling about a target, with a stable code and a fix."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    line: int = 0
+    col: int = 0
+    target: str = ""
+    fix: str = ""
+
+    def where(self) -> str:
+        if not self.file:
+            return self.target
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "target": self.target,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """Set one scalar in one YAML document of one file (inserting the key if missing)."""
+
+    file: str  # relative to the source root
+    doc: int
+    path: YamlPath
+    value: str
+    component: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Target:
+    """Something that is deployed as a unit: a Helm release, a Kustomize build root,
+    a compose file, a folder of plain manifests."""
+
+    kind: str  # "helm" | "kustomize" | "compose" | "manifest"
+    path: str  # relative to the current directory
+    formed: str  # how the target was put together, in words
+    components: dict[str, ComponentState] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    stage: Stage = Stage.UNKNOWN
+    data: Any = None  # manager-specific facts needed to plan edits
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.path, self.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "formed": self.formed,
+            "stage": str(self.stage),
+            "components": {
+                name: state.to_json() for name, state in sorted(self.components.items())
+            },
+            "findings": [f.to_json() for f in self.findings],
+        }

@@ -1,0 +1,1 @@
+"""What the tool writes: atomic file writes, unified diffs, plan.json, the runbook."""

@@ -1,0 +1,272 @@
+"""The upgrade rules: components, how to recognise and version their images, the
+constraint between them and the phases. Loaded from YAML; validated with clear errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .imageref import ImageRef, matches_pattern
+from .versions import Version, version_from_tag
+
+DEFAULT_RULES = "rules.yaml"
+
+
+@dataclass(frozen=True)
+class HelmHints:
+    values: tuple[str, ...]  # where the chart reads the image, e.g. ("backend", "image")
+    default_tag: str | None  # "appVersion": an empty tag renders Chart.yaml's appVersion
+    enabled: tuple[str, ...] | None  # a boolean value that turns the component off
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    images: tuple[str, ...]
+    versions: tuple[re.Pattern[str], ...]
+    follows: str | None
+    helm: HelmHints | None
+
+    def matches(self, ref: ImageRef) -> bool:
+        return any(matches_pattern(ref, pattern) for pattern in self.images)
+
+    def version_of(self, tag: str | None) -> Version | None:
+        try:
+            return version_from_tag(tag, self.versions)
+        except ValueError:
+            return None  # looks versioned but is not readable: treat as unknown, never guess
+
+
+@dataclass(frozen=True)
+class Constraint:
+    id: str
+    if_component: str
+    if_at_least: Version
+    then_component: str
+    then_at_least: Version
+    why: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    title: str
+    set: dict[str, str]
+    pin: tuple[str, ...]
+    checks: tuple[str, ...]
+    rollback: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    name: str
+    title: str
+    guide: str
+    components: dict[str, Component]
+    constraints: tuple[Constraint, ...]
+    phases: tuple[Phase, ...]
+    before: tuple[str, ...]
+    source: str  # where the rules came from, for messages
+    text: str = field(repr=False, default="")
+
+    def component_of(self, ref: ImageRef) -> str | None:
+        for comp in self.components.values():
+            if comp.matches(ref):
+                return comp.name
+        return None
+
+    def target_version(self, phase: Phase, component: str) -> Version | None:
+        return self.components[component].version_of(phase.set[component])
+
+    def with_targets(self, overrides: dict[str, str]) -> Rules:
+        """The same rules with some phases' target tags replaced (--backend-tag etc.)."""
+        if not overrides:
+            return self
+        phases = []
+        for phase in self.phases:
+            new_set = {c: overrides.get(c, tag) for c, tag in phase.set.items()}
+            phases.append(
+                Phase(phase.number, phase.title, new_set, phase.pin, phase.checks, phase.rollback)
+            )
+        return Rules(
+            self.name,
+            self.title,
+            self.guide,
+            self.components,
+            self.constraints,
+            tuple(phases),
+            self.before,
+            self.source,
+            self.text,
+        )
+
+
+def load_rules(path: str | None = None) -> Rules:
+    if path is None:
+        text = resources.files("litemaas_upgrade").joinpath("data", DEFAULT_RULES).read_text(
+            encoding="utf-8"
+        )
+        source = f"(built-in) {DEFAULT_RULES}"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"cannot read rules file: {exc}") from exc
+        source = path
+    return parse_rules(text, source)
+
+
+def parse_rules(text: str, source: str) -> Rules:
+    from .yamlio import YamlFile
+
+    yf = YamlFile.parse(text.encode("utf-8"), source)
+    if not yf.documents or yf.documents[0].root is None:
+        raise InputError(source, "rules file is empty")
+    doc = yf.documents[0]
+    checker = _Checker(source, doc)
+    data = doc.data
+    checker.expect(isinstance(data, dict), (), "the rules file must be a mapping")
+    checker.expect(data.get("schema") == 1, ("schema",), "unsupported rules schema (expected 1)")
+
+    components: dict[str, Component] = {}
+    raw_components = checker.mapping(data, "components")
+    for name, raw in raw_components.items():
+        at = ("components", name)
+        checker.expect(isinstance(raw, dict), at, "a component must be a mapping")
+        images = checker.str_list(raw, "images", at)
+        checker.expect(bool(images), at + ("images",), "a component needs at least one image")
+        patterns: list[re.Pattern[str]] = []
+        for i, pattern in enumerate(checker.str_list(raw, "versions", at)):
+            try:
+                patterns.append(re.compile(pattern))
+            except re.error as exc:
+                checker.fail(at + ("versions", i), f"bad regular expression: {exc}")
+        helm = None
+        if "helm" in raw:
+            hraw = checker.mapping(raw, "helm", at)
+            helm = HelmHints(
+                values=tuple(str(checker.string(hraw, "values", at + ("helm",))).split(".")),
+                default_tag=hraw.get("default_tag"),
+                enabled=tuple(str(hraw["enabled"]).split(".")) if hraw.get("enabled") else None,
+            )
+        follows = raw.get("follows")
+        components[name] = Component(name, tuple(images), tuple(patterns), follows, helm)
+    for comp in components.values():
+        if comp.follows is not None and comp.follows not in components:
+            checker.fail(("components", comp.name, "follows"), f"unknown component {comp.follows!r}")
+
+    def version(value: Any, at: tuple[str | int, ...]) -> Version:
+        try:
+            return Version.parse(str(value))
+        except ValueError as exc:
+            checker.fail(at, f"not a version: {value!r} ({exc})")
+            raise  # unreachable: fail() raises
+
+    constraints = []
+    for i, raw in enumerate(data.get("constraints") or []):
+        at: tuple[str | int, ...] = ("constraints", i)
+        checker.expect(isinstance(raw, dict), at, "a constraint must be a mapping")
+        cond = checker.mapping(raw, "if", at)
+        then = checker.mapping(raw, "then", at)
+        for part, key in ((cond, "if"), (then, "then")):
+            checker.expect(
+                part.get("component") in components,
+                at + (key, "component"),
+                f"unknown component {part.get('component')!r}",
+            )
+        constraints.append(
+            Constraint(
+                id=str(raw.get("id", f"constraint-{i + 1}")),
+                if_component=cond["component"],
+                if_at_least=version(cond.get("at_least"), at + ("if", "at_least")),
+                then_component=then["component"],
+                then_at_least=version(then.get("at_least"), at + ("then", "at_least")),
+                why=str(raw.get("why", "")).strip(),
+            )
+        )
+
+    phases = []
+    raw_phases = data.get("phases")
+    checker.expect(isinstance(raw_phases, list) and bool(raw_phases), ("phases",), "phases missing")
+    for i, raw in enumerate(raw_phases):
+        at = ("phases", i)
+        checker.expect(isinstance(raw, dict), at, "a phase must be a mapping")
+        sets = checker.mapping(raw, "set", at)
+        for comp_name, tag in sets.items():
+            checker.expect(comp_name in components, at + ("set", comp_name), "unknown component")
+            checker.expect(
+                isinstance(tag, str) and bool(tag),
+                at + ("set", comp_name),
+                "a target tag must be a non-empty string (quote it)",
+            )
+        pins = checker.str_list(raw, "pin", at) if "pin" in raw else []
+        for j, comp_name in enumerate(pins):
+            checker.expect(comp_name in components, at + ("pin", j), "unknown component")
+        phases.append(
+            Phase(
+                number=i + 1,
+                title=str(raw.get("title", f"Phase {i + 1}")),
+                set=dict(sets),
+                pin=tuple(pins),
+                checks=tuple(str(c) for c in raw.get("checks") or []),
+                rollback=str(raw.get("rollback", "")).strip(),
+            )
+        )
+    return Rules(
+        name=str(data.get("name", "rules")),
+        title=str(data.get("title", data.get("name", "rules"))),
+        guide=str(data.get("guide", "")),
+        components=components,
+        constraints=tuple(constraints),
+        phases=tuple(phases),
+        before=tuple(str(b) for b in data.get("before") or []),
+        source=source,
+        text=text,
+    )
+
+
+class _Checker:
+    """Raises InputError at the position of the offending node."""
+
+    def __init__(self, source: str, doc: Any) -> None:
+        self.source = source
+        self.doc = doc
+
+    def fail(self, at: tuple[str | int, ...], message: str) -> None:
+        line = col = 0
+        probe = at
+        while probe:
+            node = self.doc.find(probe)
+            if node is not None:
+                line, col = node.line, node.col
+                break
+            probe = probe[:-1]
+        where = ".".join(str(p) for p in at)
+        raise InputError(self.source, f"rules: {where}: {message}" if where else message, line, col)
+
+    def expect(self, ok: bool, at: tuple[str | int, ...], message: str) -> None:
+        if not ok:
+            self.fail(at, message)
+
+    def mapping(self, data: dict, key: str, at: tuple[str | int, ...] = ()) -> dict:
+        value = data.get(key)
+        self.expect(isinstance(value, dict), at + (key,), "expected a mapping")
+        return value  # type: ignore[return-value]
+
+    def string(self, data: dict, key: str, at: tuple[str | int, ...]) -> str:
+        value = data.get(key)
+        self.expect(isinstance(value, str) and bool(value), at + (key,), "expected a string")
+        return value  # type: ignore[return-value]
+
+    def str_list(self, data: dict, key: str, at: tuple[str | int, ...]) -> list[str]:
+        value = data.get(key)
+        self.expect(
+            isinstance(value, list) and all(isinstance(v, str) for v in value),
+            at + (key,),
+            "expected a list of strings",
+        )
+        return value  # type: ignore[return-value]

@@ -1,0 +1,212 @@
+"""Read-only views of a deployment repository's files: the work tree, a git revision,
+or another view with some files replaced (a planned phase). Each YAML file is parsed at
+most once per view, however many targets use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from .errors import InputError
+from .gitutil import git, resolve_rev, toplevel
+from .yamlio import YamlFile
+
+# Folders that never hold deployment files, and the marker `plan --out` leaves in its
+# output folder so that a later scan does not mistake phase files for the repository's.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
+OUTPUT_MARKER = ".litemaas-upgrade-output"
+
+
+class Source:
+    """Files below one root, by POSIX path relative to it."""
+
+    label = ""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._yaml: dict[str, YamlFile] = {}
+        prefix = os.path.relpath(root, Path.cwd())
+        self._prefix = "" if prefix == "." else PurePosixPath(Path(prefix).as_posix()).as_posix()
+        self.outside: list[str] = []  # links that point outside the root: reported, not read
+
+    def files(self) -> list[str]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def read(self, rel: str) -> bytes:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._file_set()
+
+    def is_dir(self, rel: str) -> bool:
+        rel = rel.rstrip("/")
+        if rel in ("", "."):
+            return True
+        prefix = rel + "/"
+        return any(f.startswith(prefix) for f in self.files())
+
+    def _file_set(self) -> frozenset[str]:
+        cached = getattr(self, "_set", None)
+        if cached is None:
+            cached = frozenset(self.files())
+            self._set = cached
+        return cached
+
+    def yaml(self, rel: str) -> YamlFile:
+        cached = self._yaml.get(rel)
+        if cached is None:
+            cached = YamlFile.parse(self.read(rel), self.display(rel))
+            self._yaml[rel] = cached
+        return cached
+
+    def display(self, rel: str) -> str:
+        """The path as the user sees it: relative to the current directory."""
+        if not self._prefix:
+            return rel or "."
+        return os.path.normpath(f"{self._prefix}/{rel}") if rel else self._prefix
+
+
+class WorkTree(Source):
+    label = "work tree"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root.resolve())
+        self._files: list[str] | None = None
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            self._files = sorted(self._walk())
+        return self._files
+
+    def _walk(self) -> list[str]:
+        found: list[str] = []
+        root = self.root
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            if OUTPUT_MARKER in filenames and here != root:
+                dirnames[:] = []
+                continue
+            keep = []
+            for d in sorted(dirnames):
+                if d in SKIP_DIRS:
+                    continue
+                if (here / d).is_symlink():
+                    self._note_link(here / d)
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for name in filenames:
+                full = here / name
+                rel = full.relative_to(root).as_posix()
+                if full.is_symlink() and not self._inside(full):
+                    self.outside.append(rel)
+                    continue
+                found.append(rel)
+        return found
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+            return True
+        except (ValueError, OSError):
+            return False
+
+    def _note_link(self, path: Path) -> None:
+        # A linked folder is never walked: inside the root it would be read twice,
+        # outside it would be read from where we must not go.
+        self.outside.append(path.relative_to(self.root).as_posix() + "/")
+
+    def read(self, rel: str) -> bytes:
+        full = self.root / rel
+        if not self._inside(full):
+            raise InputError(self.display(rel), "points outside the repository: not read")
+        try:
+            return full.read_bytes()
+        except OSError as exc:
+            raise InputError(self.display(rel), f"cannot read: {exc.strerror}") from exc
+
+
+class GitTree(Source):
+    """The files below `root` as they were at a git revision, read without a checkout."""
+
+    def __init__(self, root: Path, rev: str) -> None:
+        root = root.resolve()
+        super().__init__(root)
+        self.top = toplevel(root)
+        self.rev = rev
+        self.commit = resolve_rev(self.top, rev)
+        self.label = f"{rev} ({self.commit[:12]})"
+        prefix = root.relative_to(self.top).as_posix()
+        self._sub = "" if prefix == "." else prefix + "/"
+        self._blobs: dict[str, str] = {}
+        out = git(["ls-tree", "-r", "-z", "--full-tree", self.commit], self.top)
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition(b"\t")
+            mode, kind, sha = meta.decode().split()
+            name = path.decode("utf-8", "surrogateescape")
+            if kind != "blob" or not name.startswith(self._sub) or mode == "120000":
+                continue
+            rel = name[len(self._sub) :]
+            if any(part in SKIP_DIRS for part in rel.split("/")[:-1]):
+                continue
+            self._blobs[rel] = sha
+        self._cat: subprocess.Popen[bytes] | None = None
+
+    def files(self) -> list[str]:
+        return sorted(self._blobs)
+
+    def read(self, rel: str) -> bytes:
+        sha = self._blobs.get(rel)
+        if sha is None:
+            raise InputError(self.display(rel), f"not in {self.label}")
+        if self._cat is None:
+            self._cat = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        assert self._cat.stdin is not None and self._cat.stdout is not None
+        self._cat.stdin.write(sha.encode() + b"\n")
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().split()
+        size = int(header[2])
+        data = self._cat.stdout.read(size)
+        self._cat.stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        if self._cat is not None:
+            assert self._cat.stdin is not None
+            self._cat.stdin.close()
+            self._cat.wait()
+            self._cat = None
+
+
+class Overlay(Source):
+    """Another view with some files' contents replaced: the repository after a phase."""
+
+    def __init__(self, base: Source, changed: Mapping[str, bytes]) -> None:
+        super().__init__(base.root)
+        self.base = base
+        self.changed = dict(changed)
+        self.label = base.label
+        self._prefix = base._prefix
+        self.outside = base.outside
+
+    def files(self) -> list[str]:
+        return sorted(set(self.base.files()) | set(self.changed))
+
+    def read(self, rel: str) -> bytes:
+        if rel in self.changed:
+            return self.changed[rel]
+        return self.base.read(rel)
+
+    def yaml(self, rel: str) -> YamlFile:
+        if rel in self.changed:
+            return super().yaml(rel)
+        return self.base.yaml(rel)

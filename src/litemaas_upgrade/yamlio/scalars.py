@@ -1,0 +1,72 @@
+"""Writing string scalars so they read back as exactly that string."""
+
+from __future__ import annotations
+
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+
+from .nodes import STR
+
+# Helm reads values the YAML 1.1 way (sigs.k8s.io/yaml), ruamel the 1.2 way: a plain
+# scalar must be a string under both (`yes`, `0755`, `0.20`, `1e3` are not).
+_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_INDICATORS = set(",[]{}")
+
+
+def _resolves_to_str(value: str) -> bool:
+    return all(str(r.resolve(ScalarNode, value, (True, False))) == STR for r in _RESOLVERS)
+
+
+def plain_ok(value: str, flow: bool) -> bool:
+    """True when `value` written plain reads back as the same string."""
+    if not value or value != value.strip(" \t") or not value.isprintable():
+        return False
+    if value.startswith(("---", "...")):
+        return False
+    first = value[0]
+    if first in _INDICATORS:
+        # `-x`, `?x`, `:x` are plain scalars; the bare indicators are not.
+        if first not in "-?:" or len(value) == 1 or value[1] in " \t":
+            return False
+    if ": " in value or " #" in value or value.endswith(":"):
+        return False
+    if flow and (":" in value or any(ch in _FLOW_INDICATORS for ch in value)):
+        return False
+    return _resolves_to_str(value)
+
+
+def double_quoted(value: str) -> str:
+    out = ['"']
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == " " or ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+    out.append('"')
+    return "".join(out)
+
+
+def single_quoted(value: str) -> str | None:
+    """Single-quoted form, or None when it cannot hold `value` on one line."""
+    if not value.isprintable():
+        return None
+    return "'" + value.replace("'", "''") + "'"
+
+
+def plain_or_double(value: str, flow: bool) -> str:
+    return value if plain_ok(value, flow) else double_quoted(value)

@@ -1,0 +1,88 @@
+"""Bytes <-> text for YAML files, and offset -> line:col bookkeeping.
+
+The text keeps the file's line endings untouched so that character offsets from the
+parser can be used to splice the original text; only the BOM is set aside.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from litemaas_upgrade.errors import InputError
+
+MAX_BYTES = 5 * 1024 * 1024
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_CODEC = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+}
+_BOM_OF = {enc: bom for bom, enc in _BOMS}
+
+# The same line breaks ruamel's reader counts, so our line numbers agree with its marks.
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+class LineIndex:
+    """Maps character offsets to 1-based (line, col)."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+    def line_start(self, offset: int) -> int:
+        return self.starts[bisect.bisect_right(self.starts, offset) - 1]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    newline: str
+
+
+def decode(data: bytes, path: str) -> Decoded:
+    if len(data) > MAX_BYTES:
+        raise InputError(path, f"file is larger than the {MAX_BYTES // (1024 * 1024)} MiB limit")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InputError(path, "UTF-32 encoded files are not supported")
+    encoding, bom = "utf-8", b""
+    for candidate, name in _BOMS:
+        if data.startswith(candidate):
+            encoding, bom = name, candidate
+            break
+    body = data[len(bom) :]
+    if encoding.startswith("utf-8") and b"\x00" in body:
+        raise InputError(path, f"binary file (NUL byte at offset {body.index(0) + len(bom)})")
+    try:
+        text = body.decode(_CODEC[encoding])
+    except UnicodeDecodeError as exc:
+        # The prefix before the bad byte is valid by construction.
+        good = body[: exc.start].decode(_CODEC[encoding], errors="replace")
+        line, col = LineIndex(good).locate(len(good))
+        raise InputError(path, f"invalid {_CODEC[encoding]} byte sequence", line, col) from None
+    if "\x00" in text:
+        raise InputError(path, "binary file (contains NUL characters)")
+    return Decoded(text, encoding, detect_newline(text))
+
+
+def detect_newline(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+
+
+def encode(text: str, encoding: str) -> bytes:
+    return _BOM_OF.get(encoding, b"") + text.encode(_CODEC[encoding])

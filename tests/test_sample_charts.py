@@ -1,0 +1,199 @@
+"""Pin what the sample deployment repository in ``sample-charts/`` really deploys.
+
+The images are measured with the real engines: Helm through ``helm_python``
+(helm-python-sdk, offline render) and Kustomize through ``kubectl kustomize``.
+Everything in ``sample-charts/`` is at the pre-upgrade state: LiteMaaS 0.1.3 with
+LiteLLM main-v1.74.7-stable.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+try:
+    import helm_python as helm
+except ImportError:  # optional extra: litemaas-upgrade[render]
+    helm = None
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample-charts"
+CHART = SAMPLES / "charts" / "litemaas"
+
+BACKEND = "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3"
+FRONTEND = "quay.io/rh-aiservices-bu/litemaas-frontend:0.1.3"
+LITELLM = "ghcr.io/berriai/litellm-non_root:main-v1.74.7-stable"
+POSTGRES = "postgres:16-alpine"
+OPENSHIFT_TOOLS = "image-registry.openshift-image-registry.svc:5000/openshift/tools:latest"
+
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job"}
+
+needs_helm = pytest.mark.skipif(
+    helm is None, reason="helm_python (helm-python-sdk, extra 'render') is not importable"
+)
+needs_kubectl = pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl is not on PATH (needed for kubectl kustomize)"
+)
+
+
+def workload_images(*texts: str) -> set[tuple[str, str, str, str]]:
+    """(kind, workload name, container name, image) for every container and initContainer."""
+    yaml = YAML(typ="safe")
+    found = set()
+    for text in texts:
+        for doc in yaml.load_all(text):
+            if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
+                continue
+            pod = doc["spec"]["template"]["spec"]
+            for key in ("initContainers", "containers"):
+                for container in pod.get(key) or []:
+                    found.add(
+                        (
+                            doc["kind"],
+                            doc["metadata"]["name"],
+                            container["name"],
+                            container["image"],
+                        )
+                    )
+    return found
+
+
+# --------------------------------------------------------------------------- helm
+
+
+def helm_render(values_file: str | None = None, values: dict | None = None) -> dict[str, str]:
+    vals = dict(values or {})
+    if values_file is not None:
+        vals = helm.values_from_yaml((SAMPLES / values_file).read_text(encoding="utf-8"))
+    chart = helm.Chart.load(str(CHART))
+    return chart.render(vals, name="litemaas", namespace="litemaas")
+
+
+def chart_images(litellm: str | None, frontend_init: str = "busybox:1.36") -> set:
+    images = {
+        ("Deployment", "litemaas-backend", "wait-for-database", POSTGRES),
+        ("Deployment", "litemaas-backend", "backend", BACKEND),
+        ("Deployment", "litemaas-frontend", "wait-for-backend", frontend_init),
+        ("Deployment", "litemaas-frontend", "frontend", FRONTEND),
+        ("StatefulSet", "litemaas-postgresql", "postgres", POSTGRES),
+    }
+    if litellm is not None:
+        images |= {
+            ("Deployment", "litemaas-litellm", "wait-for-database", POSTGRES),
+            ("Deployment", "litemaas-litellm", "litellm", litellm),
+        }
+    return images
+
+
+@needs_helm
+def test_helm_chart_defaults():
+    out = helm_render()
+    assert workload_images(*out.values()) == chart_images(LITELLM)
+    # backend/frontend tags come from appVersion, which also lands in the labels
+    assert 'app.kubernetes.io/version: "0.1.3"' in out["litemaas/templates/backend-deployment.yaml"]
+    assert "helm.sh/chart: litemaas-0.1.0" in out["litemaas/templates/backend-deployment.yaml"]
+
+
+@needs_helm
+def test_helm_prod_values_litellm_through_mirror():
+    out = helm_render("envs/prod-values.yaml")
+    mirror = "registry.example.com/mirror/litellm-non_root:main-v1.74.7-stable"
+    assert workload_images(*out.values()) == chart_images(mirror)
+    assert "replicas: 3" in out["litemaas/templates/backend-deployment.yaml"]
+    assert "litemaas.prod.example.com" in out["litemaas/templates/frontend-ingress.yaml"]
+
+
+@needs_helm
+def test_helm_staging_values_openshift_with_hook():
+    out = helm_render("envs/staging-values.yaml")
+    expected = chart_images(LITELLM, frontend_init=OPENSHIFT_TOOLS)
+    expected.add(("Job", "litemaas-oauth-setup", "oauth-setup", "bitnami/kubectl:latest"))
+    assert workload_images(*out.values()) == expected
+
+
+@needs_helm
+def test_helm_litellm_disabled_renders_no_litellm():
+    out = helm_render(values={"litellm": {"enabled": False}})
+    assert workload_images(*out.values()) == chart_images(None)
+    assert not out["litemaas/templates/litellm-deployment.yaml"].strip()
+    assert not out["litemaas/templates/litellm-secret.yaml"].strip()
+
+
+# ---------------------------------------------------------------------- kustomize
+
+
+def kustomize_build(root: str) -> str:
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(SAMPLES / root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+BASE_IMAGES = {
+    ("Deployment", "backend", "wait-for-database", POSTGRES),
+    ("Deployment", "backend", "backend", BACKEND),
+    ("Deployment", "frontend", "frontend", FRONTEND),
+    ("Deployment", "litellm", "wait-for-db", "busybox:1.36"),
+    ("Deployment", "litellm", "litellm", LITELLM),
+}
+
+
+@needs_kubectl
+def test_kustomize_base():
+    assert workload_images(kustomize_build("kustomize/base")) == BASE_IMAGES
+
+
+@needs_kubectl
+def test_kustomize_overlay_dev():
+    expected = {(kind, "dev-" + name, c, img) for kind, name, c, img in BASE_IMAGES}
+    assert workload_images(kustomize_build("kustomize/overlays/dev")) == expected
+
+
+@needs_kubectl
+def test_kustomize_overlay_prod_mirror_with_port_and_dead_entry():
+    out = kustomize_build("kustomize/overlays/prod")
+    mirror = "registry.example.com:5000/mirror/litellm-non_root:main-v1.74.7-stable"
+    expected = {img for img in BASE_IMAGES if img[3] != LITELLM}
+    expected.add(("Deployment", "litellm", "litellm", mirror))
+    # the images: entry for ".../litemaas-fronted" (typo) matches nothing: frontend unchanged
+    assert workload_images(out) == expected
+    assert "litemaas-fronted" not in out
+
+
+@needs_kubectl
+def test_kustomize_upstream_layout_renders_latest():
+    # upstream's images: newTag: latest overrides LITEMAAS_VERSION from user-values.env
+    out = kustomize_build("kustomize-upstream")
+    assert workload_images(out) == {
+        ("Deployment", "backend", "wait-for-database", POSTGRES),
+        ("Deployment", "backend", "backend", "quay.io/rh-aiservices-bu/litemaas-backend:latest"),
+        ("Deployment", "frontend", "wait-for-backend", OPENSHIFT_TOOLS),
+        ("Deployment", "frontend", "frontend", "quay.io/rh-aiservices-bu/litemaas-frontend:latest"),
+        ("Deployment", "litellm", "wait-for-database", POSTGRES),
+        ("Deployment", "litellm", "litellm", LITELLM),
+    }
+
+
+def test_kustomize_upstream_local_files_are_envsubst_output():
+    """The committed *.local files and kustomization.yaml match their templates."""
+    folder = SAMPLES / "kustomize-upstream"
+    env = {}
+    for line in (folder / "user-values.env").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+    for template in sorted(folder.glob("*.yaml.template")):
+        text = re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), ""), template.read_text())
+        generated = template.with_name(template.name.removesuffix(".template") + ".local")
+        if generated.name == "kustomization.yaml.local":
+            generated = folder / "kustomization.yaml"
+        assert generated.read_text() == text, generated.name
