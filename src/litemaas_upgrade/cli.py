@@ -137,6 +137,93 @@ def apply(paths: tuple[str, ...], phase: int, dry_run: bool, backend_tag: str | 
     raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), phase, dry_run))
 
 
+@cli.command(context_settings=CONTEXT)
+@paths_argument
+@click.option("--base", metavar="REV", help="Compare the repository at REV with the work tree.")
+@click.option("--phase", type=int, help="Compare the repository with its planned phase.")
+@click.option("--format", "fmt", type=click.Choice(["unified", "markdown", "json", "jsonpatch"]),
+              default="unified", show_default=True)
+@click.option("--rendered", is_flag=True, help="Compare rendered manifests (helm / kustomize).")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
+@click.option("--context", "context_lines", type=click.IntRange(0), default=3, show_default=True,
+              help="Lines of context in unified diffs.")
+@click.option("--show-secrets", is_flag=True, help="Show secret values (hidden by default).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True)
+@click.option("--ignore-label", "ignore_labels", multiple=True, metavar="KEY",
+              help="Label to ignore in rendered diffs (default: chart-noise labels).")
+@tag_options
+@target_options
+def diff(paths: tuple[str, ...], base: str | None, phase: int | None, fmt: str, rendered: bool,
+         exit_code: bool, context_lines: int, show_secrets: bool, color: str,
+         ignore_labels: tuple[str, ...], backend_tag: str | None, frontend_tag: str | None,
+         litellm_tag: str | None, rules_file: str | None, charts: tuple[str, ...],
+         values: tuple[str, ...]) -> None:
+    """Show what a change (--base REV) or a phase (--phase N) does to the deployments.
+
+    \b
+    Example:
+      litemaas-upgrade diff . --phase 1 --format markdown
+      litemaas-upgrade diff . --base origin/main --rendered --format json
+    """
+    from .commands import diff as command
+
+    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    raise SystemExit(
+        command.run(
+            _inputs(paths, rules_file, charts, values, tags),
+            base=base,
+            phase=phase,
+            fmt=fmt,
+            rendered=rendered,
+            exit_code=exit_code,
+            context=context_lines,
+            show_secrets=show_secrets,
+            color=color,
+            ignore_labels=list(ignore_labels),
+        )
+    )
+
+
+@cli.command(context_settings=CONTEXT)
+@paths_argument
+@click.option("--base", metavar="REV", help="Also check each target's move from REV (git).")
+@click.option("--plan", "plan_file", metavar="FILE", help="Check a plan.json step by step.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True)
+@click.option("--fail-on-warn", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--show-suppressed", is_flag=True, help="List suppressed findings too.")
+@click.option("--explain", metavar="CODE", help="Explain a finding code and exit.")
+@target_options
+def lint(paths: tuple[str, ...], base: str | None, plan_file: str | None, fmt: str,
+         fail_on_warn: bool, show_suppressed: bool, explain: str | None, rules_file: str | None,
+         charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+    """Refuse states and changes that upgrade LiteLLM before the LiteMaaS backend.
+
+    PATHs may be folders, or files (as a pre-commit hook passes them).
+
+    \b
+    Example:
+      litemaas-upgrade lint .
+      litemaas-upgrade lint . --base origin/main --format sarif > lint.sarif
+      litemaas-upgrade lint --plan upgrade/plan.json
+      litemaas-upgrade lint --explain LU001
+    """
+    from .commands import lint as command
+
+    raise SystemExit(
+        command.run(
+            _inputs(paths, rules_file, charts, values),
+            base=base,
+            plan_file=plan_file,
+            fmt=fmt,
+            fail_on_warn=fail_on_warn,
+            show_suppressed=show_suppressed,
+            explain=explain,
+        )
+    )
+
+
 @cli.command("rules", context_settings=CONTEXT)
 @rules_option
 def rules_cmd(rules_file: str | None) -> None:

@@ -39,6 +39,13 @@ def phases_reached(components: dict[str, ComponentState], rules: Rules) -> int |
 def stage_of(components: dict[str, ComponentState], rules: Rules) -> Stage:
     if violations(components, rules):
         return Stage.INVALID
+    # One unknown version and the state cannot be told: a floating LiteLLM tag may
+    # already be past the boundary.
+    judged = {n for p in rules.phases for n in p.set} | {
+        n for c in rules.constraints for n in (c.if_component, c.then_component)
+    }
+    if any(components[n].version is None for n in judged if n in components):
+        return Stage.UNKNOWN
     reached = phases_reached(components, rules)
     if reached is None:
         return Stage.UNKNOWN

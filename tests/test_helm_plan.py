@@ -1,0 +1,203 @@
+"""plan / apply on the Helm part of the sample: every written file pinned, each phase
+checked by rendering the sample chart with the real Helm engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import git, write
+
+helm = pytest.importorskip("helm_python", reason="helm-python-sdk (extra 'render') not installed")
+
+OLD_LLM = "main-v1.74.7-stable"
+NEW_LLM = "main-v1.81.0-stable"
+
+
+def rendered_images(chart: Path, values_files: list[Path]) -> dict[str, str]:
+    """Render the chart as `helm upgrade -f a -f b` would and return {component: image}."""
+    from ruamel.yaml import YAML
+
+    # Helm merges -f files itself; do the same by handing it each file in order.
+    merged: dict = {}
+    for path in values_files:
+        _deep_merge(merged, helm.values_from_yaml(path.read_text()))
+    manifests = helm.Chart.load(str(chart)).render(merged, name="litemaas", namespace="litemaas")
+    images: dict[str, str] = {}
+    yaml = YAML(typ="safe")
+    for text in manifests.values():
+        for doc in yaml.load_all(text):
+            if not isinstance(doc, dict) or doc.get("kind") not in ("Deployment", "StatefulSet"):
+                continue
+            for c in doc["spec"]["template"]["spec"]["containers"]:
+                for comp in ("backend", "frontend", "litellm"):
+                    if comp in c["image"]:
+                        images[comp] = c["image"]
+    return images
+
+
+def _deep_merge(dst: dict, src: dict) -> None:
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _deep_merge(dst[k], v)
+        else:
+            dst[k] = v
+
+
+def test_plan_writes_every_file_and_snapshots_pin_them(cli, helm_repo: Path, snapshot) -> None:
+    result = cli("plan", ".", "--out", "upgrade", cwd=helm_repo)
+    assert result.code == 0, result.err
+    out = helm_repo / "upgrade"
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == [
+        ".litemaas-upgrade-output",
+        "RUNBOOK.md",
+        "phase-1.diff",
+        "phase-1/_deploy/values/envs__prod-values.yaml",
+        "phase-1/_deploy/values/envs__staging-values.yaml",
+        "phase-1/envs/prod-values.yaml",
+        "phase-1/envs/staging-values.yaml",
+        "phase-2.diff",
+        "phase-2/_deploy/values/envs__prod-values.yaml",
+        "phase-2/_deploy/values/envs__staging-values.yaml",
+        "phase-2/envs/prod-values.yaml",
+        "phase-2/envs/staging-values.yaml",
+        "plan.json",
+    ]
+    for name in files:
+        assert (out / name).read_text() == snapshot(name=name)
+
+
+@pytest.mark.parametrize("form", ["edited-files", "thin-values-files"])
+def test_phases_render_to_the_right_images_with_real_helm(cli, helm_repo: Path, form: str) -> None:
+    assert cli("plan", ".", "--out", "upgrade", cwd=helm_repo).code == 0
+    chart = helm_repo / "charts/litemaas"
+    up = helm_repo / "upgrade"
+    for env, llm_repo in (
+        ("prod", "registry.example.com/mirror/litellm-non_root"),
+        ("staging", "ghcr.io/berriai/litellm-non_root"),
+    ):
+        original = helm_repo / f"envs/{env}-values.yaml"
+        assert rendered_images(chart, [original]) == {
+            "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3",
+            "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.1.3",
+            "litellm": f"{llm_repo}:{OLD_LLM}",
+        }
+        for phase, llm_tag in ((1, OLD_LLM), (2, NEW_LLM)):
+            if form == "edited-files":
+                files = [up / f"phase-{phase}/envs/{env}-values.yaml"]
+            else:
+                files = [original, up / f"phase-{phase}/_deploy/values/envs__{env}-values.yaml"]
+            assert rendered_images(chart, files) == {
+                "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0",
+                "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.2.0",
+                "litellm": f"{llm_repo}:{llm_tag}",
+            }, (env, phase, form)
+
+
+def test_phase_1_pins_litellm_against_a_chart_update(cli, helm_repo: Path) -> None:
+    """The trap: after phase 1, moving the vendored chart to 0.2.0 must not move LiteLLM."""
+    assert cli("apply", ".", "--phase", "1", cwd=helm_repo).code == 0
+    values = helm_repo / "charts/litemaas/values.yaml"
+    values.write_text(values.read_text().replace(OLD_LLM, NEW_LLM))
+    chart_yaml = helm_repo / "charts/litemaas/Chart.yaml"
+    chart_yaml.write_text(chart_yaml.read_text().replace('"0.1.3"', '"0.2.0"'))
+    images = rendered_images(helm_repo / "charts/litemaas", [helm_repo / "envs/prod-values.yaml"])
+    assert images["litellm"].endswith(OLD_LLM)
+    assert images["backend"].endswith(":0.2.0")
+
+
+def test_diffs_apply_with_git_and_match_apply(cli, helm_repo: Path, tmp_path: Path) -> None:
+    assert cli("plan", ".", "--out", str(tmp_path / "up"), cwd=helm_repo).code == 0
+    git(helm_repo, "apply", "--check", str(tmp_path / "up/phase-1.diff"))
+    git(helm_repo, "apply", str(tmp_path / "up/phase-1.diff"))
+    for name in ("prod", "staging"):
+        rel = f"envs/{name}-values.yaml"
+        assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-1" / rel).read_bytes()
+    git(helm_repo, "apply", str(tmp_path / "up/phase-2.diff"))
+    for name in ("prod", "staging"):
+        rel = f"envs/{name}-values.yaml"
+        assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-2" / rel).read_bytes()
+
+
+def test_apply_phase_1_then_again_changes_nothing(cli, helm_repo: Path) -> None:
+    first = cli("apply", ".", "--phase", "1", cwd=helm_repo)
+    assert first.code == 0 and "2 file(s) edited" in first.err
+    status = git(helm_repo, "status", "--porcelain")
+    assert sorted(status.split()) == sorted(
+        ["M", "envs/prod-values.yaml", "M", "envs/staging-values.yaml"]
+    )
+    mtimes = {p: p.stat().st_mtime_ns for p in (helm_repo / "envs").iterdir()}
+    again = cli("apply", ".", "--phase", "1", cwd=helm_repo)
+    assert again.code == 0 and "nothing to do" in again.err
+    assert {p: p.stat().st_mtime_ns for p in (helm_repo / "envs").iterdir()} == mtimes
+    scan = json.loads(cli("scan", ".", "--format", "json", cwd=helm_repo).out)
+    assert {t["stage"] for t in scan["targets"]} == {"phase-1-done"}
+
+
+def test_apply_phase_2_refused_before_phase_1(cli, helm_repo: Path) -> None:
+    result = cli("apply", ".", "--phase", "2", cwd=helm_repo)
+    assert result.code == 1
+    assert "apply --phase 1 first" in result.err
+    assert git(helm_repo, "status", "--porcelain") == ""
+
+
+def test_repository_at_phase_1_gets_only_phase_2(cli, helm_repo: Path, tmp_path: Path) -> None:
+    assert cli("apply", ".", "--phase", "1", cwd=helm_repo).code == 0
+    assert cli("plan", ".", "--out", str(tmp_path / "up"), cwd=helm_repo).code == 0
+    plan = json.loads((tmp_path / "up/plan.json").read_text())
+    assert plan["phases"][0]["steps"] == []
+    assert (tmp_path / "up/phase-1.diff").read_text() == ""
+    assert [s["set"] for s in plan["phases"][1]["steps"]] == [{"litellm": NEW_LLM}] * 2
+
+
+def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(cli, helm_repo: Path, tmp_path: Path) -> None:
+    write(helm_repo / "envs/broken-values.yaml", f"litellm:\n  image:\n    tag: {NEW_LLM}\n")
+    result = cli("plan", ".", "--out", str(tmp_path / "up"), cwd=helm_repo)
+    assert result.code == 0
+    assert "INVALID STATE" in result.err
+    plan = json.loads((tmp_path / "up/plan.json").read_text())
+    step = next(s for s in plan["phases"][0]["steps"] if s["target"] == "envs/broken-values.yaml")
+    assert step["stage_before"] == "invalid" and step["stage_after"] == "upgraded"
+    assert step["set"] == {"backend": "0.2.0", "frontend": "0.2.0"}
+    assert "INVALID STATE" in (tmp_path / "up/RUNBOOK.md").read_text()
+
+
+def test_tag_options_override_the_rules(cli, helm_repo: Path, tmp_path: Path) -> None:
+    result = cli(
+        "plan", ".", "--out", str(tmp_path / "up"), "--backend-tag", "0.2.1",
+        "--frontend-tag", "0.2.1", "--litellm-tag", "main-v1.81.3-stable", cwd=helm_repo,
+    )
+    assert result.code == 0, result.err
+    diff1 = (tmp_path / "up/phase-1.diff").read_text()
+    assert "+    tag: 0.2.1" in diff1 and "0.2.0" not in diff1
+    assert "main-v1.81.3-stable" in (tmp_path / "up/phase-2.diff").read_text()
+
+
+def test_plan_refuses_a_non_empty_out_without_force(cli, helm_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "up"
+    write(out / "keep.txt", "mine\n")
+    result = cli("plan", ".", "--out", str(out), cwd=helm_repo)
+    assert result.code == 2 and "not empty" in result.err
+    assert (out / "keep.txt").read_text() == "mine\n"
+    assert cli("plan", ".", "--out", str(out), "--force", cwd=helm_repo).code == 0
+    assert not (out / "keep.txt").exists() and (out / "plan.json").exists()
+
+
+def test_out_folder_inside_the_repository_is_not_scanned_later(cli, helm_repo: Path) -> None:
+    assert cli("plan", ".", "--out", "upgrade", cwd=helm_repo).code == 0
+    scan = json.loads(cli("scan", ".", "--format", "json", cwd=helm_repo).out)
+    assert all(not t["path"].startswith("upgrade/") for t in scan["targets"])
+
+
+def test_chart_without_override_files_edits_its_values(cli, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import SAMPLES
+
+    shutil.copytree(SAMPLES / "charts/litemaas", tmp_path / "litemaas")
+    result = cli("apply", ".", "--phase", "1", "--dry-run", cwd=tmp_path)
+    assert result.code == 0
+    assert "a/litemaas/values.yaml" in result.out
+    assert '-    tag: ""\n+    tag: "0.2.0"' in result.out
