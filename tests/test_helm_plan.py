@@ -171,7 +171,7 @@ def test_tag_options_override_the_rules(cli, helm_repo: Path, tmp_path: Path) ->
     )
     assert result.code == 0, result.err
     diff1 = (tmp_path / "up/phase-1.diff").read_text()
-    assert "+    tag: 0.2.1" in diff1 and "0.2.0" not in diff1
+    assert '+    tag: "0.2.1"' in diff1 and "0.2.0" not in diff1
     assert "main-v1.81.3-stable" in (tmp_path / "up/phase-2.diff").read_text()
 
 

@@ -131,7 +131,7 @@ def test_insert_two_keys_into_one_new_mapping() -> None:
         (("backend", "image", "repository"), "quay.io/x"),
     )
     assert out == (
-        "global: {}\nother: 1\nbackend:\n  image:\n    tag: 0.2.0\n    repository: quay.io/x\n"
+        'global: {}\nother: 1\nbackend:\n  image:\n    tag: "0.2.0"\n    repository: quay.io/x\n'
     )
 
 
@@ -233,3 +233,8 @@ def test_invalid_input_is_an_input_error_not_edit() -> None:
 
     with pytest.raises(InputError):
         apply_changes(b"a: [\n", "v", [ScalarChange(0, ("a",), "x")])
+
+
+def test_fill_last_empty_value_and_insert_at_same_offset() -> None:
+    out = edit("---\na:", (("a",), "x"), (("b", "c"), "d"))
+    assert out == "---\na: x\nb:\n  c: d"

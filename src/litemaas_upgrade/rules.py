@@ -162,8 +162,8 @@ def parse_rules(text: str, source: str) -> Rules:
     def version(value: Any, at: tuple[str | int, ...]) -> Version:
         try:
             return Version.parse(str(value))
-        except ValueError as exc:
-            checker.fail(at, f"not a version: {value!r} ({exc})")
+        except ValueError:
+            checker.fail(at, f"not a version: {value!r}")
             raise  # unreachable: fail() raises
 
     constraints = []

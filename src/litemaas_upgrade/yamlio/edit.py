@@ -14,7 +14,7 @@ from litemaas_upgrade.errors import EditError, InputError
 
 from .nodes import STR, TAG_PREFIX, Node, Path
 from .reader import YamlDoc, YamlFile
-from .scalars import double_quoted, plain_or_double, single_quoted
+from .scalars import double_quoted, inserted, plain_or_double, single_quoted
 from .text import encode
 
 _EOL = re.compile("[\r\n\x85\u2028\u2029]")
@@ -36,8 +36,9 @@ class _Splice:
     start: int
     end: int
     text: str
-    # Among splices at one offset, the deeper container's text goes first.
-    depth: int = 0
+    # Among insertions at one offset, the deeper container's text goes first; in-place
+    # replacements (depth None) precede them, as they belong to the line being ended.
+    depth: int | None = None
 
 
 @dataclass
@@ -343,7 +344,7 @@ def _block_lines(tree: _Tree, indent: int, step: int) -> list[str]:
             lines.append(f"{pad}{name}:")
             lines.extend(_block_lines(value, indent + step, step))
         else:
-            lines.append(f"{pad}{name}: {plain_or_double(value, False)}")
+            lines.append(f"{pad}{name}: {inserted(value, False)}")
     return lines
 
 
@@ -354,14 +355,15 @@ def _flow_items(tree: _Tree) -> str:
         if isinstance(value, dict):
             parts.append(f"{name}: {{{_flow_items(value)}}}")
         else:
-            parts.append(f"{name}: {plain_or_double(value, True)}")
+            parts.append(f"{name}: {inserted(value, True)}")
     return ", ".join(parts)
 
 
 def _splice(text: str, splices: list[_Splice]) -> str:
     out: list[str] = []
     cursor = 0
-    for s in sorted(splices, key=lambda s: (s.start, s.end, -s.depth)):
+    order = sorted(splices, key=lambda s: (s.start, s.end, s.depth is not None, -(s.depth or 0)))
+    for s in order:
         if s.start < cursor:
             raise AssertionError("overlapping edits")  # planner bug, never user input
         out.append(text[cursor : s.start])

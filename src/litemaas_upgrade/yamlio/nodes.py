@@ -21,7 +21,15 @@ MAX_ALIAS_NODES = 100_000
 
 
 class Node:
-    """One occurrence of a YAML node, with its exact source span in YamlFile.text."""
+    """One occurrence of a YAML node, with its exact source span in YamlFile.text.
+
+    Span conventions: `start` is where the content begins, after any `&anchor`/`!tag`
+    properties; a block collection ends with its last entry; a block scalar's span runs
+    from its `|`/`>` header through its trailing line breaks; an absent value (`key:`) is
+    an empty span just after the `:`.  An alias occurrence (`is_alias`) has the alias's
+    span, `anchor` set to the name it refers to, `target` set to the anchored node, and
+    mirrors the target's kind, tag, value, items and children.
+    """
 
     __slots__ = (
         "kind",

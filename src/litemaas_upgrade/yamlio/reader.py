@@ -29,7 +29,7 @@ _UNSET: Any = object()
 class YamlDoc:
     """One document of a YAML stream."""
 
-    def __init__(self, index: int, ctx: DocContext, root: Node | None, start: int, end: int):
+    def __init__(self, index: int, root: Node | None, start: int, end: int) -> None:
         self.index = index
         self.root = root
         self.duplicates: list[tuple[Path, Node]] = []
@@ -39,16 +39,17 @@ class YamlDoc:
         self.end = end
         # id(anchored node) -> alias occurrences pointing at it.
         self.references: dict[int, list[Node]] = {}
-        self._ctx = ctx
         self._data: Any = _UNSET
 
     @property
     def data(self) -> Any:
+        """Plain Python for the document (merges resolved, aliases expanded), cached."""
         if self._data is _UNSET:
             self._data = None if self.root is None else self.root.python()
         return self._data
 
     def find(self, path: Path) -> Node | None:
+        """Value node at `path`, looking through aliases and `<<` merges; None if absent."""
         node = self.root
         for part in path:
             if node is None:
@@ -93,8 +94,7 @@ class YamlFile:
             raise self.error("YAML is nested too deeply", None) from None
         if not self.documents:
             # An empty or comments-only stream still has a place for content.
-            ctx = DocContext(path, self.lines, (1, 2))
-            self.documents.append(YamlDoc(0, ctx, None, 0, len(self.text)))
+            self.documents.append(YamlDoc(0, None, 0, len(self.text)))
         return self
 
     def _problem(self, exc: MarkedYAMLError) -> str:
@@ -152,7 +152,7 @@ class _Composer:
             node: Node | None = None
             if isinstance(event, DocumentStartEvent):
                 ctx = DocContext(self.file.path, self.file.lines, self._version())
-                doc = YamlDoc(len(self.file.documents), ctx, None, event.end_mark.index, len(text))
+                doc = YamlDoc(len(self.file.documents), None, event.end_mark.index, len(text))
                 anchors, open_anchors = {}, set()
                 continue
             if isinstance(event, DocumentEndEvent):

@@ -70,3 +70,12 @@ def single_quoted(value: str) -> str | None:
 
 def plain_or_double(value: str, flow: bool) -> str:
     return value if plain_ok(value, flow) else double_quoted(value)
+
+
+def inserted(value: str, flow: bool) -> str:
+    """A value for a newly inserted key. Version-like values are quoted even when plain
+    would read back as a string, as charts write tags: a later hand edit of `"0.2.0"`
+    to `"0.20"` then stays a string."""
+    if value[:1].isdigit():
+        return double_quoted(value)
+    return plain_or_double(value, flow)
