@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample-charts"
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, write
 
 COMMANDS = ["scan", "plan", "apply", "diff", "lint", "rules"]
@@ -45,7 +46,9 @@ def test_rules_prints_the_builtin_rules(cli) -> None:
 def test_a_users_rules_file_replaces_the_builtin_one(cli, helm_repo: Path, tmp_path: Path) -> None:
     shipped = (ROOT / "src/litemaas_upgrade/data/rules.yaml").read_text()
     # A later upgrade: LiteMaaS 0.3.0 with a LiteLLM the rules name.
-    custom = shipped.replace('backend: "0.2.0", frontend: "0.2.0"', 'backend: "0.3.0", frontend: "0.3.0"')
+    custom = shipped.replace(
+        'backend: "0.2.0", frontend: "0.2.0"', 'backend: "0.3.0", frontend: "0.3.0"'
+    )
     custom = custom.replace('litellm: "main-v1.81.0-stable"', 'litellm: "main-v1.82.1-stable"')
     rules = write(tmp_path / "later.yaml", custom)
     assert cli("rules", "--rules", str(rules)).out.endswith(custom)
@@ -60,13 +63,26 @@ def test_a_users_rules_file_replaces_the_builtin_one(cli, helm_repo: Path, tmp_p
     [
         (("schema: 1", "schema: 2"), ":5:", "unsupported rules schema"),
         (('images: ["**/litemaas-backend"]', "images: []"), ":16:13:", "at least one image"),
-        (("versions: ['v?(?P<version>", "versions: ['v?(?P<version"), ":17:16:", "bad regular expression"),
+        (
+            ("versions: ['v?(?P<version>", "versions: ['v?(?P<version"),
+            ":17:16:",
+            "bad regular expression",
+        ),
         (('at_least: "0.2.0"}', 'at_least: "zero"}'), ":43:42:", "not a version"),
         (("follows: backend", "follows: nobody"), ":24:14:", "unknown component 'nobody'"),
-        (("  - title: Update LiteLLM\n    set: {litellm:", "  - title: Update LiteLLM\n    set: {litelm:"), ":", "unknown component"),
+        (
+            (
+                "  - title: Update LiteLLM\n    set: {litellm:",
+                "  - title: Update LiteLLM\n    set: {litelm:",
+            ),
+            ":",
+            "unknown component",
+        ),
     ],
 )
-def test_malformed_rules_exit_3_with_a_location(cli, tmp_path: Path, mutation, where, message) -> None:
+def test_malformed_rules_exit_3_with_a_location(
+    cli, tmp_path: Path, mutation, where, message
+) -> None:
     shipped = (ROOT / "src/litemaas_upgrade/data/rules.yaml").read_text()
     old, new = mutation
     assert old in shipped

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import git, write
 
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk (extra 'render') not installed")
@@ -152,7 +153,9 @@ def test_repository_at_phase_1_gets_only_phase_2(cli, helm_repo: Path, tmp_path:
     assert [s["set"] for s in plan["phases"][1]["steps"]] == [{"litellm": NEW_LLM}] * 2
 
 
-def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(cli, helm_repo: Path, tmp_path: Path) -> None:
+def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(
+    cli, helm_repo: Path, tmp_path: Path
+) -> None:
     write(helm_repo / "envs/broken-values.yaml", f"litellm:\n  image:\n    tag: {NEW_LLM}\n")
     result = cli("plan", ".", "--out", str(tmp_path / "up"), cwd=helm_repo)
     assert result.code == 0
@@ -166,8 +169,17 @@ def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(cli, helm_repo: Pat
 
 def test_tag_options_override_the_rules(cli, helm_repo: Path, tmp_path: Path) -> None:
     result = cli(
-        "plan", ".", "--out", str(tmp_path / "up"), "--backend-tag", "0.2.1",
-        "--frontend-tag", "0.2.1", "--litellm-tag", "main-v1.81.3-stable", cwd=helm_repo,
+        "plan",
+        ".",
+        "--out",
+        str(tmp_path / "up"),
+        "--backend-tag",
+        "0.2.1",
+        "--frontend-tag",
+        "0.2.1",
+        "--litellm-tag",
+        "main-v1.81.3-stable",
+        cwd=helm_repo,
     )
     assert result.code == 0, result.err
     diff1 = (tmp_path / "up/phase-1.diff").read_text()

@@ -82,7 +82,9 @@ def test_stages(cli, tmp_path: Path) -> None:
     root = chart_repo(tmp_path)
     cases = {
         "before.values.yaml": "backend: {image: {tag: '0.1.3'}}\n",
-        "phase1.values.yaml": "backend: {image: {tag: '0.2.0'}}\nfrontend: {image: {tag: '0.2.0'}}\n",
+        "phase1.values.yaml": (
+            "backend: {image: {tag: '0.2.0'}}\nfrontend: {image: {tag: '0.2.0'}}\n"
+        ),
         "done.values.yaml": (
             "backend: {image: {tag: '0.2.0'}}\nfrontend: {image: {tag: '0.2.0'}}\n"
             "litellm: {image: {tag: main-v1.81.0-stable}}\n"

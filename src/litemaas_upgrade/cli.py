@@ -36,7 +36,9 @@ def target_options(f: F) -> F:
         metavar="FILE",
         help="Helm override file, repeatable, layered in order (-f a -f b): one explicit target.",
     )(f)
-    f = click.option("--chart", "charts", multiple=True, metavar="DIR", help="Helm chart folder.")(f)
+    f = click.option("--chart", "charts", multiple=True, metavar="DIR", help="Helm chart folder.")(
+        f
+    )
     return rules_option(f)
 
 
@@ -59,28 +61,45 @@ def cli() -> None:
     """
 
 
-def _inputs(paths: tuple[str, ...], rules_file: str | None, charts: tuple[str, ...] = (),
-            values: tuple[str, ...] = (), tags: dict[str, str] | None = None) -> Any:
+def _inputs(
+    paths: tuple[str, ...],
+    rules_file: str | None,
+    charts: tuple[str, ...] = (),
+    values: tuple[str, ...] = (),
+    tags: dict[str, str | None] | None = None,
+) -> Any:
     from .commands.common import Inputs
 
-    return Inputs(list(paths) or ["."], rules_file, list(charts), list(values),
-                  {k: v for k, v in (tags or {}).items() if v})
+    return Inputs(
+        list(paths) or ["."],
+        rules_file,
+        list(charts),
+        list(values),
+        {k: v for k, v in (tags or {}).items() if v},
+    )
 
 
 @cli.command(context_settings=CONTEXT)
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @target_options
-def scan(paths: tuple[str, ...], fmt: str, rules_file: str | None, charts: tuple[str, ...],
-         values: tuple[str, ...]) -> None:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    rules_file: str | None,
+    charts: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
     """List each target's effective images, where they are decided, and its stage.
 
     \b
     Example:
       litemaas-upgrade scan .
       litemaas-upgrade scan deploy/ --format json
-      litemaas-upgrade scan . --chart charts/litemaas --values envs/common.yaml --values envs/prod.yaml
+      litemaas-upgrade scan . --chart charts/litemaas \\
+          --values envs/common.yaml --values envs/prod.yaml
     """
     from .commands import scan as command
 
@@ -99,9 +118,17 @@ def tag_options(f: F) -> F:
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @tag_options
 @target_options
-def plan(paths: tuple[str, ...], out: str, force: bool, backend_tag: str | None,
-         frontend_tag: str | None, litellm_tag: str | None, rules_file: str | None,
-         charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+def plan(
+    paths: tuple[str, ...],
+    out: str,
+    force: bool,
+    backend_tag: str | None,
+    frontend_tag: str | None,
+    litellm_tag: str | None,
+    rules_file: str | None,
+    charts: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
     """Write phase 1 and phase 2 as files, diffs, plan.json and RUNBOOK.md.
 
     \b
@@ -121,9 +148,17 @@ def plan(paths: tuple[str, ...], out: str, force: bool, backend_tag: str | None,
 @click.option("--dry-run", is_flag=True, help="Print the diff instead of editing.")
 @tag_options
 @target_options
-def apply(paths: tuple[str, ...], phase: int, dry_run: bool, backend_tag: str | None,
-          frontend_tag: str | None, litellm_tag: str | None, rules_file: str | None,
-          charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+def apply(
+    paths: tuple[str, ...],
+    phase: int,
+    dry_run: bool,
+    backend_tag: str | None,
+    frontend_tag: str | None,
+    litellm_tag: str | None,
+    rules_file: str | None,
+    charts: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
     """Edit the repository in place for one phase (all files or none).
 
     \b
@@ -141,24 +176,54 @@ def apply(paths: tuple[str, ...], phase: int, dry_run: bool, backend_tag: str | 
 @paths_argument
 @click.option("--base", metavar="REV", help="Compare the repository at REV with the work tree.")
 @click.option("--phase", type=int, help="Compare the repository with its planned phase.")
-@click.option("--format", "fmt", type=click.Choice(["unified", "markdown", "json", "jsonpatch"]),
-              default="unified", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["unified", "markdown", "json", "jsonpatch"]),
+    default="unified",
+    show_default=True,
+)
 @click.option("--rendered", is_flag=True, help="Compare rendered manifests (helm / kustomize).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
-@click.option("--context", "context_lines", type=click.IntRange(0), default=3, show_default=True,
-              help="Lines of context in unified diffs.")
+@click.option(
+    "--context",
+    "context_lines",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Lines of context in unified diffs.",
+)
 @click.option("--show-secrets", is_flag=True, help="Show secret values (hidden by default).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True)
-@click.option("--ignore-label", "ignore_labels", multiple=True, metavar="KEY",
-              help="Label to ignore in rendered diffs (default: chart-noise labels).")
+@click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
+)
+@click.option(
+    "--ignore-label",
+    "ignore_labels",
+    multiple=True,
+    metavar="KEY",
+    help="Label to ignore in rendered diffs (default: chart-noise labels).",
+)
 @tag_options
 @target_options
-def diff(paths: tuple[str, ...], base: str | None, phase: int | None, fmt: str, rendered: bool,
-         exit_code: bool, context_lines: int, show_secrets: bool, color: str,
-         ignore_labels: tuple[str, ...], backend_tag: str | None, frontend_tag: str | None,
-         litellm_tag: str | None, rules_file: str | None, charts: tuple[str, ...],
-         values: tuple[str, ...]) -> None:
+def diff(
+    paths: tuple[str, ...],
+    base: str | None,
+    phase: int | None,
+    fmt: str,
+    rendered: bool,
+    exit_code: bool,
+    context_lines: int,
+    show_secrets: bool,
+    color: str,
+    ignore_labels: tuple[str, ...],
+    backend_tag: str | None,
+    frontend_tag: str | None,
+    litellm_tag: str | None,
+    rules_file: str | None,
+    charts: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
     """Show what a change (--base REV) or a phase (--phase N) does to the deployments.
 
     \b
@@ -189,15 +254,29 @@ def diff(paths: tuple[str, ...], base: str | None, phase: int | None, fmt: str, 
 @paths_argument
 @click.option("--base", metavar="REV", help="Also check each target's move from REV (git).")
 @click.option("--plan", "plan_file", metavar="FILE", help="Check a plan.json step by step.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--fail-on-warn", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings too.")
 @click.option("--explain", metavar="CODE", help="Explain a finding code and exit.")
 @target_options
-def lint(paths: tuple[str, ...], base: str | None, plan_file: str | None, fmt: str,
-         fail_on_warn: bool, show_suppressed: bool, explain: str | None, rules_file: str | None,
-         charts: tuple[str, ...], values: tuple[str, ...]) -> None:
+def lint(
+    paths: tuple[str, ...],
+    base: str | None,
+    plan_file: str | None,
+    fmt: str,
+    fail_on_warn: bool,
+    show_suppressed: bool,
+    explain: str | None,
+    rules_file: str | None,
+    charts: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
     """Refuse states and changes that upgrade LiteLLM before the LiteMaaS backend.
 
     PATHs may be folders, or files (as a pre-commit hook passes them).

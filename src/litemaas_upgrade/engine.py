@@ -10,10 +10,10 @@ from . import codes
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
-from .model import Change, Finding, Severity, Stage, Target
+from .model import Change, Finding, Severity, Target
 from .rules import Phase, Rules
 from .source import Overlay, Source
-from .stage import stage_of
+from .stage import stage_of, violations
 from .yamlio import ScalarChange, apply_changes
 
 CONFIG_FILE = ".litemaas-upgrade.yaml"
@@ -147,13 +147,17 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
     initial = targets
     notes: list[Finding] = []
     for target in targets:
-        if target.stage == Stage.INVALID:
+        for broken in violations(target.components, rules):
+            lhs = target.components[broken.if_component]
+            rhs = target.components[broken.then_component]
             notes.append(
                 Finding(
                     codes.LITELLM_BEFORE_BACKEND,
                     Severity.ERROR,
-                    "INVALID STATE: LiteLLM is already past the boundary while the backend is "
-                    "not; the plan repairs it by upgrading the backend first (phase 1)",
+                    f"INVALID STATE: {broken.if_component} is at {lhs.version} (>= "
+                    f"{broken.if_at_least}) while {broken.then_component} is at {rhs.version} "
+                    f"(< {broken.then_at_least}); the plan repairs it by moving "
+                    f"{broken.then_component} first",
                     target=target.path,
                     fix="deploy phase 1 now",
                 )
@@ -196,7 +200,9 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
                 before[rel], after[rel] = old, new
         changed.update(after)
         nxt = Overlay(source, changed)
-        targets_after = scan(nxt, rules, ScanOptions(options.charts, options.values, options.config))
+        targets_after = scan(
+            nxt, rules, ScanOptions(options.charts, options.values, options.config)
+        )
         by_key = {t.key: t for t in targets_after}
         nctx = ScanContext(nxt, rules, options)
         touched = {n for p in rules.phases[: phase.number] for n in (*p.set, *p.pin)}
@@ -204,9 +210,7 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             ts.after = by_key.get(ts.target.key)
             if ts.after is None:
                 continue
-            tags = {
-                n: s.tag for n, s in ts.after.components.items() if n in touched and s.tag
-            }
+            tags = {n: s.tag for n, s in ts.after.components.items() if n in touched and s.tag}
             manager = manager_for(ts.target.kind)
             ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
             _check_reached(ts, phase, rules, notes)

@@ -107,8 +107,10 @@ class Rules:
 
 def load_rules(path: str | None = None) -> Rules:
     if path is None:
-        text = resources.files("litemaas_upgrade").joinpath("data", DEFAULT_RULES).read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("litemaas_upgrade")
+            .joinpath("data", DEFAULT_RULES)
+            .read_text(encoding="utf-8")
         )
         source = f"(built-in) {DEFAULT_RULES}"
     else:
@@ -135,7 +137,7 @@ def parse_rules(text: str, source: str) -> Rules:
     components: dict[str, Component] = {}
     raw_components = checker.mapping(data, "components")
     for name, raw in raw_components.items():
-        at = ("components", name)
+        at: tuple[str | int, ...] = ("components", name)
         checker.expect(isinstance(raw, dict), at, "a component must be a mapping")
         images = checker.str_list(raw, "images", at)
         checker.expect(bool(images), at + ("images",), "a component needs at least one image")
@@ -157,7 +159,9 @@ def parse_rules(text: str, source: str) -> Rules:
         components[name] = Component(name, tuple(images), tuple(patterns), follows, helm)
     for comp in components.values():
         if comp.follows is not None and comp.follows not in components:
-            checker.fail(("components", comp.name, "follows"), f"unknown component {comp.follows!r}")
+            checker.fail(
+                ("components", comp.name, "follows"), f"unknown component {comp.follows!r}"
+            )
 
     def version(value: Any, at: tuple[str | int, ...]) -> Version:
         try:
@@ -168,7 +172,7 @@ def parse_rules(text: str, source: str) -> Rules:
 
     constraints = []
     for i, raw in enumerate(data.get("constraints") or []):
-        at: tuple[str | int, ...] = ("constraints", i)
+        at = ("constraints", i)
         checker.expect(isinstance(raw, dict), at, "a constraint must be a mapping")
         cond = checker.mapping(raw, "if", at)
         then = checker.mapping(raw, "then", at)

@@ -23,7 +23,7 @@ def phases_reached(components: dict[str, ComponentState], rules: Rules) -> int |
     """How many phases are done, in order; None when a version needed to tell is unknown."""
     done = 0
     for phase in rules.phases:
-        for name, tag in phase.set.items():
+        for name in phase.set:
             state = components.get(name)
             if state is None:
                 continue  # not deployed by this target: nothing to move

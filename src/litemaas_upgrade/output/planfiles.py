@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import Plan, PhasePlan
+from ..engine import PhasePlan, Plan
 from ..errors import UsageError
 from ..managers import manager_for
 from ..model import YamlPath, format_path
@@ -124,7 +124,8 @@ def render_files(plan: Plan, out_rel: str) -> dict[str, bytes]:
                 files[f"phase-{n}/{DEPLOY_DIR}/{name}"] = text.encode("utf-8")
             manager_file = next(iter(sorted(ts.files)), None)
             ts.deploy = manager_for(ts.target.kind).deploy_command(
-                ts.target, f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None
+                ts.target,
+                f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None,
             )
         for rel, data in cumulative.items():
             files[f"phase-{n}/{rel}"] = data

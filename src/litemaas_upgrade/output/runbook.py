@@ -16,17 +16,26 @@ def runbook(plan: Plan, out_rel: str) -> str:
     ]
     if rules.guide:
         lines += ["", f"Upgrade guide: {rules.guide}"]
-    lines += ["", "## Targets", "", "| target | kind | stage | " + " | ".join(
-        sorted(rules.components)) + " |", "|---|---|---|" + "---|" * len(rules.components)]
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "| target | kind | stage | " + " | ".join(sorted(rules.components)) + " |",
+        "|---|---|---|" + "---|" * len(rules.components),
+    ]
     for t in plan.targets:
         cells = []
         for name in sorted(rules.components):
             state = t.components.get(name)
-            cells.append(f"`{state.image}`" if state and state.image else
-                         ("unknown" if state else "not deployed"))
+            cells.append(
+                f"`{state.image}`"
+                if state and state.image
+                else ("unknown" if state else "not deployed")
+            )
         lines.append(f"| `{t.path}` | {t.kind} | {t.stage} | " + " | ".join(cells) + " |")
-    warnings = [f for f in plan.findings] + [f for t in plan.targets for f in t.findings
-                                             if str(f.severity) != "info"]
+    warnings = [f for f in plan.findings] + [
+        f for t in plan.targets for f in t.findings if str(f.severity) != "info"
+    ]
     if warnings:
         lines += ["", "## Read this first", ""]
         for f in warnings:
@@ -41,14 +50,21 @@ def runbook(plan: Plan, out_rel: str) -> str:
             continue
         changes = ", ".join(f"{c} → `{t}`" for c, t in ph.phase.set.items())
         pins = ", ".join(ph.phase.pin)
-        lines += [f"Moves {changes}" + (f"; keeps {pins} pinned at its current tag." if pins else ".")]
-        lines += ["", f"Edits in the repository: `{out_rel}/phase-{n}.diff` "
-                  f"(`git apply {out_rel}/phase-{n}.diff`"
-                  + (" after phase " + str(n - 1) if n > 1 else "")
-                  + f", or `litemaas-upgrade apply {plan.source.display('')} --phase {n}`)."]
+        lines += [
+            f"Moves {changes}" + (f"; keeps {pins} pinned at its current tag." if pins else ".")
+        ]
+        lines += [
+            "",
+            f"Edits in the repository: `{out_rel}/phase-{n}.diff` "
+            f"(`git apply {out_rel}/phase-{n}.diff`"
+            + (" after phase " + str(n - 1) if n > 1 else "")
+            + f", or `litemaas-upgrade apply {plan.source.display('')} --phase {n}`).",
+        ]
         for ts in ph.steps:
-            moves = ", ".join(f"{c} `{ts.target.components[c].tag if c in ts.target.components else '?'}` → `{t}`"
-                              for c, t in ts.step.set.items())
+            moves = ", ".join(
+                f"{c} `{ts.target.components[c].tag if c in ts.target.components else '?'}` → `{t}`"
+                for c, t in ts.step.set.items()
+            )
             pinned = ", ".join(f"{c} at `{t}`" for c, t in ts.step.pin.items())
             lines += ["", f"### `{ts.target.path}` ({ts.target.kind})", ""]
             lines += [f"- {moves}" + (f"; pin {pinned}" if pinned else "")]

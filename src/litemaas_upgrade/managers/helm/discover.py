@@ -28,7 +28,9 @@ class HelmSpec:
 
 def chart_dirs(ctx: ScanContext) -> list[str]:
     """Chart folders that are not subcharts of another chart in the tree."""
-    dirs = [posixpath.dirname(f) for f in ctx.source.files() if posixpath.basename(f) == "Chart.yaml"]
+    dirs = [
+        posixpath.dirname(f) for f in ctx.source.files() if posixpath.basename(f) == "Chart.yaml"
+    ]
     top = []
     for d in sorted(dirs):
         if any(d != o and _inside(d, o) for o in dirs):
@@ -111,7 +113,9 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
     for chart in charts:
         if chart not in used:
             specs.append(
-                HelmSpec(chart, (), f"chart {ctx.source.display(chart or '.')} alone (no override files)")
+                HelmSpec(
+                    chart, (), f"chart {ctx.source.display(chart or '.')} alone (no override files)"
+                )
             )
     return specs
 
@@ -121,6 +125,7 @@ def _pick_chart(rel: str, charts: list[str]) -> tuple[str | None, str]:
         return None, ""
     if len(charts) == 1:
         return charts[0], "the only LiteMaaS chart"
+
     # Several charts: the one that shares the longest folder prefix with the file.
     def shared(chart: str) -> int:
         a, b = rel.split("/")[:-1], chart.split("/")

@@ -48,14 +48,14 @@ def find_images(data: Any, rules: Rules) -> dict[str, list[ImageLocation]]:
             found.setdefault(comp, []).append(ImageLocation(path, shape))
     # Where the rules say the chart reads an image, a mapping there is that image even
     # without a repository (an override file that only sets the tag).
-    for comp in rules.components.values():
-        if comp.helm is None:
+    for component in rules.components.values():
+        if component.helm is None:
             continue
-        hinted = get_path(data, comp.helm.values)
-        known = {loc.path for loc in found.get(comp.name, [])}
-        if isinstance(hinted, dict) and comp.helm.values not in known:
-            if any(k in hinted for k in MAP_KEYS):
-                found.setdefault(comp.name, []).insert(0, ImageLocation(comp.helm.values, "map"))
+        at = component.helm.values
+        hinted = get_path(data, at)
+        known = {loc.path for loc in found.get(component.name, [])}
+        if isinstance(hinted, dict) and at not in known and any(k in hinted for k in MAP_KEYS):
+            found.setdefault(component.name, []).insert(0, ImageLocation(at, "map"))
     return found
 
 

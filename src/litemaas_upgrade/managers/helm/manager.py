@@ -200,7 +200,12 @@ class HelmManager:
             if node is not None and not (node.kind == "scalar" and node.tag.endswith(":null")):
                 note = "chart default" if layer.chart_default else ""
                 return Site(
-                    ctx.source.display(layer.file), node.line, node.col, format_path(path), decides, note
+                    ctx.source.display(layer.file),
+                    node.line,
+                    node.col,
+                    format_path(path),
+                    decides,
+                    note,
                 )
         return Site(ctx.source.display(data.owner), 0, 0, format_path(path), decides, "not found")
 
