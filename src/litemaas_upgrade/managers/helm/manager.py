@@ -165,7 +165,7 @@ class HelmManager:
                             app_version_at[1],
                             "appVersion",
                             "tag",
-                            "appVersion fallback (the tag is empty)",
+                            "appVersion fallback: the tag is empty",
                         )
                     )
                 else:
