@@ -231,6 +231,8 @@ def diff(
       litemaas-upgrade diff . --phase 1 --format markdown
       litemaas-upgrade diff . --base origin/main --rendered --format json
     """
+    if base is not None and phase is not None:
+        raise click.UsageError("--base and --phase are alternatives: give one of them")
     from .commands import diff as command
 
     tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
@@ -318,7 +320,30 @@ def rules_cmd(rules_file: str | None) -> None:
     raise SystemExit(command.run(rules_file))
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that cleanup (temporary files) runs: by default
+    SIGTERM ends the process on the spot."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main() -> None:
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        _main()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main() -> None:
     try:
         cli.main(prog_name="litemaas-upgrade", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -326,15 +351,17 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         raise SystemExit(2) from None
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        raise SystemExit(130) from None
+    except click.exceptions.Abort as exc:
+        terminated = isinstance(exc.__cause__, _Terminated)
+        click.echo("terminated" if terminated else "aborted", err=True)
+        raise SystemExit(143 if terminated else 130) from None
     except UpgradeError as exc:
         click.echo(f"litemaas-upgrade: {exc}", err=True)
         raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, _Terminated)
+        click.echo("terminated" if terminated else "interrupted", err=True)
+        raise SystemExit(143 if terminated else 130) from None
     except RecursionError:
         click.echo("litemaas-upgrade: input nested too deeply", err=True)
         raise SystemExit(3) from None

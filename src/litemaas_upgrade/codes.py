@@ -13,3 +13,4 @@ REPOSITORY_CHANGED = "LU007"  # a component's image repository changed (fork, mi
 ENV_OVERRIDDEN = "LU008"  # an env file's version is overridden by an images: entry
 UNRESOLVED = "LU009"  # something that decides an image cannot be read (remote, missing chart)
 NOT_DEPLOYED = "LU010"  # a component the rules know is turned off in this target
+BAD_SUPPRESSION = "LU011"  # a lint suppression comment without a reason, or for no known code

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import codes
+from . import codes, progress
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
@@ -14,7 +14,9 @@ from .model import Change, Finding, Severity, Target
 from .rules import Phase, Rules
 from .source import Overlay, Source
 from .stage import stage_of, violations
-from .yamlio import ScalarChange, apply_changes
+from .textedit import apply_text_changes
+from .yamlio import ScalarChange
+from .yamlio.embedded import apply_edits
 
 CONFIG_FILE = ".litemaas-upgrade.yaml"
 
@@ -37,21 +39,44 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
         options.config = load_config(source)
     ctx = ScanContext(source, rules, options)
     targets: list[Target] = []
-    for manager in all_managers():
+    managers = all_managers()
+    for manager in managers:
+        # A manager may claim files before any extracts (values files that a GitOps
+        # object names belong to that object's release, not to a Helm target of their own).
+        claim = getattr(manager, "claim", None)
+        if claim is not None:
+            ctx.claimed.update(claim(ctx))
+    for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
         targets.extend(manager.extract(ctx))
     for target in targets:
         target.stage = stage_of(target.components, rules)
         target.findings.extend(_unknown_versions(target))
         target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
-    for rel in source.outside:
-        finding = Finding(
+    notices = [
+        Finding(
             codes.UNRESOLVED,
             Severity.WARNING,
-            f"{source.display(rel)} is a link that points outside the repository: not followed",
+            f"{source.display(rel)} is a link that points outside the repository (or nowhere): "
+            "not followed",
             source.display(rel),
         )
-        for target in targets[:1]:
-            target.findings.append(finding)
+        for rel in source.outside
+    ]
+    notices += [
+        Finding(
+            codes.UNRESOLVED,
+            Severity.INFO,
+            f"{source.display(rel)} is a link: not followed (its target is read where it is)",
+            source.display(rel),
+        )
+        for rel in source.links
+    ]
+    notices += [
+        Finding(codes.UNRESOLVED, Severity.INFO, f"skipped: {why}", source.display(rel))
+        for rel, why in sorted(source.skipped.items())
+    ]
+    for target in targets[:1]:
+        target.findings.extend(notices)
     return sorted(targets, key=lambda t: (t.path, t.kind))
 
 
@@ -178,7 +203,7 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             steps.append(TargetStep(target, step, target_changes))
             for change in target_changes:
                 slot = by_file.setdefault(change.file, {})
-                key = (change.doc, change.path)
+                key = (change.doc, change.path, change.span)
                 other = slot.get(key)
                 if other is not None and other.value != change.value:
                     raise EditError(
@@ -191,10 +216,17 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         after: dict[str, bytes] = {}
         for rel, slot in sorted(by_file.items()):
             old = current.read(rel)
-            new = apply_changes(
-                old,
+            # Text edits (span) first: their offsets refer to the file as read.
+            texts = [c for c in slot.values() if c.span is not None]
+            new = apply_text_changes(old, source.display(rel), texts) if texts else old
+            new = apply_edits(
+                new,
                 source.display(rel),
-                [ScalarChange(c.doc, c.path, c.value) for c in slot.values()],
+                [
+                    c.edit if c.edit is not None else ScalarChange(c.doc, c.path, c.value)
+                    for c in slot.values()
+                    if c.span is None
+                ],
             )
             if new != old:
                 before[rel], after[rel] = old, new

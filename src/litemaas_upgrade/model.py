@@ -147,6 +147,15 @@ class Change:
     value: str
     component: str = ""
     reason: str = ""
+    # A text edit instead of a YAML scalar edit (files that are not YAML, such as env
+    # files, or text inside a YAML string): replace the characters at `span` (offsets in
+    # the decoded text), which must read `old`, with `value`. `path` is then ().
+    span: tuple[int, int] | None = None
+    old: str | None = None
+    # A structural yamlio edit instead of the plain scalar one (yamlio.embedded: a scalar
+    # inside a YAML document held in a block string, an appended list entry). `path` then
+    # only names the place, for messages and for telling changes apart.
+    edit: Any = None
 
 
 @dataclass
@@ -161,6 +170,10 @@ class Target:
     findings: list[Finding] = field(default_factory=list)
     stage: Stage = Stage.UNKNOWN
     data: Any = None  # manager-specific facts needed to plan edits
+    # Every file the target reads (relative to the source root), sites or not: `lint`
+    # uses it to pick the targets a changed file affects. Managers fill it; when empty,
+    # the sites' files and the target's own path stand in.
+    files: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:

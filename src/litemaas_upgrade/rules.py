@@ -72,6 +72,7 @@ class Rules:
     before: tuple[str, ...]
     source: str  # where the rules came from, for messages
     text: str = field(repr=False, default="")
+    catalog: str | None = None  # chart catalog file (`catalog:` key); None: built-in
 
     def component_of(self, ref: ImageRef) -> str | None:
         for comp in self.components.values():
@@ -102,6 +103,7 @@ class Rules:
             self.before,
             self.source,
             self.text,
+            self.catalog,
         )
 
 
@@ -230,7 +232,18 @@ def parse_rules(text: str, source: str) -> Rules:
         before=tuple(str(b) for b in data.get("before") or []),
         source=source,
         text=text,
+        catalog=_catalog_path(data.get("catalog"), source, checker),
     )
+
+
+def _catalog_path(value: Any, source: str, checker: _Checker) -> str | None:
+    """The chart catalog named by the rules (relative to a rules file), or None: built-in."""
+    if value is None:
+        return None
+    checker.expect(isinstance(value, str) and bool(value), ("catalog",), "expected a file name")
+    if source.startswith("(built-in)"):
+        return None if value == "catalog.yaml" else str(value)
+    return str(Path(source).parent / str(value))
 
 
 class _Checker:

@@ -5,6 +5,7 @@ most once per view, however many targets use it."""
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -30,6 +31,11 @@ class Source:
         prefix = os.path.relpath(root, Path.cwd())
         self._prefix = "" if prefix == "." else PurePosixPath(Path(prefix).as_posix()).as_posix()
         self.outside: list[str] = []  # links that point outside the root: reported, not read
+        # Links to files or folders inside the root: read at their real path only, so
+        # that a file is never two targets and never replaced by a write through a link.
+        self.links: list[str] = []
+        # Files a manager passed over with a notice (e.g. Go-template text that is not YAML).
+        self.skipped: dict[str, str] = {}
 
     def files(self) -> list[str]:
         raise NotImplementedError  # pragma: no cover - abstract
@@ -44,8 +50,22 @@ class Source:
         rel = rel.rstrip("/")
         if rel in ("", "."):
             return True
-        prefix = rel + "/"
-        return any(f.startswith(prefix) for f in self.files())
+        return rel in self._dir_set()
+
+    def _dir_set(self) -> frozenset[str]:
+        # Every folder that holds a file, once: is_dir is asked for each resource of
+        # each build root, and a scan of the file list each time grew with N².
+        cached = getattr(self, "_dirs", None)
+        if cached is None:
+            dirs: set[str] = set()
+            for f in self.files():
+                d = posixpath.dirname(f)
+                while d and d not in dirs:
+                    dirs.add(d)
+                    d = posixpath.dirname(d)
+            cached = frozenset(dirs)
+            self._dirs = cached
+        return cached
 
     def _file_set(self) -> frozenset[str]:
         cached = getattr(self, "_set", None)
@@ -93,34 +113,37 @@ class WorkTree(Source):
                 if d in SKIP_DIRS:
                     continue
                 if (here / d).is_symlink():
-                    self._note_link(here / d)
+                    self._note_link(here / d, "/")
                     continue
                 keep.append(d)
             dirnames[:] = keep
             for name in filenames:
                 full = here / name
                 rel = full.relative_to(root).as_posix()
-                if full.is_symlink() and not self._inside(full):
-                    self.outside.append(rel)
+                if full.is_symlink():
+                    self._note_link(full, "")
                     continue
                 found.append(rel)
         return found
 
-    def _inside(self, path: Path) -> bool:
+    def _inside(self, path: Path, strict: bool = False) -> bool:
         try:
-            path.resolve().relative_to(self.root)
+            path.resolve(strict=strict).relative_to(self.root)
             return True
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):  # outside, missing, or a link loop
             return False
 
-    def _note_link(self, path: Path) -> None:
-        # A linked folder is never walked: inside the root it would be read twice,
+    def _note_link(self, path: Path, suffix: str) -> None:
+        # A link is never followed: inside the root its target is read where it is,
         # outside it would be read from where we must not go.
-        self.outside.append(path.relative_to(self.root).as_posix() + "/")
+        rel = path.relative_to(self.root).as_posix() + suffix
+        (self.links if self._inside(path, strict=True) else self.outside).append(rel)
 
     def read(self, rel: str) -> bytes:
         full = self.root / rel
-        if not self._inside(full):
+        # A file the walk listed is no link and lies below no linked folder: only other
+        # paths need the (system-call heavy) resolve.
+        if rel not in self._file_set() and not self._inside(full):
             raise InputError(self.display(rel), "points outside the repository: not read")
         try:
             return full.read_bytes()
@@ -197,6 +220,8 @@ class Overlay(Source):
         self.label = base.label
         self._prefix = base._prefix
         self.outside = base.outside
+        self.links = base.links
+        self.skipped = base.skipped
 
     def files(self) -> list[str]:
         return sorted(set(self.base.files()) | set(self.changed))

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..managers.base import ScanOptions
 from ..model import Target
 from ..rules import Rules, load_rules
-from ..source import WorkTree
+from ..source import OUTPUT_MARKER, WorkTree
 
 
 @dataclass
@@ -53,6 +53,32 @@ def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
         values=[below_root(v, "--values") for v in inputs.values],
     )
     return source, rules, options
+
+
+def check_out(out: str, source: WorkTree) -> None:
+    """Refuse an output folder whose replacement would remove repository files: the
+    repository itself, a folder above it, or a folder in it that holds its files. A new
+    folder inside the repository (`plan . --out upgrade/`) is fine: it gets a marker file
+    and later scans skip it."""
+    full = Path(out).resolve()
+    root = source.root
+    if full == root or root.is_relative_to(full):
+        raise UsageError(
+            f"--out {out}: is the repository folder or holds it; name a new folder "
+            "(e.g. --out upgrade/)"
+        )
+    if not full.is_relative_to(root) or not full.is_dir():
+        return
+    rel = full.relative_to(root).as_posix()
+    if (full / OUTPUT_MARKER).exists():
+        return  # an earlier plan's output: --force may replace it
+    held = sorted(p.name for p in full.iterdir())
+    if held:
+        # Inside the repository, even --force replaces only an earlier plan's output.
+        raise UsageError(
+            f"--out {out}: holds repository files ({source.display(rel + '/' + held[0])}"
+            f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}); name a new folder"
+        )
 
 
 def only_under(targets: list[Target], paths: list[str]) -> list[Target]:

@@ -6,11 +6,17 @@ from pathlib import Path
 
 from ..engine import plan
 from ..output.planfiles import write_plan
-from .common import Inputs, err, open_inputs
+from .common import Inputs, check_out, err, open_inputs
 
 
 def run(inputs: Inputs, out: str, force: bool) -> int:
     source, rules, options = open_inputs(inputs)
+    check_out(out, source)
+    # Thin overlays point back at the repository from inside the output folder.
+    try:
+        options.out = Path(out).resolve().relative_to(source.root).as_posix()
+    except ValueError:
+        options.out = str(Path(out).resolve())
     result = plan(source, rules, options)
     files = write_plan(result, Path(out), force)
     for ph in result.phases:

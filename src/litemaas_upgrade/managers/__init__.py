@@ -8,9 +8,25 @@ from .base import Manager, PhaseStep, ScanContext
 
 def all_managers() -> list[Manager]:
     # Order matters: a manager may claim files so that later ones do not report them twice.
+    from .argocd import ArgoCDManager
+    from .compose import ComposeManager
+    from .flux import FluxManager
     from .helm import HelmManager
+    from .kustomize import KustomizeManager
+    from .kustomize_helm import KustomizeHelmManager
+    from .manifest import ManifestManager
 
-    return [HelmManager()]
+    # The GitOps managers claim (before anyone extracts) the values files their objects
+    # name, so that Helm does not report those as releases of their own.
+    return [
+        HelmManager(),
+        KustomizeManager(),
+        ArgoCDManager(),
+        FluxManager(),
+        KustomizeHelmManager(),
+        ComposeManager(),
+        ManifestManager(),  # last: folders of workloads nobody else reports
+    ]
 
 
 def manager_for(kind: str) -> Manager:

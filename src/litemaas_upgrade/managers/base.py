@@ -17,6 +17,9 @@ class ScanOptions:
     charts: list[str] = field(default_factory=list)  # --chart, relative to the source root
     values: list[str] = field(default_factory=list)  # --values, in layering order
     config: dict | None = None  # the repository's .litemaas-upgrade.yaml, parsed
+    # `plan --out`: relative to the source root (POSIX), or absolute when outside it;
+    # thin overlays point back at the repository from there. None: the source root.
+    out: str | None = None
 
 
 @dataclass

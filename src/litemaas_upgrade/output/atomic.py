@@ -29,8 +29,13 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _temp_beside(path: Path, data: bytes, mode: int | None) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _temp_beside(path: Path, data: bytes, mode: int | None, made: list[Path] | None = None) -> Path:
+    # Created and recorded in `made` with SIGINT/SIGTERM held: an interruption can never
+    # leave a temporary file that the caller's cleanup does not know about.
+    with signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        if made is not None:
+            made.append(Path(tmp))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -50,6 +55,9 @@ def write_files(files: Mapping[Path, bytes]) -> list[Path]:
     (their mtime stays). Returns the paths written."""
     todo = {}
     for path, data in sorted(files.items()):
+        if path.is_symlink():
+            # Renaming onto a link would replace the link with a file.
+            raise UpgradeError(f"{path}: is a symbolic link: not replaced (edit its target)")
         try:
             if path.read_bytes() == data:
                 continue
@@ -59,6 +67,7 @@ def write_files(files: Mapping[Path, bytes]) -> list[Path]:
             raise UpgradeError(f"{path}: cannot read: {exc.strerror}") from exc
         todo[path] = data
     staged: list[tuple[Path, Path, bytes | None]] = []
+    made: list[Path] = []
     try:
         for path, data in todo.items():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,9 +76,9 @@ def write_files(files: Mapping[Path, bytes]) -> list[Path]:
                 mode: int | None = path.stat().st_mode & 0o7777
             except FileNotFoundError:
                 old, mode = None, None
-            staged.append((path, _temp_beside(path, data, mode), old))
+            staged.append((path, _temp_beside(path, data, mode, made), old))
     except BaseException:
-        for _, tmp, _ in staged:
+        for tmp in made:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise

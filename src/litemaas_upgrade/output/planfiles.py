@@ -47,7 +47,11 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
                         {
                             "file": src.display(c.file),
                             "path": format_path(c.path),
-                            **_position(plan, c.file, c.doc, c.path),
+                            **(
+                                _text_position(plan, c.file, c.span, c.old)
+                                if c.span is not None
+                                else _position(plan, c.file, c.doc, c.path)
+                            ),
                             "component": c.component,
                             "value": c.value,
                             "reason": c.reason,
@@ -89,6 +93,17 @@ def _images(components: dict) -> dict[str, Any]:
         }
         for name, s in sorted(components.items())
     }
+
+
+def _text_position(
+    plan: Plan, rel: str, span: tuple[int, int], old: str | None
+) -> dict[str, Any]:
+    """Where a text edit (a Change with a span, e.g. in an env file) lands."""
+    from ..yamlio.text import LineIndex, decode
+
+    text = decode(plan.source.read(rel), plan.source.display(rel)).text
+    line, col = LineIndex(text).locate(span[0])
+    return {"line": line, "col": col, "from": old}
 
 
 def _position(plan: Plan, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:

@@ -1,36 +1,146 @@
-"""Unified diffs in git's format, so that `git apply` takes them."""
+"""Unified diffs in git's format, so that `git apply` takes them.
+
+`file_diff` / `tree_diff` diff whole files; `text_diff` diffs any two texts under given
+labels (rendered manifests). Lines can be masked for display (secrets): the diff is
+computed on the real lines, so a changed secret still shows as changed, and the masked
+text is what is printed on both sides. `colorize` adds terminal colours."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+LineMask = Mapping[int, str]  # 0-based line index -> the line to print instead (with its EOL)
 
 
 def _lines(data: bytes) -> list[str]:
     return data.decode("utf-8", "surrogateescape").splitlines(keepends=True)
 
 
-def file_diff(path: str, old: bytes | None, new: bytes | None, context: int = 3) -> str:
+def _range(start: int, stop: int) -> str:
+    """A hunk range as difflib and git write it: `start,length`, `start` for one line."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if length == 0 else start + 1},{length}"
+
+
+def _out(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+
+
+class DiffText(NamedTuple):
+    """A diff, how many printed lines were masked, and the `git apply -C<n>` that still
+    applies it (masked context lines farther than n lines from every change are ignored
+    by git at -C<n>; 0 when a masked line is changed or sits between changes)."""
+
+    text: str
+    masked: int = 0
+    apply_context: int = 1 << 30
+
+
+def hunks(
+    a: list[str],
+    b: list[str],
+    context: int = 3,
+    mask_a: LineMask | None = None,
+    mask_b: LineMask | None = None,
+) -> DiffText:
+    """The `@@` hunks between two lists of lines."""
+    mask_a = mask_a or {}
+    mask_b = mask_b or {}
+    body: list[str] = []
+    masked = 0
+    safe = 1 << 30
+
+    def side(lines: list[str], mask: LineMask, i: int) -> str:
+        nonlocal masked
+        if i in mask:
+            masked += 1
+            return mask[i]
+        return lines[i]
+
+    matcher = difflib.SequenceMatcher(None, a, b)
+    for group in matcher.get_grouped_opcodes(context):
+        first, last = group[0], group[-1]
+        body.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for n, (tag, i1, i2, j1, j2) in enumerate(group):
+            if tag == "equal":
+                body.extend(_out(" " + side(a, mask_a, i)) for i in range(i1, i2))
+                hidden = [i for i in range(i1, i2) if i in mask_a]
+                if not hidden:
+                    continue
+                if n == 0 and len(group) > 1:  # leading context: distance to the change
+                    safe = min(safe, i2 - max(hidden) - 1)
+                elif n == len(group) - 1 and len(group) > 1:  # trailing context
+                    safe = min(safe, min(hidden) - i1)
+                else:
+                    safe = 0
+                continue
+            if tag in ("replace", "delete"):
+                body.extend(_out("-" + side(a, mask_a, i)) for i in range(i1, i2))
+                if any(i in mask_a for i in range(i1, i2)):
+                    safe = 0
+            if tag in ("replace", "insert"):
+                body.extend(_out("+" + side(b, mask_b, j)) for j in range(j1, j2))
+                if any(j in mask_b for j in range(j1, j2)):
+                    safe = 0
+    return DiffText("".join(body), masked, safe)
+
+
+def file_diff(
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    context: int = 3,
+    mask_old: LineMask | None = None,
+    mask_new: LineMask | None = None,
+) -> str:
+    return file_diff_counted(path, old, new, context, mask_old, mask_new).text
+
+
+def file_diff_counted(
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    context: int = 3,
+    mask_old: LineMask | None = None,
+    mask_new: LineMask | None = None,
+) -> DiffText:
+    """`file_diff`, with what masking did to it."""
     if old == new:
-        return ""
-    a = _lines(old or b"")
-    b = _lines(new or b"")
+        return DiffText("")
     head = [f"diff --git a/{path} b/{path}\n"]
     if old is None:
         head.append("new file mode 100644\n")
     elif new is None:
         head.append("deleted file mode 100644\n")
+    body = hunks(_lines(old or b""), _lines(new or b""), context, mask_old, mask_new)
+    if not body.text:
+        return DiffText("".join(head))
     from_name = f"a/{path}" if old is not None else "/dev/null"
     to_name = f"b/{path}" if new is not None else "/dev/null"
-    body = []
-    for line in difflib.unified_diff(a, b, from_name, to_name, n=context):
-        if line.startswith(("---", "+++")):
-            body.append(line if line.endswith("\n") else line + "\n")
-            continue
-        if not line.endswith("\n"):
-            line += "\n\\ No newline at end of file\n"
-        body.append(line)
-    return "".join(head + body)
+    return body._replace(text="".join(head) + f"--- {from_name}\n+++ {to_name}\n" + body.text)
+
+
+def text_diff(
+    old_label: str,
+    new_label: str,
+    old: str,
+    new: str,
+    context: int = 3,
+    mask_old: LineMask | None = None,
+    mask_new: LineMask | None = None,
+) -> DiffText:
+    """A `---`/`+++` diff of two texts that are not files of the repository."""
+    if old == new:
+        return DiffText("")
+    body = hunks(old.splitlines(keepends=True), new.splitlines(keepends=True), context,
+                 mask_old, mask_new)
+    if not body.text:
+        return body
+    return body._replace(text=f"--- {old_label}\n+++ {new_label}\n" + body.text)
 
 
 def tree_diff(
@@ -38,3 +148,39 @@ def tree_diff(
 ) -> str:
     paths: Iterable[str] = sorted(set(before) | set(after))
     return "".join(file_diff(p, before.get(p), after.get(p), context) for p in paths)
+
+
+_RESET = "\033[0m"
+_COLOURS = (
+    ("diff --git", "\033[1m"),
+    ("new file mode", "\033[1m"),
+    ("deleted file mode", "\033[1m"),
+    ("--- ", "\033[1m"),
+    ("+++ ", "\033[1m"),
+    ("@@", "\033[36m"),
+    ("+", "\033[32m"),
+    ("-", "\033[31m"),
+    ("#", "\033[2m"),
+)
+
+
+def colorize(text: str) -> str:
+    """Colour a unified diff the way git does on a terminal (headers bold, hunks cyan,
+    removed red, added green)."""
+    out = []
+    in_header = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        eol = line[len(body) :]
+        if body.startswith("diff --git"):
+            in_header = True
+        elif body.startswith("@@"):
+            in_header = False
+        for prefix, code in _COLOURS:
+            if body.startswith(prefix) and (in_header or prefix not in ("--- ", "+++ ")
+                                            or body.startswith(("--- a/", "+++ b/", "--- /dev/null",
+                                                                "+++ /dev/null"))):
+                body = f"{code}{body}{_RESET}"
+                break
+        out.append(body + eol)
+    return "".join(out)

@@ -123,7 +123,9 @@ class _Planner:
                 matches = [pair for pair in node.items if _key_is(pair[0], part)]
                 if len(matches) > 1:
                     raise self.refuse(
-                        f"key {part!r} is duplicated; cannot edit {what}", matches[1][0]
+                        f"key {part!r} is duplicated (Helm uses the last one); cannot edit "
+                        f"{what} safely: remove the duplicate first",
+                        matches[-1][0],
                     )
                 if not matches:
                     merged = node.get(str(part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -79,6 +80,7 @@ class YamlFile:
     def parse(cls, data: bytes, path: str) -> YamlFile:
         decoded = decode(data, path)
         self = cls(path, decoded.text, decoded.encoding, decoded.newline)
+        _check_flow_depth(self)
         try:
             _Composer(self).run()
         except MarkedYAMLError as exc:
@@ -110,6 +112,40 @@ class YamlFile:
             return InputError(self.path, message)
         line, col = self.lines.locate(min(offset, len(self.text)))
         return InputError(self.path, message, line, col)
+
+
+_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]+")
+
+
+def _check_flow_depth(file: YamlFile) -> None:
+    """Refuse a line that opens more flow collections than MAX_DEPTH, before ruamel sees it.
+
+    ruamel's scanner looks up to 1024 characters ahead on a line and revisits every open
+    flow level at each token, so a line of a few thousand `[` costs over a second before
+    the composer's own depth limit is reached. Brackets are counted naively (a `#` after a
+    blank ends the line); quoted text is not skipped, so the message says what was counted.
+    """
+    text = file.text
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    for m in _LINE.finditer(text):
+        line = m.group()
+        if line.count("[") + line.count("{") <= MAX_DEPTH:
+            continue
+        depth = 0
+        for i, ch in enumerate(line):
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise file.error(
+                        f"nesting deeper than {MAX_DEPTH} levels (more than {MAX_DEPTH} "
+                        "unclosed brackets on one line)",
+                        m.start() + i,
+                    )
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+            elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
 
 
 def _skip_properties(text: str, pos: int, limit: int) -> int:

@@ -66,6 +66,10 @@ def decode(data: bytes, path: str) -> Decoded:
             break
     body = data[len(bom) :]
     if encoding.startswith("utf-8") and b"\x00" in body:
+        if _utf16_without_bom(body[:64]):
+            raise InputError(
+                path, "looks like UTF-16 without a byte-order mark: save it as UTF-8 (or add a BOM)"
+            )
         raise InputError(path, f"binary file (NUL byte at offset {body.index(0) + len(bom)})")
     try:
         text = body.decode(_CODEC[encoding])
@@ -77,6 +81,17 @@ def decode(data: bytes, path: str) -> Decoded:
     if "\x00" in text:
         raise InputError(path, "binary file (contains NUL characters)")
     return Decoded(text, encoding, detect_newline(text))
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Mostly-ASCII UTF-16: NUL in (nearly) every other byte, and only there."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 8:
+        return False
+    for nuls, other in ((even, odd), (odd, even)):
+        if nuls.count(0) * 4 >= len(nuls) * 3 and other.count(0) == 0:
+            return True
+    return False
 
 
 def detect_newline(text: str) -> str:

@@ -66,8 +66,17 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
         return False
     try:
         data = _first_data(ctx, rel)
-    except InputError:
-        raise
+    except InputError as exc:
+        if b"{{" not in ctx.source.read(rel):
+            raise
+        # A values file that is itself a Go template (helmfile's *.yaml.gotmpl style, or
+        # values written for `tpl`): it is not YAML until rendered, which we never do.
+        at = f" at {exc.line}:{exc.col}" if exc.line else ""
+        ctx.source.skipped[rel] = (
+            f"not YAML{at} ({exc.message}) and holds Go-template syntax ({{{{ }}}}): "
+            "taken for a template, not read as a values file"
+        )
+        return False
     if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
         return False
     return True
@@ -91,6 +100,8 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
         return [_explicit(ctx, all_charts)]
     configured = (opts.config or {}).get("helm")
     if configured:
+        if not isinstance(configured, list):
+            raise InputError(".litemaas-upgrade.yaml", "helm: expected a list of targets")
         return [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
 
     charts = [c for c in all_charts if is_litemaas_chart(ctx, c)]
@@ -164,6 +175,10 @@ def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
     values = entry.get("values") or []
     if isinstance(values, str):
         values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputError(".litemaas-upgrade.yaml", f"{where}: values: expected file names")
+    if chart is not None and not isinstance(chart, str):
+        raise InputError(".litemaas-upgrade.yaml", f"{where}: chart: expected a folder name")
     for rel in ([chart] if chart else []) + list(values):
         probe = posixpath.join(rel, "Chart.yaml") if rel == chart else rel
         if not ctx.source.exists(probe):

@@ -123,6 +123,7 @@ class HelmManager:
             primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
             state = self._state(ctx, target, data, comp.name, primary, chart_meta_line)
             target.components[comp.name] = state
+        target.findings.extend(_duplicate_keys(ctx, target, data))
         return target
 
     def _state(
@@ -318,6 +319,32 @@ class HelmManager:
         if phase_file:
             parts.append(f"-f {phase_file}")
         return " \\\n    ".join(parts)
+
+
+def _duplicate_keys(ctx: ScanContext, target: Target, data: HelmData) -> list[Finding]:
+    """A key written twice in one mapping: Helm keeps the last one. Where an image of a
+    component lies on or under it, the tool refuses to edit it, so that is an error."""
+    images = [loc.path for locs in data.locations.values() for loc in locs]
+    out = []
+    for layer in data.layers:
+        if layer.doc is None:
+            continue
+        for path, key in layer.doc.duplicates:
+            edited = any(p[: len(path)] == path or path[: len(p)] == p for p in images)
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.ERROR if edited else Severity.WARNING,
+                    f"duplicate key {format_path(path)}: Helm uses the last one"
+                    + ("; an image lies under it, and the tool will not edit it" if edited else ""),
+                    ctx.source.display(layer.file),
+                    key.line,
+                    key.col,
+                    target.path,
+                    "remove all but one of the duplicated keys",
+                )
+            )
+    return out
 
 
 def _first_doc(ctx: ScanContext, rel: str) -> YamlDoc | None:

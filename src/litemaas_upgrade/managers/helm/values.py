@@ -28,8 +28,12 @@ def _merge_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
 
 
 def coalesce(user: dict[str, Any], defaults: Any) -> dict[str, Any]:
-    """User values over chart defaults; a user `null` deletes the default key."""
-    result: dict[str, Any] = copy.deepcopy(defaults) if isinstance(defaults, dict) else {}
+    """User values over chart defaults; a user `null` deletes the default key.
+
+    The result is read-only: it shares every subtree of the chart's defaults that no user
+    value touches (copying only the maps on the way to a user value), so that a release
+    costs what its override files change, not a copy of the chart's values."""
+    result: dict[str, Any] = dict(defaults) if isinstance(defaults, dict) else {}
     _coalesce_into(result, user)
     return result
 
@@ -39,6 +43,7 @@ def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
         if value is None:
             dst.pop(key, None)
         elif isinstance(value, dict) and isinstance(dst.get(key), dict):
+            dst[key] = dict(dst[key])  # copy on write: it may be the chart's own map
             _coalesce_into(dst[key], value)
         elif isinstance(value, dict):
             dst[key] = {k: copy.deepcopy(v) for k, v in value.items() if v is not None}

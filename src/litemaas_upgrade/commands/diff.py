@@ -1,0 +1,122 @@
+"""`diff`: what a change (--base REV) or a planned phase (--phase N) does to the
+deployments, as a unified diff, JSON, JSON Patch or a pull-request comment."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from .common import Inputs, err, open_inputs
+
+if TYPE_CHECKING:
+    from ..diff.model import ChangeSet
+
+
+def run(
+    inputs: Inputs,
+    *,
+    base: str | None,
+    phase: int | None,
+    fmt: str,
+    rendered: bool,
+    exit_code: bool,
+    context: int,
+    show_secrets: bool,
+    color: str,
+    ignore_labels: list[str],
+) -> int:
+    if base is not None and phase is not None:
+        raise UsageError("--base and --phase: give one of them")
+    if base is None and phase is None:
+        raise UsageError("give --base REV (compare a revision with the work tree) or --phase N")
+    source, rules, options = open_inputs(inputs)
+
+    from ..diff.collect import from_base, from_phase
+
+    cs = from_base(source, rules, options, base) if base is not None else from_phase(
+        source, rules, options, phase or 0
+    )
+    try:
+        _only_under(cs, inputs.paths)
+        if rendered:
+            from ..diff.rendered import render_changes
+            from ..diff.structured import DEFAULT_IGNORED_LABELS
+
+            labels = [k for k in ignore_labels if k] if ignore_labels else DEFAULT_IGNORED_LABELS
+            render_changes(cs, frozenset(labels), show_secrets)
+        text, masked, apply_c = _format(
+            cs, fmt, context, show_secrets, _command(inputs, cs, rendered)
+        )
+    finally:
+        cs.close()
+    if fmt == "unified" and _colour(color):
+        from ..output.unified import colorize
+
+        text = colorize(text)
+    sys.stdout.write(text)
+    for note in cs.notes:
+        err(note)
+    if masked and fmt == "unified" and not cs.rendered:
+        how = (
+            f"it applies with `git apply -C{min(apply_c, context)}`, which skips them"
+            if apply_c >= 1
+            else "it will not apply with git apply as it is"
+        )
+        err(
+            f"{masked} diff line(s) hold secrets and show <redacted>: {how} "
+            "(--show-secrets prints the real lines)"
+        )
+    return 1 if exit_code and cs.changed() else 0
+
+
+def _format(
+    cs: ChangeSet, fmt: str, context: int, show_secrets: bool, command: str
+) -> tuple[str, int, int]:
+    if fmt == "json":
+        from ..diff.json_out import render_json
+
+        return render_json(cs), 0, 0
+    if fmt == "jsonpatch":
+        from ..diff.jsonpatch_out import render_jsonpatch
+
+        return render_jsonpatch(cs, show_secrets), 0, 0
+    if fmt == "markdown":
+        from ..diff.markdown import render_markdown
+
+        return render_markdown(cs, context, show_secrets, command), 0, 0
+    from ..diff.unified_out import unified
+
+    out = unified(cs, context, show_secrets)
+    return out.text, out.masked, out.apply_context
+
+
+def _only_under(cs: ChangeSet, paths: list[str]) -> None:
+    """With several PATHs, keep the targets below one of them."""
+    if len(paths) <= 1:
+        return
+    prefixes = [os.path.normpath(p).rstrip("/") for p in paths]
+    cs.targets = [
+        t
+        for t in cs.targets
+        if any(p == "." or t.path == p or t.path.startswith(p + "/") for p in prefixes)
+    ]
+
+
+def _command(inputs: Inputs, cs: ChangeSet, rendered: bool) -> str:
+    parts = ["litemaas-upgrade", "diff", *[shlex.quote(p) for p in inputs.paths], cs.command]
+    if rendered:
+        parts.append("--rendered")
+    return " ".join(parts)
+
+
+def _colour(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()

@@ -1,0 +1,149 @@
+"""Build a change set: two views of the repository (a git revision and the work tree, or
+the repository and its planned phase), the files that differ, and each target before and
+after."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Any
+
+from ..engine import plan, scan
+from ..errors import UsageError
+from ..managers.base import ScanOptions
+from ..model import Target
+from ..rules import Rules
+from ..source import GitTree, Overlay, Source, WorkTree
+from .model import ChangeSet, ComponentChange, FileChange, TargetChange
+from .verdict import verdict
+
+# Files that decide what is deployed; other changed files (READMEs, scripts) are left out.
+DEPLOY_SUFFIXES = (".yaml", ".yml", ".json", ".tpl", ".env", ".template", ".local", ".txt")
+
+
+def deploy_file(rel: str) -> bool:
+    name = posixpath.basename(rel)
+    return name.endswith(DEPLOY_SUFFIXES) or name in (".helmignore", "Chart.lock")
+
+
+def from_base(source: WorkTree, rules: Rules, options: ScanOptions, rev: str) -> ChangeSet:
+    old = GitTree(source.root, rev)
+    try:
+        before = scan(old, rules, _copy(options))
+        after = scan(source, rules, _copy(options))
+        files = _changed_files(old, source)
+    except BaseException:
+        old.close()
+        raise
+    title = f"`{rev}` → work tree"
+    return _changeset(title, old.label, source.label, old, source, files, before, after, rules,
+                      f"--base {rev}")
+
+
+def from_phase(source: WorkTree, rules: Rules, options: ScanOptions, phase: int) -> ChangeSet:
+    if not 1 <= phase <= len(rules.phases):
+        raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
+    result = plan(source, rules, options)
+    changed: dict[str, bytes] = {}
+    for done in result.phases[: phase - 1]:
+        changed.update(done.after)
+    before_src: Source = Overlay(source, changed) if changed else source
+    before_targets = result.phases[phase - 2].targets_after if phase > 1 else result.targets
+    chosen = result.phases[phase - 1]
+    after_src = Overlay(source, {**changed, **chosen.after})
+    files = [
+        FileChange(rel, source.display(rel), chosen.before.get(rel), chosen.after.get(rel))
+        for rel in sorted(set(chosen.before) | set(chosen.after))
+    ]
+    step = chosen.phase
+    before_label = "repository" if phase == 1 else f"phase {phase - 1} (planned)"
+    title = f"phase {step.number}: {step.title}"
+    if phase > 1:
+        title += f" (on top of phase {phase - 1})"
+    cs = _changeset(title, before_label, f"phase {phase} (planned)", before_src, after_src,
+                    files, before_targets, chosen.targets_after, rules, f"--phase {phase}")
+    for finding in result.findings:
+        cs.notes.append(f"{finding.severity}: {finding.target}: {finding.message}")
+    return cs
+
+
+def _copy(options: ScanOptions) -> ScanOptions:
+    # scan() fills in the config from the source it reads: each side reads its own.
+    return ScanOptions(list(options.charts), list(options.values), options.config)
+
+
+def _changed_files(old: Source, new: Source) -> list[FileChange]:
+    out = []
+    old_files = {f for f in old.files() if deploy_file(f)}
+    new_files = {f for f in new.files() if deploy_file(f)}
+    for rel in sorted(old_files | new_files):
+        a = old.read(rel) if rel in old_files else None
+        b = new.read(rel) if rel in new_files else None
+        if a != b:
+            out.append(FileChange(rel, new.display(rel), a, b))
+    return out
+
+
+def _changeset(
+    title: str,
+    before_label: str,
+    after_label: str,
+    before_src: Source,
+    after_src: Source,
+    files: list[FileChange],
+    before: list[Target],
+    after: list[Target],
+    rules: Rules,
+    how: str,
+) -> ChangeSet:
+    old = {t.key: t for t in before}
+    new = {t.key: t for t in after}
+    targets = []
+    claimed: set[str] = set()
+    for key in sorted(set(old) | set(new)):
+        b, a = old.get(key), new.get(key)
+        names = sorted(set(b.components if b else {}) | set(a.components if a else {}))
+        comps = [
+            ComponentChange(
+                n, b.components.get(n) if b else None, a.components.get(n) if a else None
+            )
+            for n in names
+        ]
+        mine = [f for f in files if _reads(b, f) or _reads(a, f)]
+        claimed.update(f.path for f in mine)
+        targets.append(
+            TargetChange(key[1], key[0], b, a, comps, mine, verdict(b, a, rules))
+        )
+    other = [f for f in files if f.path not in claimed]
+    return ChangeSet(title, before_label, after_label, before_src, after_src, files, targets,
+                     other, how)
+
+
+def _reads(target: Target | None, change: FileChange) -> bool:
+    """Does the target read this file (as far as the scan tells)?"""
+    if target is None:
+        return False
+    shown = change.display
+    if shown == target.path or shown.startswith(target.path.rstrip("/") + "/"):
+        return True
+    for state in target.components.values():
+        if any(site.file == shown for site in state.sites):
+            return True
+    data: Any = target.data
+    layers = getattr(data, "layers", None) or []
+    if any(getattr(layer, "file", None) == change.path for layer in layers):
+        return True
+    spec = getattr(data, "spec", None)
+    chart = getattr(spec, "chart", None)
+    if isinstance(chart, str):
+        return chart == "" or change.path.startswith(chart.rstrip("/") + "/")
+    root_path = getattr(data, "root", None) or getattr(data, "path", None)
+    if isinstance(root_path, str) and root_path:
+        return change.path.startswith(root_path.rstrip("/") + "/")
+    return False
+
+
+def root_relative(source: Source, shown: str) -> str:
+    """The inverse of Source.display: a path as shown -> relative to the source root."""
+    rel = os.path.relpath(os.path.join(os.getcwd(), shown), source.root)
+    return "" if rel == "." else rel.replace(os.sep, "/")

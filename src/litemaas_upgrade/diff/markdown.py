@@ -1,0 +1,158 @@
+"""`--format markdown`: a pull-request comment. The first line is a hidden marker so a
+bot can find and update its own comment; then a summary table and one collapsible
+section per target with a fenced diff. The whole comment stays within GitHub's limit
+(65,536 characters): whole sections are left out first (the largest first), then table
+rows, and the comment says what it left out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import ChangeSet, ComponentChange, TargetChange
+from .unified_out import Text, source_diff, target_diff
+
+MARKER = "<!-- litemaas-upgrade:diff -->"
+BUDGET = 65_536
+_NAMES_SHOWN = 20
+
+
+@dataclass
+class Section:
+    name: str
+    text: str
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str | None) -> str:
+    if not text:
+        return "—"
+    return f"`{_cell(text)}`"
+
+
+def _fenced(body: str, lang: str = "diff") -> str:
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    if not body.endswith("\n"):
+        body += "\n"
+    return f"{fence}{lang}\n{body}{fence}\n"
+
+
+def _rows(cs: ChangeSet) -> list[str]:
+    rows = []
+    for tc in cs.targets:
+        if not tc.changed(cs.rendered):
+            continue
+        name = f"{_code(tc.path)} ({tc.kind})"
+        stage = f"{tc.stage_before or '—'} → {tc.stage_after or '—'}"
+        verdict = tc.verdict.short()
+        changed: list[ComponentChange] = [c for c in tc.components if c.changed]
+        if not changed:
+            rows.append(f"| {name} | — | no image change | {stage} | {verdict} |")
+        for c in changed:
+            rows.append(
+                f"| {name} | {c.name} | {_code(c.image_before)} → {_code(c.image_after)} "
+                f"| {stage} | {verdict} |"
+            )
+    return rows
+
+
+def _summary(tc: TargetChange, rendered: bool, text: Text) -> str:
+    lines = text.text.splitlines()
+    plus = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+    minus = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+    if rendered and not tc.rendered_note:
+        what = f"{len(tc.resources)} resource(s)"
+    else:
+        what = f"{len(tc.files)} file(s)"
+    return f"<code>{tc.path}</code> ({tc.kind}): {what}, +{plus} −{minus}"
+
+
+def _section(summary: str, body: str, extra: str = "") -> str:
+    inner = _fenced(body) if body else "_no textual change_\n"
+    return f"<details><summary>{summary}</summary>\n\n{extra}{inner}\n</details>\n"
+
+
+def sections(cs: ChangeSet, context: int, show_secrets: bool) -> list[Section]:
+    out = []
+    for tc in cs.targets:
+        if not tc.changed(cs.rendered):
+            continue
+        text = target_diff(cs, tc, context, show_secrets)
+        extra = f"_{tc.rendered_note}; the source diff is shown._\n\n" if (
+            cs.rendered and tc.rendered_note
+        ) else ""
+        out.append(Section(tc.path, _section(_summary(tc, cs.rendered, text), text.text, extra)))
+    if cs.other_files and not cs.rendered:
+        body = Text()
+        for f in cs.other_files:
+            body.add(source_diff(f, context, show_secrets))
+        summary = f"Other changed files ({len(cs.other_files)}), read by no target"
+        out.append(Section("other files", _section(summary, body.text)))
+    return out
+
+
+def render_markdown(
+    cs: ChangeSet, context: int, show_secrets: bool, command: str, budget: int = BUDGET
+) -> str:
+    rows = _rows(cs)
+    changed = sum(1 for tc in cs.targets if tc.changed(cs.rendered))
+    what = "rendered manifests" if cs.rendered else f"{len(cs.files)} file(s)"
+    head = [
+        MARKER,
+        f"### litemaas-upgrade diff: {cs.title}",
+        "",
+        f"`{cs.before_label}` → `{cs.after_label}`: {changed} of {len(cs.targets)} target(s) "
+        f"change ({what}).",
+        "",
+    ]
+    notes = [f"> {n}" for n in cs.notes]
+    secs = sections(cs, context, show_secrets)
+    if not rows and not secs:
+        return "\n".join([*head, "No changes.", *([""] + notes if notes else [])]) + "\n"
+
+    table = ["| target | component | before → after | stage before → after | lint |",
+             "|---|---|---|---|---|"]
+
+    def assemble(kept_rows: int, kept: list[Section], dropped: list[Section]) -> str:
+        lines = [*head, *table, *rows[:kept_rows]]
+        if kept_rows < len(rows):
+            lines.append(f"| … {len(rows) - kept_rows} more row(s) left out | | | | |")
+        lines.append("")
+        parts = ["\n".join(lines) + "\n"]
+        parts.extend(s.text + "\n" for s in kept)
+        left = []
+        if dropped:
+            names = ", ".join(_code(s.name) for s in dropped[:_NAMES_SHOWN])
+            more = f" and {len(dropped) - _NAMES_SHOWN} more" if len(dropped) > _NAMES_SHOWN else ""
+            left.append(f"the diffs of {len(dropped)} section(s): {names}{more}")
+        if kept_rows < len(rows):
+            left.append(f"{len(rows) - kept_rows} summary row(s)")
+        if left:
+            parts.append(
+                f"> **Left out** to stay within GitHub's {budget:,}-character comment limit: "
+                + "; ".join(left)
+                + f". Run `{command}` to see everything.\n"
+            )
+        if notes:
+            parts.append("\n" + "\n".join(notes) + "\n")
+        return "".join(parts)
+
+    kept = list(secs)
+    dropped: list[Section] = []
+    kept_rows = len(rows)
+    text = assemble(kept_rows, kept, dropped)
+    while len(text) > budget and kept:
+        largest = max(kept, key=lambda s: len(s.text))
+        kept.remove(largest)
+        dropped.append(largest)
+        text = assemble(kept_rows, kept, dropped)
+    dropped.sort(key=lambda s: secs.index(s))
+    text = assemble(kept_rows, kept, dropped)
+    while len(text) > budget and kept_rows > 0:
+        kept_rows = max(0, kept_rows - max(1, (len(text) - budget) // 80))
+        text = assemble(kept_rows, kept, dropped)
+    return text

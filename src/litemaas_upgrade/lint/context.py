@@ -1,0 +1,94 @@
+"""What a lint rule looks at: each target as it is now (or after a plan step), the same
+target at the base (or before the step) when there is one, and the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import ComponentState, Target
+from ..rules import Constraint, Rules
+from .suppress import Comments
+
+
+@dataclass
+class Check:
+    """One target to judge: its state `target`, and `base`, the same target at the base
+    revision (or before a plan step); None for a fresh install or when there is no base."""
+
+    target: Target
+    base: Target | None = None
+    where: str = ""  # "" for the repository, "plan phase 2" for a plan step
+    scan: bool = True  # the scanner's own findings belong to this target (not a plan step)
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.where}: " if self.where else ""
+
+    @property
+    def from_plan(self) -> bool:
+        return bool(self.where)
+
+
+@dataclass
+class LintContext:
+    rules: Rules
+    checks: list[Check]
+    base_label: str | None = None  # "HEAD (0123456789ab)" when transitions are judged
+    files: list[str] = field(default_factory=list)  # read for suppression comments
+    comments: Comments = field(default_factory=lambda: Comments(set()))
+
+
+# Which site of a component to point at, by what the site decides: the tag first (the
+# version lives there), then whatever names the whole image.
+VERSION_SITES = ("tag", "newTag", "image", "digest", "env", "newName", "repository")
+NAME_SITES = ("newName", "repository", "image", "registry", "name")
+
+
+def locate(
+    target: Target, state: ComponentState | None, prefer: tuple[str, ...] = VERSION_SITES
+) -> tuple[str, int, int]:
+    """file, line, col of the site that decides `state`'s version (or its name)."""
+    sites = [s for s in (state.sites if state else []) if s.file]
+    ranked = sorted(
+        (s for s in sites if s.line),
+        key=lambda s: prefer.index(s.decides) if s.decides in prefer else len(prefer),
+    )
+    if ranked:
+        s = ranked[0]
+        return s.file, s.line, s.col
+    if sites:
+        return sites[0].file, 0, 0
+    return target.path, 0, 0
+
+
+def describe(state: ComponentState | None) -> str:
+    """`main-v1.81.0-stable (1.81.0)`; the image when the tag says nothing."""
+    if state is None:
+        return "not deployed"
+    tag = state.tag or (str(state.image) if state.image else "?")
+    if state.version is not None and str(state.version) != tag:
+        return f"{tag} ({state.version})"
+    return tag
+
+
+def first_phase_moving(rules: Rules, component: str) -> int | None:
+    for phase in rules.phases:
+        if component in phase.set:
+            return phase.number
+    return None
+
+
+def phase_advice(rules: Rules, c: Constraint, keep: ComponentState | None = None) -> str:
+    """`phase 1 (backend, frontend to 0.2.0, litellm pinned at main-v1.74.7-stable)`:
+    the phase that moves the constraint's `then` side; `keep` is the state to pin at."""
+    n = first_phase_moving(rules, c.then_component)
+    if n is None:
+        return f"move {c.then_component} to {c.then_at_least} or later first"
+    phase = rules.phases[n - 1]
+    moves = ", ".join(phase.set)
+    targets = sorted(set(phase.set.values()))
+    what = f"{moves} to {', '.join(targets)}"
+    for name in phase.pin:
+        at = keep.tag if keep is not None and keep.component == name and keep.tag else None
+        what += f", {name} pinned at {at}" if at else f", {name} pinned at its current tag"
+    return f"phase {n} ({what})"

@@ -1,0 +1,200 @@
+"""Build the lint checks from a repository: each target now (the work tree) and at the
+base revision (read from git without touching the work tree), matched by (path, kind)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import codes
+from ..engine import scan
+from ..errors import InputError, UpgradeError, UsageError
+from ..gitutil import GitError, git, toplevel
+from ..managers.base import ScanOptions
+from ..model import Finding, Severity, Target
+from ..rules import Rules
+from ..source import GitTree, Source, WorkTree
+from .context import Check, LintContext
+
+PRE_COMMIT_BASE = "HEAD"
+
+
+@dataclass
+class Selection:
+    """What the PATH arguments name: the root to read, and (for files, as pre-commit
+    passes them) the files and folders whose targets are linted."""
+
+    root: Path
+    files: set[Path] = field(default_factory=set)  # absolute
+    folders: list[Path] = field(default_factory=list)  # absolute
+    file_mode: bool = False
+
+
+def select(paths: list[str]) -> Selection:
+    given = paths or ["."]
+    for arg in given:
+        if not os.path.lexists(arg):
+            raise UsageError(f"{arg}: no such file or folder")
+    resolved = [Path(p).resolve() for p in given]
+    if all(p.is_dir() for p in resolved):
+        root = Path(os.path.commonpath(resolved))
+        return Selection(root, folders=resolved if len(resolved) > 1 else [])
+    try:
+        first = resolved[0]
+        root = toplevel(first if first.is_dir() else first.parent)
+    except GitError:
+        root = Path.cwd()
+    root = root.resolve()
+    sel = Selection(root, file_mode=True)
+    for p in resolved:
+        try:
+            p.relative_to(root)
+        except ValueError:
+            raise UsageError(f"{p}: not below {root}") from None
+        if p.is_dir():
+            sel.folders.append(p)
+        else:
+            sel.files.add(p)
+    return sel
+
+
+def _options(root: Path, charts: list[str], values: list[str]) -> ScanOptions:
+    def below_root(p: str, what: str) -> str:
+        try:
+            return Path(p).resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{what} {p}: not below {root}") from None
+
+    return ScanOptions(
+        charts=[below_root(c, "--chart") for c in charts],
+        values=[below_root(v, "--values") for v in values],
+    )
+
+
+def target_files(target: Target, source: Source) -> set[Path]:
+    """Every file the target reads, as absolute paths: the manager's list when it keeps
+    one, and always the files of its sites and its own path."""
+    out = {(source.root / rel).resolve() for rel in target.files}
+    for state in target.components.values():
+        out.update(Path(site.file).resolve() for site in state.sites if site.file)
+    out.add(Path(target.path).resolve())
+    return out
+
+
+def _selected(target: Target, source: Source, sel: Selection) -> bool:
+    files = target_files(target, source)
+    if sel.files & files:
+        return True
+    own = Path(target.path).resolve()
+    for folder in sel.folders:
+        if own == folder or folder in own.parents:
+            return True
+        if any(f == folder or folder in f.parents for f in files):
+            return True
+    if not sel.file_mode:
+        return False
+    # A changed file inside a target's folder (a Kustomize patch, a chart template).
+    return own.is_dir() and any(own in f.parents for f in sel.files)
+
+
+def repository_context(
+    rules: Rules,
+    paths: list[str],
+    charts: list[str],
+    values: list[str],
+    base: str | None,
+    notes: list[str],
+) -> LintContext:
+    sel = select(paths)
+    source = WorkTree(sel.root)
+    now = scan(source, rules, _options(sel.root, charts, values))
+    if sel.file_mode or sel.folders:
+        now = [t for t in now if _selected(t, source, sel)]
+    rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
+    base_targets: dict[tuple[str, str], Target] | None = None
+    label: str | None = None
+    extra: list[Finding] = []
+    renames: dict[str, str] = {}
+    if rev is not None:
+        try:
+            tree = GitTree(sel.root, rev)
+        except GitError as exc:
+            tree = None
+            why = str(exc)
+            if base is None and "unknown revision" in why:
+                why = "the repository has no commits yet"
+            notes.append(f"cannot read the base {rev}: {why}; checking the state alone")
+            extra.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"the base {rev} cannot be read ({why}): transitions are not checked",
+                    fix="fetch the base revision (a shallow clone needs `git fetch --deepen` or "
+                    "fetch-depth: 0), or run in a git repository",
+                )
+            )
+        if tree is not None:
+            try:
+                found = scan(tree, rules, _options(sel.root, charts, values))
+                base_targets = {t.key: t for t in found}
+                label = tree.label
+                renames = _renames(tree, source)
+            except (InputError, UsageError) as exc:
+                notes.append(
+                    f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
+                )
+                extra.append(
+                    Finding(
+                        codes.UNRESOLVED,
+                        Severity.WARNING,
+                        f"the targets cannot be resolved at {tree.label} ({exc}): transitions "
+                        "are not checked",
+                    )
+                )
+            finally:
+                tree.close()
+    checks = []
+    for target in now:
+        before = None
+        if base_targets is not None:
+            before = base_targets.get(target.key)
+            if before is None and target.path in renames:
+                before = base_targets.get((renames[target.path], target.kind))
+        checks.append(Check(target, before))
+    if extra:
+        holder = Target("repository", source.display(""), "lint")
+        holder.findings.extend(extra)
+        checks.append(Check(holder, None))
+    files: set[str] = set()
+    for target in now:
+        for f in target_files(target, source):
+            if f.is_file():
+                files.add(os.path.relpath(f))
+    return LintContext(rules, checks, label, sorted(files))
+
+
+def _renames(tree: GitTree, source: Source) -> dict[str, str]:
+    """New path -> old path (as shown) of the files git sees renamed since the base."""
+    try:
+        out = git(
+            ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
+        )
+    except UpgradeError:
+        return {}
+    parts = out.decode("utf-8", "surrogateescape").split("\0")
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(parts) and parts[i]:
+        status = parts[i]
+        if status.startswith(("R", "C")) and i + 2 < len(parts):
+            old, new = parts[i + 1], parts[i + 2]
+            renames[_shown(tree.top / new)] = _shown(tree.top / old)
+            i += 3
+        else:
+            i += 2
+    return renames
+
+
+def _shown(path: Path) -> str:
+    return os.path.relpath(path)

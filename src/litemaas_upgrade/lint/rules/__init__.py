@@ -1,0 +1,65 @@
+"""The lint rules, one module each: CODE (from codes.py), NAME, SEVERITY, EXPLANATION
+(shown by `lint --explain CODE`) and `check(ctx)`, which yields Findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Protocol
+
+from ...model import Finding, Severity
+from ..context import LintContext
+from . import (
+    constraint_state,
+    env_overridden,
+    follower_mismatch,
+    images_entry_unused,
+    not_deployed,
+    repository_changed,
+    suppression,
+    two_phases,
+    unknown_version,
+    unquoted_tag,
+    unresolved,
+)
+
+
+class Rule(Protocol):
+    CODE: str
+    NAME: str
+    SEVERITY: Severity
+    EXPLANATION: str
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]: ...
+
+
+_MODULES: tuple[ModuleType, ...] = (
+    constraint_state,
+    two_phases,
+    follower_mismatch,
+    unknown_version,
+    images_entry_unused,
+    unquoted_tag,
+    repository_changed,
+    env_overridden,
+    unresolved,
+    not_deployed,
+    suppression,
+)
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, in code order."""
+    return sorted(_MODULES, key=lambda m: m.CODE)  # type: ignore[return-value]
+
+
+def rule_for(code: str) -> Rule | None:
+    want = code.strip().upper()
+    return next((r for r in all_rules() if r.CODE == want or r.NAME == code.strip()), None)
+
+
+def summary(rule: Rule) -> str:
+    """The explanation's first sentence."""
+    text = " ".join(rule.EXPLANATION.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]

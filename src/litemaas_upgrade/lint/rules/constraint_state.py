@@ -1,0 +1,87 @@
+"""LU001: a state the rules forbid (LiteLLM at or past the boundary, backend before it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ... import codes
+from ...model import Finding, Severity
+from ...rules import Constraint
+from ...stage import violations
+from ..context import Check, LintContext, describe, locate, phase_advice
+
+CODE = codes.LITELLM_BEFORE_BACKEND
+NAME = "constraint-broken"
+SEVERITY = Severity.ERROR
+EXPLANATION = """\
+A target deploys a state that a constraint of the rules forbids: with the built-in rules,
+LiteLLM at 1.81.0 or later while the LiteMaaS backend is before 0.2.0. LiteLLM 1.81.0
+changed the /key/info response, and older backends show API key spend and budget wrongly
+against it.
+
+It happens when LiteLLM is upgraded first (its tag, or a vendored chart's default that the
+target does not pin), or when the backend is rolled back below 0.2.0 while LiteLLM stays
+new.
+
+Fix: upgrade in two phases. Phase 1 moves the backend and frontend to 0.2.0 with LiteLLM
+pinned at its current tag; deploy it; phase 2 then moves LiteLLM.
+`litemaas-upgrade plan . --out upgrade/` writes both phases (`upgrade/phase-1.diff`). To
+roll back the backend, revert LiteLLM first: reverting LiteLLM alone is always safe.
+
+Silence (not advised): `# litemaas-upgrade: ignore LU001 <reason>` on the line or the line
+above."""
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for chk in ctx.checks:
+        target = chk.target
+        for c in violations(target.components, ctx.rules):
+            lhs = target.components[c.if_component]
+            rhs = target.components[c.then_component]
+            file, line, col = locate(target, lhs)
+            message = (
+                f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
+                f"{c.if_at_least}, while {c.then_component} is at {describe(rhs)}, before "
+                f"{c.then_at_least}"
+            )
+            if c.why:
+                message += f": {c.why}"
+            yield Finding(CODE, SEVERITY, message, file, line, col, target.path, _fix(chk, ctx, c))
+
+
+def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:
+    base = chk.base
+    lhs_base = base.components.get(c.if_component) if base else None
+    rhs_base = base.components.get(c.then_component) if base else None
+    rhs_now = chk.target.components[c.then_component]
+    earlier = (
+        lhs_base
+        if lhs_base is not None
+        and lhs_base.version is not None
+        and lhs_base.version < c.if_at_least
+        else None
+    )
+    advice = phase_advice(ctx.rules, c, earlier)
+    if chk.from_plan:
+        return (
+            f"the plan must not deploy this state: {c.then_component} has to reach "
+            f"{c.then_at_least} in an earlier step ({advice}); regenerate it with "
+            "`litemaas-upgrade plan`"
+        )
+    if (
+        rhs_base is not None
+        and rhs_base.version is not None
+        and rhs_base.version >= c.then_at_least
+        and rhs_now.version is not None
+        and rhs_now.version < c.then_at_least
+    ):
+        return (
+            f"this change rolls {c.then_component} back to {describe(rhs_now)}: revert "
+            f"{c.if_component} first (to its tag before {c.if_at_least}; that alone is "
+            f"safe), deploy that, then roll {c.then_component} back"
+        )
+    keep = f"keep {c.if_component} at {describe(earlier)}; " if earlier is not None else ""
+    return (
+        f"{keep}commit {advice} first and deploy it; move {c.if_component} in a later "
+        "commit (`litemaas-upgrade plan . --out upgrade/` writes both phases)"
+    )

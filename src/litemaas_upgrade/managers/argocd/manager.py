@@ -1,0 +1,198 @@
+"""Argo CD Application / ApplicationSet sources with a Helm chart.
+
+Helm precedence as Argo CD applies it: the chart's values, then `valueFiles` in order,
+then `valuesObject` (or, when there is none, the `values` string), then `parameters`.
+A `$name/path` value file is a file of the source whose `ref` is `name`; such sources
+are taken to be this repository (their repoURL cannot be checked offline)."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from ... import codes
+from ...model import Finding, Severity, YamlPath
+from ...yamlio import YamlDoc
+from ..base import ScanContext
+from ..gitops import Declared, GitOpsManager, norm, objects
+from ..gitops.release import (
+    Layer,
+    Release,
+    chart_ref,
+    default_layers,
+    file_layer,
+    object_layer,
+    parameters_layer,
+    string_layer,
+)
+
+MARKERS = (b"argoproj.io",)
+
+
+class ArgoCDManager(GitOpsManager):
+    kind = "argocd"
+
+    def declared(self, ctx: ScanContext) -> list[Declared]:
+        out: list[Declared] = []
+        for rel, doc, data in objects(ctx, MARKERS):
+            if not str(data.get("apiVersion", "")).startswith("argoproj.io/"):
+                continue
+            if data.get("kind") == "Application":
+                spec_at: YamlPath = ("spec",)
+            elif data.get("kind") == "ApplicationSet":
+                spec_at = ("spec", "template", "spec")
+            else:
+                continue
+            spec = doc.find(spec_at)
+            if spec is None or spec.kind != "mapping":
+                continue
+            spec_data: Any = spec.python()
+            name = str((data.get("metadata") or {}).get("name", "")) or rel
+            dest = spec_data.get("destination") or {}
+            namespace = str(dest.get("namespace", "")) if isinstance(dest, dict) else ""
+            sources: list[YamlPath] = []
+            if isinstance(spec_data.get("source"), dict):
+                sources.append(spec_at + ("source",))
+            for i, s in enumerate(spec_data.get("sources") or []):
+                if isinstance(s, dict):
+                    sources.append(spec_at + ("sources", i))
+            refs = {}
+            for at in sources:
+                s = doc.find(at).python()  # type: ignore[union-attr]
+                if s.get("ref") and not s.get("chart") and not s.get("path"):
+                    refs[str(s["ref"])] = s
+            for at in sources:
+                found = self._source(ctx, rel, doc, at, refs, name, namespace, data["kind"])
+                if found is not None:
+                    out.append(found)
+        return out
+
+    def _source(
+        self,
+        ctx: ScanContext,
+        rel: str,
+        doc: YamlDoc,
+        at: YamlPath,
+        refs: dict[str, Any],
+        app: str,
+        namespace: str,
+        kind: str,
+    ) -> Declared | None:
+        src = ctx.source
+        s = doc.find(at).python()  # type: ignore[union-attr]
+        revision = s.get("targetRevision")
+        revision = str(revision) if revision is not None else None
+        rev_at = (rel, doc.index, at + ("targetRevision",)) if "targetRevision" in s else None
+        if s.get("chart"):
+            chart = chart_ref(ctx, str(s["chart"]), revision, at=rev_at)
+        elif s.get("path"):
+            folder = norm("", str(s["path"]))
+            chart = chart_ref(
+                ctx,
+                posixpath.basename(str(s["path"]).rstrip("/")),
+                revision,
+                folder=folder,
+                at=rev_at,
+            )
+        else:
+            return None
+        if chart is None:
+            return None
+        findings: list[Finding] = []
+        where = src.display(rel)
+        files = {rel}
+        if chart.vendored is None and chart.release is None:
+            findings.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"{chart.describe}: not in this repository and not a release the chart "
+                    "catalog knows; its default images are unknown",
+                    where,
+                    *_pos(doc, rev_at[2] if rev_at else at),
+                    target=where,
+                    fix="pin the chart to a released version (targetRevision: v0.1.3), or "
+                    "add the release to the catalog",
+                )
+            )
+        layers: list[Layer] = []
+        defaults, app_version, app_site = default_layers(ctx, chart)
+        if defaults is not None:
+            layers.append(defaults)
+        helm_at = at + ("helm",)
+        helm = s.get("helm") if isinstance(s.get("helm"), dict) else {}
+        for i, vf in enumerate(helm.get("valueFiles") or []):
+            vf = str(vf)
+            if vf.startswith("$"):
+                ref_name, _, inner = vf[1:].partition("/")
+                target_rel = norm("", inner) if ref_name in refs else None
+                what = f"value file {vf} (source ref {ref_name!r})"
+            elif chart.vendored is not None:
+                target_rel = norm(chart.vendored, vf)
+                what = f"value file {vf}"
+            else:
+                target_rel = None
+                what = f"value file {vf} (in the chart's own repository)"
+            if target_rel is None or not src.exists(target_rel):
+                vat = helm_at + ("valueFiles", i)
+                findings.append(
+                    Finding(
+                        codes.UNRESOLVED,
+                        Severity.WARNING,
+                        f"{what}: not found in this repository; its values are not known",
+                        where,
+                        *_pos(doc, vat),
+                        target=where,
+                    )
+                )
+                continue
+            files.add(target_rel)
+            layers.append(file_layer(ctx, target_rel, f"-f {src.display(target_rel)}"))
+        string = string_layer(ctx, rel, doc, helm_at + ("values",), "values string")
+        objl = None
+        if "valuesObject" in helm:
+            objl = object_layer(rel, doc, helm_at + ("valuesObject",), "valuesObject")
+            layers.append(objl)
+            if string is not None:
+                findings.append(
+                    Finding(
+                        codes.UNRESOLVED,
+                        Severity.INFO,
+                        "both `values` and `valuesObject` are set: Argo CD uses valuesObject only",
+                        where,
+                        *_pos(doc, helm_at + ("values",)),
+                        target=where,
+                    )
+                )
+                string = None
+        elif string is not None:
+            layers.append(string)
+        params = parameters_layer(rel, doc, helm_at + ("parameters",), "parameters")
+        if params is not None:
+            layers.append(params)
+        owner = objl or string or params
+        if owner is None:
+            user_files = [layer for layer in layers if layer.kind == "file"]
+            owner = (
+                user_files[-1]
+                if user_files
+                else Layer(
+                    "object", "valuesObject", rel, doc.index, doc, helm_at + ("valuesObject",), None
+                )
+            )
+        release = Release(chart, layers, owner, app_version, app_site)
+        if chart.vendored is not None and app_site is not None:
+            files.add(posixpath.join(chart.vendored, "Chart.yaml"))
+        release.deploy = (
+            f"git commit and push {where}; Argo CD syncs the {kind} {app}"
+            + (f" (namespace {namespace})" if namespace else "")
+            + f":\n    argocd app sync {app}"
+        )
+        parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
+        formed = f"Argo CD {kind} {app}: " + " + ".join(parts)
+        return Declared(where, formed, release, files, findings)
+
+
+def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:
+    node = doc.find(path)
+    return (node.line, node.col) if node is not None else (0, 0)

@@ -1,0 +1,5 @@
+"""Compose files: one target per file, service `image:` lines with `${VAR:-default}`."""
+
+from .manager import ComposeManager
+
+__all__ = ["ComposeManager"]

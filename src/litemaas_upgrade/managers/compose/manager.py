@@ -1,0 +1,190 @@
+"""The compose manager: `compose.yaml`, `compose.yml`, `docker-compose.yml` (and
+`.yaml`); each service's `image:`, with `${VAR}`, `${VAR:-default}` and `${VAR-default}`
+read as compose reads them when the variable is unset (the default, with the variable
+named), or from a `.env` file next to the compose file when it sets the variable."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import InputError
+from ...imageref import ImageRef, ImageRefError
+from ...model import Change, ComponentState, Site, Target
+from ..base import PhaseStep, ScanContext
+from ..kustomize.envfile import EnvValue, can_hold, parse_env
+
+NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+
+
+@dataclass
+class Service:
+    name: str
+    raw: str  # the image string as written
+    image: str  # interpolated
+    var: str | None = None
+    var_match: tuple[int, int] | None = None  # span of the default inside raw
+    env: EnvValue | None = None  # the .env line that sets the variable
+
+
+@dataclass
+class ComposeData:
+    file: str
+    env_file: str | None
+    services: dict[str, list[Service]] = field(default_factory=dict)
+
+
+class ComposeManager:
+    kind = "compose"
+
+    def extract(self, ctx: ScanContext) -> list[Target]:
+        out = []
+        for rel in ctx.source.files():
+            if posixpath.basename(rel) not in NAMES or rel in ctx.claimed:
+                continue
+            target = self._target(ctx, rel)
+            if target.components:
+                out.append(target)
+                ctx.claimed.add(rel)
+        return out
+
+    def _target(self, ctx: ScanContext, rel: str) -> Target:
+        src = ctx.source
+        doc = src.yaml(rel).documents[0]
+        data = doc.data if isinstance(doc.data, dict) else {}
+        env_rel = posixpath.join(posixpath.dirname(rel), ".env")
+        env = parse_env(src.read(env_rel), src.display(env_rel)) if src.exists(env_rel) else {}
+        cdata = ComposeData(rel, env_rel if env else None)
+        target = Target(self.kind, src.display(rel), f"compose file {src.display(rel)}", data=cdata)
+        raw = data.get("services")
+        services: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        for name, svc in services.items():
+            if not isinstance(svc, dict) or not isinstance(svc.get("image"), str):
+                continue
+            raw = svc["image"]
+            service = _interpolate(str(name), raw, env)
+            try:
+                ref = ImageRef.parse(service.image)
+            except ImageRefError:
+                continue
+            comp = ctx.rules.component_of(ref)
+            if comp is None:
+                continue
+            cdata.services.setdefault(comp, []).append(service)
+            if comp in target.components:
+                continue
+            node = doc.find(("services", str(name), "image"))
+            sites = [
+                Site(
+                    src.display(rel),
+                    node.line if node else 0,
+                    node.col if node else 0,
+                    f"services.{name}.image",
+                    "image",
+                    f"${{{service.var}}} unset: default" if service.var and not service.env else "",
+                )
+            ]
+            if service.env is not None:
+                sites.append(
+                    Site(
+                        src.display(env_rel),
+                        service.env.line,
+                        service.env.col,
+                        service.var or "",
+                        "env",
+                        ".env next to the compose file",
+                    )
+                )
+            version = ctx.rules.components[comp].version_of(ref.tag)
+            note = (
+                ""
+                if version
+                else (
+                    "digest-only reference: the version cannot be known"
+                    if ref.digest and not ref.tag
+                    else f"floating tag {ref.tag!r}: the version cannot be known"
+                    if ref.tag
+                    else "no tag: the version cannot be known"
+                )
+            )
+            if service.var and service.env is None:
+                note = (note + "; " if note else "") + (
+                    f"the tag comes from ${{{service.var}}}'s default; setting {service.var} "
+                    "in the environment changes it"
+                )
+            target.components[comp] = ComponentState(comp, ref, version, sites, note)
+        return target
+
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        data: ComposeData = target.data
+        out: list[Change] = []
+        for comp, tag in step.set.items():
+            for svc in data.services.get(comp, []):
+                why = f"{comp} to {tag}"
+                if svc.env is not None and data.env_file and can_hold(tag, svc.env.quote):
+                    out.append(
+                        Change(
+                            data.env_file,
+                            0,
+                            (),
+                            tag,
+                            comp,
+                            why + f" ({svc.var} in .env)",
+                            (svc.env.start, svc.env.end),
+                            svc.env.value,
+                        )
+                    )
+                    continue
+                if svc.var_match is not None:
+                    start, end = svc.var_match
+                    new = svc.raw[:start] + tag + svc.raw[end:]
+                else:
+                    new = str(ImageRef.parse(svc.image).with_tag(tag).with_digest(None))
+                out.append(Change(data.file, 0, ("services", svc.name, "image"), new, comp, why))
+        return out
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        data: ComposeData = target.data
+        lines = [
+            f"# litemaas-upgrade: phase {step.phase.number} override for {target.path}",
+            f"# {step.phase.title}",
+            "# docker compose -f <compose file> -f <this file> up -d",
+            "services:",
+        ]
+        count = 0
+        for comp, tag in sorted(tags.items()):
+            for svc in data.services.get(comp, []):
+                ref = ImageRef.parse(svc.image).with_tag(tag).with_digest(None)
+                lines += [f"  {svc.name}:", f'    image: "{ref}"']
+                count += 1
+        if not count:
+            return {}
+        slug = data.file.replace("/", "__").strip("._") or "compose"
+        return {f"compose/{slug}": "\n".join(lines) + "\n"}
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        cmd = f"docker compose -f {target.path}"
+        if phase_file:
+            cmd += f" -f {phase_file}"
+        return cmd + " up -d"
+
+
+def _interpolate(name: str, raw: str, env: dict[str, EnvValue]) -> Service:
+    m = _VAR.search(raw)
+    if m is None:
+        if "$" in raw:
+            raise InputError(raw, "unsupported interpolation in an image")
+        return Service(name, raw, raw)
+    var = m.group("name")
+    default = m.group("default") or ""
+    value = env[var].value if var in env else default
+    if var in env and m.group("op") == ":-" and not value:
+        value = default
+    image = raw[: m.start()] + value + raw[m.end() :]
+    span = m.span("default") if m.group("default") is not None else None
+    return Service(name, raw, image, var, span, env.get(var))

@@ -1,0 +1,120 @@
+"""What the GitOps managers (Argo CD, Flux, Kustomize helmCharts) share: finding the
+objects in the repository, and turning each declared LiteMaaS release into a target."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import InputError
+from ...model import Change, Finding, Target
+from ...yamlio import YamlDoc
+from ..base import PhaseStep, ScanContext
+from .release import Release, changes, resolve
+
+YAML_EXT = (".yaml", ".yml")
+
+
+@dataclass
+class Declared:
+    """A release found in the repository, before resolution."""
+
+    path: str  # target path (display form)
+    formed: str
+    release: Release
+    files: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
+    """(file, document, data) of every Kubernetes-looking YAML document in files whose
+    bytes contain one of `markers` (a cheap filter before parsing). Files inside a Helm
+    chart (templates are not YAML) are skipped."""
+    files = ctx.source.files()
+    charts = tuple(
+        posixpath.dirname(f) + "/" for f in files if posixpath.basename(f) == "Chart.yaml"
+    )
+    for rel in files:
+        if not rel.endswith(YAML_EXT) or any(rel.startswith(c) or c == "/" for c in charts):
+            continue
+        try:
+            raw = ctx.source.read(rel)
+        except InputError:
+            continue
+        if not any(m in raw for m in markers):
+            continue
+        for doc in ctx.source.yaml(rel).documents:
+            data = doc.data
+            if isinstance(data, dict) and "kind" in data and "apiVersion" in data:
+                yield rel, doc, data
+
+
+def find_object(
+    ctx: ScanContext, group: str, kind: str, name: str, markers: tuple[bytes, ...]
+) -> tuple[str, YamlDoc, dict] | None:
+    for rel, doc, data in objects(ctx, markers):
+        meta = data.get("metadata") or {}
+        if (
+            str(data.get("apiVersion", "")).startswith(group)
+            and data.get("kind") == kind
+            and isinstance(meta, dict)
+            and meta.get("name") == name
+        ):
+            return rel, doc, data
+    return None
+
+
+def norm(base: str, rel: str) -> str | None:
+    """`rel` joined to folder `base`, normalised; None when it leaves the root."""
+    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
+    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+        return None
+    return "" if joined == "." else joined
+
+
+class GitOpsManager:
+    kind = "gitops"
+
+    def declared(self, ctx: ScanContext) -> list[Declared]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _declared(self, ctx: ScanContext) -> list[Declared]:
+        key = (self.kind, id(ctx.source))
+        cache: dict[Any, list[Declared]] = ctx.__dict__.setdefault("_gitops_cache", {})
+        if key not in cache:
+            cache[key] = self.declared(ctx)
+        return cache[key]
+
+    def claim(self, ctx: ScanContext) -> set[str]:
+        out: set[str] = set()
+        for d in self._declared(ctx):
+            out |= d.files
+        return out
+
+    def extract(self, ctx: ScanContext) -> list[Target]:
+        targets = []
+        seen: dict[str, int] = {}
+        for d in self._declared(ctx):
+            n = seen.get(d.path, 0)
+            seen[d.path] = n + 1
+            path = d.path if n == 0 else f"{d.path}#{n + 1}"
+            target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
+            target.findings.extend(d.findings)
+            resolve(ctx, target, d.release)
+            target.files = sorted(d.files | {la.file for la in d.release.layers if la.file})
+            targets.append(target)
+        return targets
+
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        return changes(ctx, target, target.data, step)
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        return {}  # a GitOps release is deployed by committing the edited object
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        rel: Release = target.data
+        return rel.deploy

@@ -1,0 +1,568 @@
+"""A Helm release declared by a GitOps object (Argo CD Application, Flux HelmRelease,
+Kustomize helmCharts entry): its chart (vendored in the repository, or referenced by
+version and looked up in the catalog), its values layers in Helm's precedence order, the
+effective images, and the edits that take it through a phase.
+
+The values arithmetic is the Helm manager's (merge_overrides, coalesce, find_images); what
+differs is where a layer's values live: a whole file, a mapping inside a GitOps object, a
+YAML document inside a block string, or `--set`-style parameters."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ... import codes
+from ...catalog import ChartRelease, catalog_for
+from ...errors import InputError
+from ...imageref import ImageRef, ImageRefError
+from ...model import (
+    Change,
+    ComponentState,
+    Finding,
+    Severity,
+    Site,
+    Target,
+    YamlPath,
+    format_path,
+)
+from ...rules import Rules
+from ...yamlio import ScalarChange, YamlDoc
+from ...yamlio.embedded import Embedded, EmbeddedChange, SequenceAppend, embedded_document
+from ...yamlio.nodes import Node
+from ..base import PhaseStep, ScanContext
+from ..helm.discover import is_litemaas_chart
+from ..helm.images import MAP_KEYS, ImageLocation, find_images, image_name
+from ..helm.values import coalesce, get_path, helm_string, merge_overrides
+
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+# -- layers -------------------------------------------------------------------------
+
+
+@dataclass
+class Layer:
+    """One source of values, in Helm precedence order (defaults first)."""
+
+    kind: str  # "default" | "file" | "object" | "string" | "parameters"
+    label: str  # for `formed`: "valuesObject", "-f envs/prod.yaml", ...
+    file: str  # relative to the source root ("" for catalog defaults)
+    doc: int  # document index in `file`
+    ydoc: YamlDoc | None  # where nodes are looked up (the inner document for strings)
+    base: YamlPath  # path of the values mapping in `ydoc`
+    data: Any
+    at: YamlPath = ()  # strings: the block scalar; parameters: the list (in the outer doc)
+    embedded: Embedded | None = None
+    params: dict[str, int] = field(default_factory=dict)  # parameter name -> list index
+    param_nodes: dict[str, Node] = field(default_factory=dict)
+    site_hint: Site | None = None  # catalog defaults: where the chart reference is written
+
+    def node(self, path: YamlPath) -> Node | None:
+        if self.kind == "parameters":
+            return self.param_nodes.get(format_path(path))
+        if self.ydoc is None:
+            return None
+        return self.ydoc.find(self.base + path)
+
+    def position(self, node: Node) -> tuple[int, int]:
+        if self.embedded is not None:
+            return self.embedded.where(node)
+        return node.line, node.col
+
+    def change(self, path: YamlPath, value: str, component: str, reason: str) -> Change:
+        if self.kind == "string":
+            inner = ScalarChange(0, path, value)
+            edit = EmbeddedChange(self.doc, self.at, (inner,))
+            return Change(self.file, self.doc, self.at + path, value, component, reason, edit=edit)
+        if self.kind == "parameters":
+            name = format_path(path)
+            index = self.params.get(name)
+            if index is not None:
+                return Change(
+                    self.file, self.doc, self.at + (index, "value"), value, component, reason
+                )
+            append = SequenceAppend(self.doc, self.at, (("name", name), ("value", value)))
+            return Change(
+                self.file, self.doc, self.at + (name,), value, component, reason, edit=append
+            )
+        return Change(self.file, self.doc, self.base + path, value, component, reason)
+
+
+def file_layer(ctx: ScanContext, rel: str, label: str, kind: str = "file") -> Layer:
+    docs = ctx.source.yaml(rel).documents
+    doc = docs[0] if docs else None
+    return Layer(kind, label, rel, 0, doc, (), doc.data if doc is not None else None)
+
+
+def object_layer(rel: str, doc: YamlDoc, base: YamlPath, label: str) -> Layer:
+    node = doc.find(base)
+    data = node.python() if node is not None else None
+    return Layer("object", label, rel, doc.index, doc, base, data)
+
+
+def string_layer(
+    ctx: ScanContext, rel: str, doc: YamlDoc, at: YamlPath, label: str
+) -> Layer | None:
+    """Values written as a YAML document inside a block string; None if not one."""
+    emb = embedded_document(ctx.source.yaml(rel), doc, at)
+    node = doc.find(at)
+    if emb is None:
+        if node is not None and node.kind == "scalar" and node.value.strip():
+            # A quoted or folded string: read it, edits will be refused with a reason.
+            from ...yamlio import YamlFile
+
+            inner = YamlFile.parse(node.value.encode("utf-8"), f"{ctx.source.display(rel)}")
+            idoc = inner.documents[0] if inner.documents else None
+            data = idoc.data if idoc is not None else None
+            hint = Site(
+                ctx.source.display(rel),
+                node.line,
+                node.col,
+                "",
+                "values",
+                "{path}: in a values string",
+            )
+            return Layer("string", label, rel, doc.index, None, (), data, at, site_hint=hint)
+        return None
+    idoc = emb.inner.documents[0] if emb.inner.documents else None
+    data = idoc.data if idoc is not None else None
+    if data is not None and not isinstance(data, dict):
+        raise InputError(
+            ctx.source.display(rel),
+            f"{format_path(at)}: values must be a mapping",
+            node.line if node else 0,
+        )
+    return Layer("string", label, rel, doc.index, idoc, (), data, at, emb)
+
+
+def parameters_layer(rel: str, doc: YamlDoc, at: YamlPath, label: str) -> Layer | None:
+    """`--set`-style parameters: [{name: a.b.c, value: x, forceString: bool}]."""
+    seq = doc.find(at)
+    if seq is None or seq.kind != "sequence":
+        return None
+    data: dict[str, Any] = {}
+    layer = Layer("parameters", label, rel, doc.index, doc, (), data, at)
+    for i, item in enumerate(seq.children):
+        if item.kind != "mapping":
+            continue
+        name_node, value_node = item.get("name"), item.get("value")
+        if name_node is None or value_node is None or name_node.kind != "scalar":
+            continue
+        name = name_node.value
+        raw = value_node.python()
+        force = item.get("forceString")
+        value = raw if force is not None and force.python() is True else _set_value(raw)
+        _set_dotted(data, name, value)
+        layer.params[name] = i
+        layer.param_nodes[name] = value_node
+    return layer
+
+
+def _set_value(raw: Any) -> Any:
+    """How `helm --set` types a value: integers, booleans and null; all else strings."""
+    if not isinstance(raw, str):
+        return raw
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw == "null":
+        return None
+    if raw.isdigit() and (raw == "0" or not raw.startswith("0")):
+        return int(raw)
+    return raw
+
+
+def _set_dotted(data: dict[str, Any], name: str, value: Any) -> None:
+    parts = [p for p in name.replace("\\.", "\0").split(".")]
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part.replace("\0", "."), {})
+        if not isinstance(node, dict):
+            return
+    node[parts[-1].replace("\0", ".")] = value
+
+
+# -- the chart ----------------------------------------------------------------------
+
+
+@dataclass
+class ChartRef:
+    """Which chart a release deploys, and where its version is written."""
+
+    name: str | None  # chart name, for the catalog
+    ref: str | None  # the version / git revision as written
+    vendored: str | None = None  # chart folder in this repository
+    release: ChartRelease | None = None  # from the catalog
+    file: str = ""  # where `ref` is written (editable), relative to the source root
+    doc: int = 0
+    path: YamlPath | None = None
+    describe: str = ""
+
+    def known(self) -> bool:
+        return self.vendored is not None or self.release is not None
+
+
+def chart_ref(
+    ctx: ScanContext,
+    name: str | None,
+    ref: str | None,
+    *,
+    folder: str | None = None,
+    at: tuple[str, int, YamlPath] | None = None,
+) -> ChartRef | None:
+    """A LiteMaaS chart reference, or None when it is another chart."""
+    if folder is not None and ctx.source.exists(posixpath.join(folder, "Chart.yaml")):
+        if not is_litemaas_chart(ctx, folder):
+            return None
+        return ChartRef(name, ref, vendored=folder, describe=f"chart {ctx.source.display(folder)}")
+    catalog = catalog_for(ctx.rules)
+    chart = catalog.chart(name)
+    if chart is None:
+        return None
+    out = ChartRef(chart.name, ref, release=chart.release(ref))
+    if at is not None:
+        out.file, out.doc, out.path = at
+    out.describe = f"chart {chart.name} {ref or '(no version)'}"
+    if out.release is not None:
+        out.describe += f" (LiteMaaS {out.release.version}, from the catalog)"
+    return out
+
+
+def default_layers(
+    ctx: ScanContext, chart: ChartRef
+) -> tuple[Layer | None, str | None, Site | None]:
+    """The chart's default values, its appVersion and where that is written."""
+    src = ctx.source
+    if chart.vendored is not None:
+        values = posixpath.join(chart.vendored, "values.yaml")
+        layer = file_layer(ctx, values, f"chart {src.display(chart.vendored)}", "default")
+        meta_rel = posixpath.join(chart.vendored, "Chart.yaml")
+        docs = src.yaml(meta_rel).documents
+        meta = docs[0] if docs else None
+        app, site = None, None
+        if (
+            meta is not None
+            and isinstance(meta.data, dict)
+            and meta.data.get("appVersion") is not None
+        ):
+            app = helm_string(meta.data["appVersion"])
+            node = meta.find(("appVersion",))
+            if node is not None:
+                site = Site(
+                    src.display(meta_rel),
+                    node.line,
+                    node.col,
+                    "appVersion",
+                    "tag",
+                    "appVersion fallback (the tag is empty)",
+                )
+        return layer, app, site
+    if chart.release is not None:
+        hint = _ref_site(
+            ctx, chart, f"{{path}}: chart default of {chart.name} {chart.release.version} (catalog)"
+        )
+        layer = Layer(
+            "default", chart.describe, "", 0, None, (), chart.release.values, site_hint=hint
+        )
+        app_site = _ref_site(ctx, chart, "appVersion fallback of the chart version (catalog)")
+        return layer, chart.release.app_version, app_site
+    return None, None, None
+
+
+def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
+    if chart.path is not None:
+        docs = ctx.source.yaml(chart.file).documents
+        node = docs[chart.doc].find(chart.path) if chart.doc < len(docs) else None
+        if node is not None:
+            return Site(
+                ctx.source.display(chart.file),
+                node.line,
+                node.col,
+                format_path(chart.path),
+                "tag",
+                note,
+            )
+    return Site(ctx.source.display(chart.file) if chart.file else "", 0, 0, "chart", "chart", note)
+
+
+# -- the release --------------------------------------------------------------------
+
+
+@dataclass
+class Release:
+    chart: ChartRef
+    layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first
+    owner: Layer  # where new keys go
+    app_version: str | None = None
+    app_site: Site | None = None
+    merged: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, list[ImageLocation]] = field(default_factory=dict)
+    # A post-render step (Kustomize `images:`): (component, image) -> (image, sites).
+    post: Callable[[str, ImageRef, list[Site]], tuple[ImageRef, list[Site]]] | None = None
+    post_change: Callable[[str, str], Change | None] | None = None
+    deploy: str = ""
+
+
+def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
+    """Fill the target's components from the release's layers."""
+    rules = ctx.rules
+    defaults_layer = rel.layers[0] if rel.layers and rel.layers[0].kind == "default" else None
+    defaults = defaults_layer.data if defaults_layer is not None else {}
+    user = merge_overrides([layer.data for layer in rel.layers if layer.kind != "default"])
+    rel.merged = coalesce(user, defaults)
+    rel.locations = find_images(rel.merged, rules)
+    for comp in rules.components.values():
+        hints = comp.helm
+        if hints and hints.enabled and get_path(rel.merged, hints.enabled) is False:
+            target.findings.append(
+                Finding(
+                    codes.NOT_DEPLOYED,
+                    Severity.INFO,
+                    f"{comp.name} is not deployed by this release "
+                    f"({format_path(hints.enabled)}: false)",
+                    target=target.path,
+                )
+            )
+            rel.locations.pop(comp.name, None)
+            continue
+        locs = rel.locations.get(comp.name)
+        if not locs:
+            if not rel.chart.known() and hints is not None:
+                target.components[comp.name] = ComponentState(
+                    comp.name,
+                    None,
+                    None,
+                    note=f"decided by the defaults of {rel.chart.describe}, which is neither in "
+                    "this repository nor in the chart catalog: unknown",
+                )
+            continue
+        primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
+        target.components[comp.name] = _state(ctx, target, rel, comp.name, primary)
+
+
+def _state(
+    ctx: ScanContext, target: Target, rel: Release, component: str, loc: ImageLocation
+) -> ComponentState:
+    comp = ctx.rules.components[component]
+    value = get_path(rel.merged, loc.path)
+    sites: list[Site] = []
+    note = ""
+    ref: ImageRef | None = None
+    tag: str | None = None
+    if loc.shape == "string":
+        sites.append(site_of(ctx, rel, loc.path, "image"))
+        try:
+            ref = ImageRef.parse(str(value))
+            tag = ref.tag
+        except ImageRefError as exc:
+            note = f"cannot read the image: {exc}"
+    else:
+        for key in MAP_KEYS:
+            if key in value and value[key] not in (None, ""):
+                sites.append(site_of(ctx, rel, loc.path + (key,), key))
+                _check_tag_type(ctx, target, rel, loc.path + (key,))
+        raw_tag = value.get("tag")
+        tag = helm_string(raw_tag) if raw_tag not in (None, "") else None
+        if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
+            if rel.app_version:
+                tag = rel.app_version
+                if rel.app_site is not None:
+                    sites.append(rel.app_site)
+            else:
+                note = "the tag falls back to the chart's appVersion, which is not known"
+        name = image_name(value)
+        digest = value.get("digest") or None
+        if name:
+            try:
+                ref = (
+                    ImageRef.parse(name).with_tag(tag).with_digest(str(digest) if digest else None)
+                )
+            except ImageRefError as exc:
+                note = f"cannot read the image: {exc}"
+                ref = None
+        elif not note:
+            note = f"the repository is decided by {rel.chart.describe}, which is not known"
+    if ref is not None and rel.post is not None:
+        ref, sites = rel.post(component, ref, sites)
+        tag = ref.tag
+    version = comp.version_of(tag)
+    if version is None and not note:
+        note = (
+            "digest-only reference: the version cannot be known"
+            if ref is not None and ref.digest and not tag
+            else f"floating tag {tag!r}: the version cannot be known"
+            if tag
+            else "no tag: the version cannot be known"
+        )
+    return ComponentState(component, ref, version, sites, note)
+
+
+def deciding_layer(rel: Release, path: YamlPath) -> tuple[Layer, Node | None] | None:
+    for layer in reversed(rel.layers):
+        if layer.ydoc is None and layer.kind != "parameters":
+            if get_path(layer.data, path) not in (None, ""):
+                return layer, None
+            continue
+        node = layer.node(path)
+        if node is not None and node.kind == "scalar" and node.value != "":
+            if not node.tag.endswith(":null"):
+                return layer, node
+    return None
+
+
+def site_of(ctx: ScanContext, rel: Release, path: YamlPath, decides: str) -> Site:
+    found = deciding_layer(rel, path)
+    if found is not None:
+        layer, node = found
+        if node is None:
+            hint = layer.site_hint or Site(ctx.source.display(layer.file), 0, 0, "", "", "")
+            note = hint.note.replace("{path}", format_path(path))
+            return Site(
+                hint.file, hint.line, hint.col, hint.path or format_path(path), decides, note
+            )
+        line, col = layer.position(node)
+        note = "chart default" if layer.kind == "default" else _layer_note(layer)
+        if layer.kind == "parameters":
+            where = layer.at + (layer.params[format_path(path)], "value")
+        elif layer.kind == "string":
+            where = layer.at + path
+        else:
+            where = layer.base + path
+        return Site(ctx.source.display(layer.file), line, col, format_path(where), decides, note)
+    owner = rel.owner
+    return Site(ctx.source.display(owner.file), 0, 0, format_path(path), decides, "not found")
+
+
+def _layer_note(layer: Layer) -> str:
+    return {"string": "in a values string", "parameters": "parameter"}.get(layer.kind, "")
+
+
+def _check_tag_type(ctx: ScanContext, target: Target, rel: Release, path: YamlPath) -> None:
+    if path[-1] != "tag":
+        return
+    found = deciding_layer(rel, path)
+    if found is None or found[0].kind == "parameters":
+        return
+    layer, node = found
+    if node is not None and node.tag != STR_TAG:
+        line, col = layer.position(node)
+        target.findings.append(
+            Finding(
+                codes.UNQUOTED_TAG,
+                Severity.ERROR,
+                f"{format_path(path)}: {node.value} is not a string in YAML; Helm renders it "
+                f"as {helm_string(node.python())!r}",
+                ctx.source.display(layer.file),
+                line,
+                col,
+                target.path,
+                f'quote it: tag: "{node.value}"',
+            )
+        )
+
+
+# -- update -------------------------------------------------------------------------
+
+
+def default_tag(rules: Rules, release: ChartRelease, component: str) -> str | None:
+    """The tag a catalog release deploys for a component when nothing overrides it."""
+    hints = rules.components[component].helm
+    if hints is None:
+        return None
+    image = get_path(release.values, hints.values)
+    if not isinstance(image, dict):
+        return None
+    raw = image.get("tag")
+    if raw not in (None, ""):
+        return helm_string(raw)
+    return release.app_version if hints.default_tag == "appVersion" else None
+
+
+def _move_chart(
+    ctx: ScanContext, target: Target, rel: Release, step: PhaseStep
+) -> ChartRelease | None:
+    """The catalog release whose defaults deploy the step's tags, when the chart is
+    referenced by an editable version: phase 1 moves the chart reference there."""
+    chart = rel.chart
+    if chart.release is None or chart.path is None:
+        return None
+    catalog = catalog_for(ctx.rules).chart(chart.name)
+    assert catalog is not None
+    for candidate in catalog.releases:
+        if candidate is chart.release:
+            continue
+        if all(
+            default_tag(ctx.rules, candidate, c) == tag
+            for c, tag in step.set.items()
+            if c in target.components
+        ):
+            return candidate
+    return None
+
+
+def _same_form(current: str, refs: tuple[str, ...]) -> str:
+    want_v = current.startswith("v")
+    for ref in refs:
+        if ref.startswith("v") == want_v:
+            return ref
+    return refs[0]
+
+
+def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> list[Change]:
+    out: list[Change] = []
+    tags = dict(step.tags())
+    moved = _move_chart(ctx, target, rel, step)
+    if moved is not None and rel.chart.ref is not None and rel.chart.path is not None:
+        new_ref = _same_form(rel.chart.ref, moved.refs)
+        out.append(
+            Change(
+                rel.chart.file,
+                rel.chart.doc,
+                rel.chart.path,
+                new_ref,
+                "",
+                f"chart to {new_ref} (LiteMaaS {moved.version})",
+            )
+        )
+        assert rel.chart.release is not None
+        # Anything else the chart move would change is pinned where it is today.
+        for name, state in target.components.items():
+            if name in tags or state.tag is None:
+                continue
+            if default_tag(ctx.rules, rel.chart.release, name) != default_tag(
+                ctx.rules, moved, name
+            ):
+                tags[name] = state.tag
+    for component, tag in tags.items():
+        pin_only = component not in step.set
+        if rel.post_change is not None:
+            change = rel.post_change(component, tag)
+            if change is not None:
+                out.append(change)
+                continue
+        locs = rel.locations.get(component) or []
+        hints = ctx.rules.components[component].helm
+        if not locs and hints is not None:
+            locs = [ImageLocation(hints.values, "map")]
+        why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
+        for loc in locs:
+            path = loc.path if loc.shape == "string" else loc.path + ("tag",)
+            found = deciding_layer(rel, path)
+            explicit = found is not None and found[0].kind != "default"
+            if pin_only and explicit:
+                continue
+            if (
+                not explicit
+                and moved is not None
+                and component in step.set
+                and default_tag(ctx.rules, moved, component) == tag
+            ):
+                continue  # the chart move deploys it
+            layer = found[0] if explicit and found is not None else rel.owner
+            value = tag
+            if loc.shape == "string":
+                value = str(ImageRef.parse(str(get_path(rel.merged, loc.path))).with_tag(tag))
+            out.append(layer.change(path, value, component, why))
+    return out

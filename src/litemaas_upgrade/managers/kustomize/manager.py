@@ -1,0 +1,487 @@
+"""The Kustomize manager: one target per build root, with the images `kubectl kustomize`
+renders, the places that decide them, and the edits / thin overlays for each phase."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from ... import codes
+from ...errors import InputError
+from ...imageref import ImageRef, ImageRefError
+from ...model import Change, ComponentState, Finding, Severity, Site, Target, format_path
+from ..base import PhaseStep, ScanContext
+from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
+from .envfile import EnvValue, can_hold, parse_env
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass
+class Placed:
+    """One container of the build output that runs a component's image."""
+
+    workload: str  # Kind/name
+    container: str
+    image: str  # as rendered
+    tracked: Img | None
+    init: bool = False
+
+
+@dataclass
+class KustomizeData:
+    root: str  # build root folder, relative to the source root
+    build: Build
+    placed: dict[str, list[Placed]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvLink:
+    """A generated `.local` file whose template fills the image from an env variable."""
+
+    template: str
+    var: str
+    env_file: str
+    value: EnvValue
+    prefix: str  # what the template writes before `${VAR}` (the image name and `:`)
+
+
+class KustomizeManager:
+    kind = "kustomize"
+
+    def extract(self, ctx: ScanContext) -> list[Target]:
+        roots, _folders = build_roots(ctx.source)
+        targets = []
+        for root in roots:
+            target = self._target(ctx, root)
+            if not target.components and _inflates_charts(ctx, root):
+                # Its images come from `helmCharts:`, which the kustomize-helm manager
+                # reports (with this kustomization's `images:` applied).
+                continue
+            targets.append(target)
+        for target in targets:
+            ctx.claimed.update(target.data.build.files)
+        return targets
+
+    def _target(self, ctx: ScanContext, root: str) -> Target:
+        src = ctx.source
+        build = Builder(src, root).run()
+        data = KustomizeData(root, build)
+        target = Target(
+            self.kind, src.display(root), f"kubectl kustomize {src.display(root)}", data=data
+        )
+        target.findings.extend(build.findings)
+        for res in build.resources:
+            for path, item in res.images():
+                image = item["image"]
+                try:
+                    ref = ImageRef.parse(str(image))
+                except ImageRefError:
+                    continue
+                comp = ctx.rules.component_of(ref)
+                if comp is None:
+                    continue
+                data.placed.setdefault(comp, []).append(
+                    Placed(
+                        f"{res.kind}/{res.name}",
+                        str(item.get("name", format_path(path))),
+                        str(image),
+                        image if isinstance(image, Img) else None,
+                        "initContainers" in path,
+                    )
+                )
+        for comp, placed in data.placed.items():
+            placed.sort(key=lambda p: p.init)  # a main container is the primary one
+            target.components[comp] = self._state(ctx, target, comp, placed)
+        if build.remote:
+            self._remote_components(ctx, target, data)
+        return target
+
+    def _state(
+        self, ctx: ScanContext, target: Target, comp: str, placed: list[Placed]
+    ) -> ComponentState:
+        src = ctx.source
+        primary = placed[0]
+        ref = ImageRef.parse(primary.image)
+        rule = ctx.rules.components[comp]
+        version = rule.version_of(ref.tag)
+        sites: list[Site] = []
+        note = ""
+        img = primary.tracked
+        if img is not None:
+            o = img.origin
+            sites.append(
+                Site(
+                    src.display(o.file),
+                    o.line,
+                    o.col,
+                    format_path(o.path) if o.path else "patch",
+                    "image",
+                    "patch" if o.what == "patch" else "",
+                )
+            )
+            for entry in img.applied:
+                for key, decides in (
+                    ("newName", "newName"),
+                    ("newTag", "newTag"),
+                    ("digest", "digest"),
+                ):
+                    if key in entry.at:
+                        line, col = entry.at[key]
+                        sites.append(
+                            Site(
+                                src.display(entry.file),
+                                line,
+                                col,
+                                f"images[{entry.index}].{key}",
+                                decides,
+                            )
+                        )
+            link = env_link(ctx, o)
+            if link is not None:
+                written = link.prefix + link.value.value
+                overridden = img.tag_entry is not None and split(written)[1] != (ref.tag or "")
+                sites.append(
+                    Site(
+                        src.display(link.env_file),
+                        link.value.line,
+                        link.value.col,
+                        link.var,
+                        "env",
+                        f"fills {src.display(link.template)}"
+                        + ("; overridden by images:" if overridden else ""),
+                    )
+                )
+                decider = img.tag_entry
+                if overridden and decider is not None:
+                    entry = decider
+                    line, col = entry.at.get("newTag", entry.at.get("digest", (0, 0)))
+                    target.findings.append(
+                        Finding(
+                            codes.ENV_OVERRIDDEN,
+                            Severity.WARNING,
+                            f"{comp}: {src.display(link.env_file)} sets "
+                            f"{link.var}={link.value.value}, "
+                            f"but images[{entry.index}] in {src.display(entry.file)} overrides it: "
+                            f"kustomize renders {primary.image}",
+                            src.display(entry.file),
+                            line,
+                            col,
+                            target.path,
+                            f"set images[{entry.index}].newTag to the version you mean "
+                            f"(or remove the entry so that {link.var} decides)",
+                        )
+                    )
+                elif (
+                    split(o.text)[1] != link.value.value
+                    and link.prefix + link.value.value != o.text
+                ):
+                    target.findings.append(
+                        Finding(
+                            codes.UNRESOLVED,
+                            Severity.WARNING,
+                            f"{comp}: {src.display(o.file)} says {o.text} but {link.var}="
+                            f"{link.value.value}: the generated file is stale",
+                            src.display(o.file),
+                            o.line,
+                            o.col,
+                            target.path,
+                            "regenerate it from its template (preparation.sh)",
+                        )
+                    )
+        others = {
+            p.image
+            for p in placed[1:]
+            if rule.version_of(ImageRef.parse(p.image).tag) != version or p.image != primary.image
+        }
+        if others:
+            target.findings.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"{comp}: containers deploy different images: {primary.image} "
+                    f"({primary.workload}/{primary.container}) and " + ", ".join(sorted(others)),
+                    sites[0].file if sites else "",
+                    sites[0].line if sites else 0,
+                    sites[0].col if sites else 0,
+                    target.path,
+                    "make every container of the component use the same image",
+                )
+            )
+        if version is None:
+            note = (
+                "digest-only reference: the version cannot be known"
+                if ref.digest and not ref.tag
+                else f"floating tag {ref.tag!r}: the version cannot be known"
+                if ref.tag
+                else "no tag: the version cannot be known"
+            )
+        return ComponentState(comp, ref, version, sites, note)
+
+    def _remote_components(self, ctx: ScanContext, target: Target, data: KustomizeData) -> None:
+        """Components a remote resource may carry: decided by a local images: entry
+        that matched nothing here, else unknown."""
+        for level in data.build.levels:
+            for entry in level.entries:
+                if entry.index in level.used:
+                    continue
+                name = entry.new_name or entry.name
+                try:
+                    ref = ImageRef.parse(name)
+                except ImageRefError:
+                    continue
+                comp = ctx.rules.component_of(ref)
+                if comp is None or comp in target.components:
+                    continue
+                tag = entry.new_tag
+                ref = ref.with_tag(tag).with_digest(entry.digest)
+                sites = [
+                    Site(
+                        ctx.source.display(entry.file),
+                        *entry.at.get(k, (0, 0)),
+                        f"images[{entry.index}].{k}",
+                        k,
+                    )
+                    for k in ("newName", "newTag", "digest")
+                    if k in entry.at
+                ]
+                version = ctx.rules.components[comp].version_of(tag) if tag else None
+                target.components[comp] = ComponentState(
+                    comp,
+                    ref if tag or entry.digest else None,
+                    version,
+                    sites,
+                    "decided by an images: entry for a remote resource (not fetched)"
+                    if tag
+                    else "carried by a remote resource (not fetched): unknown",
+                )
+
+    # -- update -------------------------------------------------------------------
+
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        data: KustomizeData = target.data
+        out: dict[tuple, Change] = {}
+        for comp, tag in step.set.items():
+            for placed in data.placed.get(comp, []):
+                for change in self._changes_for(ctx, placed, comp, tag):
+                    out.setdefault((change.file, change.doc, change.path, change.span), change)
+        return list(out.values())
+
+    def _changes_for(self, ctx: ScanContext, placed: Placed, comp: str, tag: str) -> list[Change]:
+        img = placed.tracked
+        if img is None:
+            return []
+        why = f"{comp} to {tag}"
+        out: list[Change] = []
+        entry = img.tag_entry
+        origin = img.origin
+        if entry is not None:
+            out += entry_changes(ctx, entry, tag, why)
+            template = entry.file + ".template"
+            if ctx.source.exists(template):
+                out += self._template_entry(ctx, template, entry, tag, why)
+            link = env_link(ctx, origin)
+            if link is None:
+                return out
+        elif not origin.editable:
+            return out  # not reachable by an edit: the engine reports the phase is not reached
+        # The origin decides (or is generated and kept consistent with the entry).
+        name, _old_tag, digest = split(origin.text)
+        new = f"{name}:{tag}"
+        reason = why + ("; the digest is dropped (it would pin the old image)" if digest else "")
+        if origin.span is not None:
+            out.append(
+                Change(origin.file, origin.doc, (), new, comp, reason, origin.span, origin.text)
+            )
+        else:
+            out.append(Change(origin.file, origin.doc, origin.path, new, comp, reason))
+        link = env_link(ctx, origin)
+        if link is not None and link.prefix + tag == new and can_hold(tag, link.value.quote):
+            v = link.value
+            out.append(
+                Change(
+                    link.env_file,
+                    0,
+                    (),
+                    tag,
+                    comp,
+                    f"{why} (keeps {link.var} consistent with {ctx.source.display(link.template)})",
+                    (v.start, v.end),
+                    v.value,
+                )
+            )
+        return out
+
+    def _template_entry(
+        self, ctx: ScanContext, template: str, entry: Entry, tag: str, why: str
+    ) -> list[Change]:
+        try:
+            doc = ctx.source.yaml(template).documents[0]
+        except InputError:
+            return []
+        name = doc.find(("images", entry.index, "name"))
+        if name is None or name.value != entry.name:
+            return []
+        node = doc.find(("images", entry.index, "newTag"))
+        if node is not None and "$" in node.value:
+            return []  # filled from the env file, which is kept consistent elsewhere
+        changes = [
+            Change(
+                template,
+                0,
+                ("images", entry.index, "newTag"),
+                tag,
+                "",
+                f"{why} (keeps the template consistent)",
+            )
+        ]
+        if doc.find(("images", entry.index, "digest")) is not None:
+            changes.append(
+                Change(
+                    template,
+                    0,
+                    ("images", entry.index, "digest"),
+                    "",
+                    "",
+                    "drop the digest with the tag change",
+                )
+            )
+        return changes
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        from ...output.planfiles import DEPLOY_DIR
+
+        data: KustomizeData = target.data
+        # One entry per image name as the root leaves it; a digest the phase keeps (a
+        # pinned component) is written too, or newTag alone would drop it.
+        # A pinned component whose containers run different images under one name is
+        # left alone: one entry would make them equal, which the phase must not do.
+        moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.set}
+        entries: dict[str, tuple[str, str]] = {}
+        for comp, tag in sorted(tags.items()):
+            by_name: dict[str, set[str]] = {}
+            for placed in data.placed.get(comp, []):
+                by_name.setdefault(split(placed.image)[0], set()).add(placed.image)
+            for name, images in sorted(by_name.items()):
+                if comp not in moved and len(images) > 1:
+                    continue
+                _name, now, digest = split(sorted(images)[0])
+                entries.setdefault(name, (tag, digest if now == tag else ""))
+        if not entries:
+            return {}
+        slug = _slug(data.root)
+        rel_file = f"kustomize/{slug}/kustomization.yaml"
+        folder = posixpath.join(
+            f"phase-{step.phase.number}", DEPLOY_DIR, posixpath.dirname(rel_file)
+        )
+        back = _path_back(ctx, folder, data.root)
+        if back == "." or all(part == ".." for part in back.split("/")):
+            # kustomize refuses an overlay inside the root it builds ("cycle detected"):
+            # with the output folder inside the build root, only the edited files deploy.
+            return {}
+        lines = [
+            f"# litemaas-upgrade: phase {step.phase.number} overlay for {target.path}",
+            f"# {step.phase.title}",
+            "# Builds the original root with the phase's images: kubectl apply -k <this folder>",
+            "apiVersion: kustomize.config.k8s.io/v1beta1",
+            "kind: Kustomization",
+            "resources:",
+            f"  - {_quote(back)}",
+            "images:",
+        ]
+        for name, (tag, digest) in sorted(entries.items()):
+            lines += [f"  - name: {_quote(name)}", f"    newTag: {_quote(tag, force=True)}"]
+            if digest:
+                lines.append(f"    digest: {_quote(digest)}")
+        return {rel_file: "\n".join(lines) + "\n"}
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        if phase_file:
+            return f"kubectl apply -k {posixpath.dirname(phase_file)}"
+        return f"kubectl apply -k {target.path}"
+
+
+def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Change]:
+    out = [Change(entry.file, 0, ("images", entry.index, "newTag"), tag, "", why)]
+    if entry.digest:
+        out.append(
+            Change(
+                entry.file,
+                0,
+                ("images", entry.index, "digest"),
+                "",
+                "",
+                f"{why}: the digest is cleared, or it would keep pinning the old image "
+                "(re-pin the new image's digest after checking it)",
+            )
+        )
+    return out
+
+
+def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
+    """The upstream layout: `X.local` generated from `X.template` by envsubst."""
+    if not origin.file.endswith(".local") or not origin.path:
+        return None
+    template = origin.file[: -len(".local")] + ".template"
+    src = ctx.source
+    if not src.exists(template):
+        return None
+    try:
+        docs = src.yaml(template).documents
+    except InputError:
+        return None
+    if origin.doc >= len(docs):
+        return None
+    node = docs[origin.doc].find(origin.path)
+    if node is None or node.kind != "scalar":
+        return None
+    found = list(_VAR.finditer(node.value))
+    m = found[-1] if found else None
+    if m is None or m.end() != len(node.value):
+        return None
+    var = m.group(1) or m.group(2)
+    prefix = node.value[: m.start()]
+    if "$" in prefix:
+        return None
+    folder = posixpath.dirname(template)
+    for rel in src.files():
+        if posixpath.dirname(rel) == folder and (
+            rel.endswith(".env") or posixpath.basename(rel) == ".env"
+        ):
+            values = parse_env(src.read(rel), src.display(rel))
+            if var in values:
+                return EnvLink(template, var, rel, values[var], prefix)
+    return None
+
+
+def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
+    out = ctx.options.out
+    if out and os.path.isabs(out):
+        here = os.path.join(out, folder)
+        there = os.path.join(str(ctx.source.root), root)
+        return os.path.relpath(there, here).replace(os.sep, "/")
+    here = posixpath.join(out or "", folder)
+    return posixpath.relpath(root or ".", here)
+
+
+def _slug(path: str) -> str:
+    return path.replace("/", "__").replace("..", "_").strip("._") or "root"
+
+
+def _quote(value: str, force: bool = False) -> str:
+    if force or not re.fullmatch(r"[A-Za-z0-9_./:@-]+", value) or value[0] in "-.:@":
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def _inflates_charts(ctx: ScanContext, root: str) -> bool:
+    kfile = kustomization_file(ctx.source, root)
+    if kfile is None:
+        return False
+    docs = ctx.source.yaml(kfile).documents
+    data = docs[0].data if docs else None
+    return isinstance(data, dict) and bool(data.get("helmCharts"))

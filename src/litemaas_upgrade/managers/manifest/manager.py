@@ -1,0 +1,111 @@
+"""Plain manifests: a folder of YAML files with workloads and no kustomization, and no
+file another manager already reports. The image written in a container is the image."""
+
+from __future__ import annotations
+
+import posixpath
+
+from ...errors import InputError
+from ...imageref import ImageRef, ImageRefError
+from ...model import Change, ComponentState, Site, Target, format_path
+from ..base import PhaseStep, ScanContext
+from ..kustomize.build import KFILES, Builder, Img, split
+
+
+class ManifestManager:
+    kind = "manifest"
+
+    def extract(self, ctx: ScanContext) -> list[Target]:
+        src = ctx.source
+        files = src.files()
+        skip = {
+            posixpath.dirname(f) for f in files if posixpath.basename(f) in (*KFILES, "Chart.yaml")
+        }
+        by_folder: dict[str, list[str]] = {}
+        for rel in files:
+            if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
+                continue
+            folder = posixpath.dirname(rel)
+            if any(folder == s or folder.startswith(s + "/") or s == "" for s in skip):
+                continue
+            data = src.read(rel)
+            if b"image:" not in data or b"kind:" not in data or b"{{" in data:
+                continue
+            by_folder.setdefault(folder, []).append(rel)
+        out = []
+        for folder, rels in sorted(by_folder.items()):
+            target = self._target(ctx, folder, rels)
+            if target.components:
+                out.append(target)
+                ctx.claimed.update(target.data["files"])
+        return out
+
+    def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
+        src = ctx.source
+        builder = Builder(src, folder)
+        placed: dict[str, list[Img]] = {}
+        used: list[str] = []
+        for rel in rels:
+            try:
+                resources = builder.load_file(rel)
+            except InputError:
+                raise
+            if any(r.kind for r in resources):
+                used.append(rel)
+            for res in resources:
+                for _path, item in res.images():
+                    img = item["image"]
+                    try:
+                        ref = ImageRef.parse(str(img))
+                    except ImageRefError:
+                        continue
+                    comp = ctx.rules.component_of(ref)
+                    if comp and isinstance(img, Img):
+                        placed.setdefault(comp, []).append(img)
+        target = Target(
+            self.kind,
+            src.display(folder),
+            f"kubectl apply -f {src.display(folder)}",
+            data={"folder": folder, "files": used, "placed": placed},
+        )
+        for comp, imgs in placed.items():
+            o = imgs[0].origin
+            ref = ImageRef.parse(str(imgs[0]))
+            version = ctx.rules.components[comp].version_of(ref.tag)
+            note = (
+                ""
+                if version
+                else (
+                    "digest-only reference: the version cannot be known"
+                    if ref.digest and not ref.tag
+                    else f"floating tag {ref.tag!r}: the version cannot be known"
+                    if ref.tag
+                    else "no tag: the version cannot be known"
+                )
+            )
+            target.components[comp] = ComponentState(
+                comp,
+                ref,
+                version,
+                [Site(src.display(o.file), o.line, o.col, format_path(o.path), "image")],
+                note,
+            )
+        return target
+
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        out = []
+        for comp, tag in step.set.items():
+            for img in target.data["placed"].get(comp, []):
+                o = img.origin
+                name, _tag, digest = split(o.text)
+                reason = f"{comp} to {tag}" + ("; the digest is dropped" if digest else "")
+                out.append(Change(o.file, o.doc, o.path, f"{name}:{tag}", comp, reason))
+        return out
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        return {}  # the edited files under phase-N/ are the phase: kubectl apply -f them
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        return f"kubectl apply -f {target.path}"
