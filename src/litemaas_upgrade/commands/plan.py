@@ -11,6 +11,7 @@ from .common import Inputs, check_out, err, open_inputs
 
 def run(inputs: Inputs, out: str, force: bool) -> int:
     source, rules, options = open_inputs(inputs)
+    out = out.rstrip("/") or out
     check_out(out, source)
     # Thin overlays point back at the repository from inside the output folder.
     try:

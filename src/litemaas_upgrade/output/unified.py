@@ -18,6 +18,14 @@ def _lines(data: bytes) -> list[str]:
     return data.decode("utf-8", "surrogateescape").splitlines(keepends=True)
 
 
+def _is_utf8(data: bytes | None) -> bool:
+    try:
+        (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _range(start: int, stop: int) -> str:
     """A hunk range as difflib and git write it: `start,length`, `start` for one line."""
     length = stop - start
@@ -116,6 +124,10 @@ def file_diff_counted(
         head.append("new file mode 100644\n")
     elif new is None:
         head.append("deleted file mode 100644\n")
+    if not (_is_utf8(old) and _is_utf8(new)):
+        # Not UTF-8 (a UTF-16 file): no text hunks, as git shows it; the phase folder
+        # holds the file itself.
+        return DiffText("".join(head) + f"Binary files a/{path} and b/{path} differ\n")
     body = hunks(_lines(old or b""), _lines(new or b""), context, mask_old, mask_new)
     if not body.text:
         return DiffText("".join(head))
