@@ -121,7 +121,7 @@ def render_helm(target: Target, source: Source, mat: Materializer) -> list[Any]:
     helm = helm_engine()
     # The operator's override files as `helm -f` layers them; Helm itself coalesces them
     # with the chart's defaults (so a `null` removes a default, as in a real upgrade).
-    values = merge_overrides([layer.data for layer in data.layers if not layer.chart_default])
+    values = merge_overrides(data.override_values())
     chart_dir = mat.folder(source, spec.chart)
     try:
         with helm.Chart.load(str(chart_dir)) as chart:

@@ -15,7 +15,7 @@ from ...model import Finding, Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext
 from ..gitops import Declared, GitOpsManager, find_object, norm, objects
-from ..gitops.release import (
+from ..helm.release import (
     ChartRef,
     Layer,
     Release,

@@ -12,7 +12,7 @@ from ...errors import InputError
 from ...model import Change, Finding, Target
 from ...yamlio import YamlDoc
 from ..base import PhaseStep, ScanContext
-from .release import Release, changes, resolve
+from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
 

@@ -1,58 +1,39 @@
-"""The Helm manager: effective images of each release from its values layers, and the
-values edits that take a release through a phase."""
+"""The Helm manager: a release is a chart plus the operator's override files. Their
+values, effective images and phase edits are the shared release model's (release.py);
+this module forms releases from files and writes the thin values file for `helm -f`."""
 
 from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ... import codes
-from ...imageref import ImageRef, ImageRefError
-from ...model import (
-    Change,
-    ComponentState,
-    Finding,
-    Severity,
-    Site,
-    Target,
-    YamlPath,
-    format_path,
-)
-from ...yamlio import YamlDoc
+from ...imageref import ImageRef
+from ...model import Change, Target, YamlPath
 from ..base import PhaseStep, ScanContext
 from .discover import HelmSpec, discover
-from .images import MAP_KEYS, ImageLocation, find_images, image_name
-from .values import coalesce, get_path, helm_string, merge_overrides
-
-STR_TAG = "tag:yaml.org,2002:str"
-
-
-@dataclass
-class Layer:
-    file: str  # relative to the source root
-    doc: YamlDoc | None
-    chart_default: bool
-
-    @property
-    def data(self) -> Any:
-        return self.doc.data if self.doc is not None else None
+from .images import ImageLocation
+from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
+from .values import get_path
 
 
 @dataclass
 class HelmData:
     spec: HelmSpec
-    layers: list[Layer]
-    merged: dict[str, Any]
-    app_version: str | None
-    locations: dict[str, list[ImageLocation]] = field(default_factory=dict)
+    release: Release
 
     @property
-    def owner(self) -> str:
-        """The file phase edits go into: the operator's last override file, or the
-        chart's values.yaml when the release has no override file."""
-        return self.layers[-1].file
+    def merged(self) -> dict[str, Any]:
+        return self.release.merged
+
+    @property
+    def locations(self) -> dict[str, list[ImageLocation]]:
+        return self.release.locations
+
+    def override_values(self) -> list[Any]:
+        """The override files' values, in `-f` order (what `helm upgrade -f` is given)."""
+        return [layer.data for layer in self.release.layers if layer.kind != "default"]
 
 
 class HelmManager:
@@ -61,227 +42,45 @@ class HelmManager:
     def extract(self, ctx: ScanContext) -> list[Target]:
         targets = [self._target(ctx, spec) for spec in discover(ctx)]
         for target in targets:
-            data: HelmData = target.data
-            ctx.claimed.update(layer.file for layer in data.layers)
+            ctx.claimed.update(target.files)
         return targets
-
-    # -- extraction ---------------------------------------------------------------
 
     def _target(self, ctx: ScanContext, spec: HelmSpec) -> Target:
         src = ctx.source
-        layers: list[Layer] = []
-        app_version: str | None = None
-        chart_meta_line = (0, 0)
         if spec.chart is not None:
-            chart_yaml = src.yaml(posixpath.join(spec.chart, "Chart.yaml"))
-            meta = chart_yaml.documents[0] if chart_yaml.documents else None
-            if meta is not None and isinstance(meta.data, dict):
-                raw = meta.data.get("appVersion")
-                app_version = helm_string(raw) if raw is not None else None
-                node = meta.find(("appVersion",))
-                if node is not None:
-                    chart_meta_line = (node.line, node.col)
-            values_rel = posixpath.join(spec.chart, "values.yaml")
-            if src.exists(values_rel):
-                layers.append(Layer(values_rel, _first_doc(ctx, values_rel), True))
-        for rel in spec.values:
-            layers.append(Layer(rel, _first_doc(ctx, rel), False))
-        if not layers:
-            layers.append(Layer(posixpath.join(spec.chart or "", "values.yaml"), None, True))
-
-        defaults = layers[0].data if layers[0].chart_default else {}
-        user = merge_overrides([layer.data for layer in layers if not layer.chart_default])
-        merged = coalesce(user, defaults)
-        data = HelmData(spec, layers, merged, app_version, find_images(merged, ctx.rules))
-        target = Target(kind=self.kind, path=src.display(spec.path), formed=spec.formed, data=data)
-
-        for comp in ctx.rules.components.values():
-            hints = comp.helm
-            if hints and hints.enabled and get_path(merged, hints.enabled) is False:
-                target.findings.append(
-                    Finding(
-                        codes.NOT_DEPLOYED,
-                        Severity.INFO,
-                        f"{comp.name} is not deployed by this release "
-                        f"({format_path(hints.enabled)}: false)",
-                        target=target.path,
-                    )
-                )
-                data.locations.pop(comp.name, None)
-                continue
-            locs = data.locations.get(comp.name)
-            if not locs:
-                if spec.chart is None and hints is not None:
-                    target.components[comp.name] = ComponentState(
-                        comp.name,
-                        None,
-                        None,
-                        note="decided by the chart's defaults, and the chart is not in this "
-                        "repository: unknown (name it with --chart)",
-                    )
-                continue
-            primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
-            state = self._state(ctx, target, data, comp.name, primary, chart_meta_line)
-            target.components[comp.name] = state
-        target.findings.extend(_duplicate_keys(ctx, target, data))
-        return target
-
-    def _state(
-        self,
-        ctx: ScanContext,
-        target: Target,
-        data: HelmData,
-        component: str,
-        loc: ImageLocation,
-        app_version_at: tuple[int, int],
-    ) -> ComponentState:
-        comp = ctx.rules.components[component]
-        value = get_path(data.merged, loc.path)
-        sites: list[Site] = []
-        note = ""
-        ref: ImageRef | None = None
-        tag: str | None = None
-        if loc.shape == "string":
-            sites.append(self._site(ctx, data, loc.path, "image"))
-            try:
-                ref = ImageRef.parse(str(value))
-                tag = ref.tag
-            except ImageRefError as exc:
-                note = f"cannot read the image: {exc}"
-        else:
-            for key in MAP_KEYS:
-                if key in value and value[key] not in (None, ""):
-                    sites.append(self._site(ctx, data, loc.path + (key,), key))
-                    self._check_tag_type(ctx, target, data, loc.path + (key,))
-            raw_tag = value.get("tag")
-            tag = helm_string(raw_tag) if raw_tag not in (None, "") else None
-            if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
-                if data.app_version:
-                    tag = data.app_version
-                    chart_yaml = posixpath.join(data.spec.chart or "", "Chart.yaml")
-                    sites.append(
-                        Site(
-                            ctx.source.display(chart_yaml),
-                            app_version_at[0],
-                            app_version_at[1],
-                            "appVersion",
-                            "tag",
-                            "appVersion fallback: the tag is empty",
-                        )
-                    )
-                else:
-                    note = "the tag falls back to the chart's appVersion; the chart is not here"
-            name = image_name(value)
-            digest = value.get("digest") or None
-            if name:
-                try:
-                    ref = ImageRef.parse(name)
-                    ref = ref.with_tag(tag).with_digest(str(digest) if digest else None)
-                except ImageRefError as exc:
-                    note = f"cannot read the image: {exc}"
-                    ref = None
-            elif not note:
-                note = "the repository is decided by the chart, which is not in this repository"
-        version = comp.version_of(tag)
-        if version is None and not note:
-            note = (
-                "digest-only reference: the version cannot be known"
-                if ref is not None and ref.digest and not tag
-                else f"floating tag {tag!r}: the version cannot be known"
-                if tag
-                else "no tag: the version cannot be known"
+            chart = ChartRef(
+                None, None, vendored=spec.chart, describe=f"chart {src.display(spec.chart)}"
             )
-        return ComponentState(component, ref, version, sites, note)
-
-    def _site(self, ctx: ScanContext, data: HelmData, path: YamlPath, decides: str) -> Site:
-        for layer in reversed(data.layers):
-            if layer.doc is None:
-                continue
-            node = layer.doc.find(path)
-            if node is not None and not (node.kind == "scalar" and node.tag.endswith(":null")):
-                note = "chart default" if layer.chart_default else ""
-                return Site(
-                    ctx.source.display(layer.file),
-                    node.line,
-                    node.col,
-                    format_path(path),
-                    decides,
-                    note,
-                )
-        return Site(ctx.source.display(data.owner), 0, 0, format_path(path), decides, "not found")
-
-    def _check_tag_type(
-        self, ctx: ScanContext, target: Target, data: HelmData, path: YamlPath
-    ) -> None:
-        if path[-1] != "tag":
-            return
-        for layer in reversed(data.layers):
-            node = layer.doc.find(path) if layer.doc is not None else None
-            if node is None:
-                continue
-            if node.kind == "scalar" and node.tag != STR_TAG and node.value != "":
-                shown = helm_string(node.python())
-                target.findings.append(
-                    Finding(
-                        codes.UNQUOTED_TAG,
-                        Severity.ERROR,
-                        f"{format_path(path)}: {node.value} is not a string in YAML; Helm "
-                        f"renders it as {shown!r}",
-                        ctx.source.display(layer.file),
-                        node.line,
-                        node.col,
-                        target.path,
-                        f'quote it: tag: "{node.value}"',
-                    )
-                )
-            return
-
-    # -- update -------------------------------------------------------------------
+        else:
+            chart = ChartRef(None, None, describe="the release's chart (name it with --chart)")
+        layers: list[Layer] = []
+        app_version = app_site = None
+        values_rel = posixpath.join(spec.chart or "", "values.yaml")
+        if spec.chart is not None and src.exists(values_rel):
+            defaults, app_version, app_site = default_layers(ctx, chart)
+            if defaults is not None:
+                layers.append(defaults)
+        layers += [file_layer(ctx, rel, f"-f {src.display(rel)}") for rel in spec.values]
+        # Phase edits go into the operator's last override file, or into the chart's
+        # values.yaml when the release has none.
+        owner = layers[-1] if layers else Layer("file", "values", values_rel, 0, None, (), None)
+        release = Release(chart, layers, owner, app_version, app_site)
+        target = Target(
+            self.kind,
+            src.display(spec.path),
+            spec.formed,
+            data=HelmData(spec, release),
+            files=sorted(
+                {layer.file for layer in layers if layer.file}
+                | ({posixpath.join(spec.chart, "Chart.yaml")} if spec.chart is not None else set())
+            ),
+        )
+        resolve(ctx, target, release)
+        return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
         data: HelmData = target.data
-        out: list[Change] = []
-        for component, tag in step.tags().items():
-            pin_only = component not in step.set
-            locs = data.locations.get(component) or []
-            hints = ctx.rules.components[component].helm
-            if not locs and hints is not None:
-                locs = [ImageLocation(hints.values, "map")]
-            for loc in locs:
-                change = self._change(data, loc, component, tag, pin_only)
-                if change is not None:
-                    out.append(change)
-        return out
-
-    def _change(
-        self, data: HelmData, loc: ImageLocation, component: str, tag: str, pin_only: bool
-    ) -> Change | None:
-        why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
-        if loc.shape == "string":
-            layer = self._deciding_layer(data, loc.path)
-            current = get_path(data.merged, loc.path)
-            new = str(ImageRef.parse(str(current)).with_tag(tag))
-            file = layer.file if layer is not None and not layer.chart_default else data.owner
-            if pin_only and layer is not None and not layer.chart_default:
-                return None  # already written by the operator
-            return Change(file, 0, loc.path, new, component, why)
-        path = loc.path + ("tag",)
-        layer = self._deciding_layer(data, path)
-        explicit = layer is not None and not layer.chart_default
-        if pin_only and explicit:
-            return None
-        file = layer.file if explicit and layer is not None else data.owner
-        return Change(file, 0, path, tag, component, why)
-
-    def _deciding_layer(self, data: HelmData, path: YamlPath) -> Layer | None:
-        for layer in reversed(data.layers):
-            if layer.doc is None:
-                continue
-            node = layer.doc.find(path)
-            if node is not None and node.kind == "scalar" and node.value != "":
-                if not node.tag.endswith(":null"):
-                    return layer
-        return None
+        return changes(ctx, target, data.release, step)
 
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
@@ -309,47 +108,13 @@ class HelmManager:
         return [ImageLocation(hints.values, "map")] if hints else []
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        data: HelmData = target.data
-        spec = data.spec
-        chart = data.layers[0].file.rsplit("/", 1)[0] if spec.chart is not None else "<chart>"
-        if spec.chart is not None:
-            chart = spec.chart or "."
+        spec = target.data.spec
+        chart = (spec.chart or ".") if spec.chart is not None else "<chart>"
         parts = [f"helm upgrade {spec.release} {chart} -n {spec.namespace}"]
         parts += [f"-f {v}" for v in spec.values]
         if phase_file:
             parts.append(f"-f {phase_file}")
         return " \\\n    ".join(parts)
-
-
-def _duplicate_keys(ctx: ScanContext, target: Target, data: HelmData) -> list[Finding]:
-    """A key written twice in one mapping: Helm keeps the last one. Where an image of a
-    component lies on or under it, the tool refuses to edit it, so that is an error."""
-    images = [loc.path for locs in data.locations.values() for loc in locs]
-    out = []
-    for layer in data.layers:
-        if layer.doc is None:
-            continue
-        for path, key in layer.doc.duplicates:
-            edited = any(p[: len(path)] == path or path[: len(p)] == p for p in images)
-            out.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR if edited else Severity.WARNING,
-                    f"duplicate key {format_path(path)}: Helm uses the last one"
-                    + ("; an image lies under it, and the tool will not edit it" if edited else ""),
-                    ctx.source.display(layer.file),
-                    key.line,
-                    key.col,
-                    target.path,
-                    "remove all but one of the duplicated keys",
-                )
-            )
-    return out
-
-
-def _first_doc(ctx: ScanContext, rel: str) -> YamlDoc | None:
-    docs = ctx.source.yaml(rel).documents
-    return docs[0] if docs else None
 
 
 def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:

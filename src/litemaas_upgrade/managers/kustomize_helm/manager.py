@@ -18,7 +18,7 @@ from ...model import Change, Finding, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
 from ..base import ScanContext
 from ..gitops import Declared, GitOpsManager, norm
-from ..gitops.release import (
+from ..helm.release import (
     ChartRef,
     Layer,
     Release,

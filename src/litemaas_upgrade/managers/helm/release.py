@@ -1,11 +1,11 @@
-"""A Helm release declared by a GitOps object (Argo CD Application, Flux HelmRelease,
-Kustomize helmCharts entry): its chart (vendored in the repository, or referenced by
-version and looked up in the catalog), its values layers in Helm's precedence order, the
-effective images, and the edits that take it through a phase.
+"""A Helm release: its chart (vendored in the repository, or referenced by version and
+looked up in the catalog), its values layers in Helm's precedence order, the effective
+images, and the edits that take it through a phase.
 
-The values arithmetic is the Helm manager's (merge_overrides, coalesce, find_images); what
-differs is where a layer's values live: a whole file, a mapping inside a GitOps object, a
-YAML document inside a block string, or `--set`-style parameters."""
+Every manager that deploys the chart builds one: the Helm manager from override files,
+the GitOps managers (Argo CD Application, Flux HelmRelease, Kustomize helmCharts) from
+where their values live: a whole file, a mapping inside a GitOps object, a YAML document
+inside a block string, or `--set`-style parameters."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from ...yamlio import ScalarChange, YamlDoc
 from ...yamlio.embedded import Embedded, EmbeddedChange, SequenceAppend, embedded_document
 from ...yamlio.nodes import Node
 from ..base import PhaseStep, ScanContext
-from ..helm.discover import is_litemaas_chart
-from ..helm.images import MAP_KEYS, ImageLocation, find_images, image_name
-from ..helm.values import coalesce, get_path, helm_string, merge_overrides
+from .discover import is_litemaas_chart
+from .images import MAP_KEYS, ImageLocation, find_images, image_name
+from .values import coalesce, get_path, helm_string, merge_overrides
 
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -256,7 +256,7 @@ def default_layers(
                     node.col,
                     "appVersion",
                     "tag",
-                    "appVersion fallback (the tag is empty)",
+                    "appVersion fallback: the tag is empty",
                 )
         return layer, app, site
     if chart.release is not None:
@@ -340,6 +340,36 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             continue
         primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
         target.components[comp.name] = _state(ctx, target, rel, comp.name, primary)
+    target.findings.extend(_duplicate_keys(ctx, target, rel))
+
+
+def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Finding]:
+    """A key written twice in one values mapping: Helm keeps the last one. Where an image
+    of a component lies on or under it, the tool refuses to edit it: an error."""
+    images = [loc.path for locs in rel.locations.values() for loc in locs]
+    out = []
+    for layer in rel.layers:
+        if layer.ydoc is None or layer.kind in ("string", "parameters"):
+            continue
+        for path, key in layer.ydoc.duplicates:
+            if path[: len(layer.base)] != layer.base:
+                continue
+            inner = path[len(layer.base) :]
+            edited = any(p[: len(inner)] == inner or inner[: len(p)] == p for p in images)
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.ERROR if edited else Severity.WARNING,
+                    f"duplicate key {format_path(path)}: Helm uses the last one"
+                    + ("; an image lies under it, and the tool will not edit it" if edited else ""),
+                    ctx.source.display(layer.file),
+                    key.line,
+                    key.col,
+                    target.path,
+                    "remove all but one of the duplicated keys",
+                )
+            )
+    return out
 
 
 def _state(
