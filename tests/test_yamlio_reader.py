@@ -273,3 +273,13 @@ def test_moderate_nesting_is_fine() -> None:
     while value:
         value, depth = value[0], depth + 1
     assert depth == 99
+
+
+def test_folded_scalars_read_as_yaml_says() -> None:
+    """The round-trip scanner marks folds with BEL characters; values must not carry them."""
+    from ruamel.yaml import YAML
+
+    text = "a: >-\n  one\n  two\n\n  three\nb: >\n  p\n  q\nc: |\n  x\n  y\n"
+    doc = YamlFile.parse(text.encode(), "f.yaml").documents[0]
+    assert doc.data == YAML(typ="safe").load(text)
+    assert "\a" not in doc.find(("a",)).value  # type: ignore[union-attr]

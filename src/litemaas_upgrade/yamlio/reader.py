@@ -284,14 +284,19 @@ class _Composer:
                 start = end  # properties only: the (empty) content sits after them
             else:
                 start = _skip_properties(text, start, end)
-        tag, explicit = self._tag(ScalarNode, event, event.value)
+        value = event.value
+        if style == ">":
+            # ruamel's round-trip scanner marks each folded line break with BEL so that
+            # it can re-dump the scalar; we never re-dump, and the value has none.
+            value = value.replace("\a", "")
+        tag, explicit = self._tag(ScalarNode, event, value)
         return Node(
             ctx,
             "scalar",
             tag,
             start,
             end,
-            value=event.value,
+            value=value,
             style=style,
             anchor=event.anchor,
             explicit_tag=explicit,
