@@ -538,7 +538,7 @@ def make_kustomize(out: Path, n: int) -> dict[str, list[str]]:
                 out / common / "kustomization.yaml",
                 KUSTOMIZATION
                 + f"\n# Shared by every environment of app {g}.\n"
-                + f"resources:\n  - ../../../../{base}\n"
+                + f"resources:\n  - ../../../{base.removeprefix('kustomize/')}\n"
                 + "\nlabels:\n  - pairs:\n      bench/app: app-"
                 + f"{g:04d}\n",
             )
@@ -552,7 +552,7 @@ def make_kustomize(out: Path, n: int) -> dict[str, list[str]]:
                 k += 1
                 continue
             rel = f"{app}/{env}"
-            resource = "../common" if nested else f"../../../../{base}"
+            resource = "../common" if nested else f"../../../{base.removeprefix('kustomize/')}"
             write(out / rel / "kustomization.yaml", overlay_text(g, env, resource, k))
             if k % 4 == 3:
                 write(out / rel / "replicas-patch.yaml", REPLICAS_PATCH)

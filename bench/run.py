@@ -130,7 +130,7 @@ class Bench:
                 wall, cpu, peak, code, last = run_child(argv, cwd, limit, stdout)
             except TimeoutError:
                 m.status = "timeout"
-                m.note = f"killed after {min(self.timeout, self.left()):.0f} s"
+                m.note = f"killed after {limit:.0f} s (per-command timeout or the run's budget)"
                 return m
             walls.append(wall)
             cpus.append(cpu)
