@@ -213,3 +213,49 @@ def test_chart_without_override_files_edits_its_values(cli, tmp_path: Path) -> N
     assert result.code == 0
     assert "a/litemaas/values.yaml" in result.out
     assert '-    tag: ""\n+    tag: "0.2.0"' in result.out
+
+
+def test_plan_and_apply_refuse_tags_that_would_break_the_rule(
+    cli, helm_repo: Path, tmp_path: Path
+) -> None:
+    """--backend-tag below the boundary would make phase 2 deploy LiteLLM 1.81 with an old
+    backend: refused, exit 1, nothing written."""
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    result = cli("plan", ".", "--out", str(tmp_path / "up"), *bad, cwd=helm_repo)
+    assert result.code == 1
+    assert "phase 2 is unsafe for envs/prod-values.yaml" in result.err
+    assert "litellm main-v1.81.0-stable with backend 0.1.9" in result.err
+    assert not (tmp_path / "up").exists()
+    for phase in ("1", "2"):
+        assert cli("apply", ".", "--phase", phase, *bad, cwd=helm_repo).code == 1
+    assert git(helm_repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--litellm-tag", "bad tag", "not a valid image tag"),
+        ("--litellm-tag", "main-latest", "no version can be read"),
+        ("--backend-tag", "latest", "no version can be read"),
+    ],
+)
+def test_target_tags_are_validated(
+    cli, helm_repo: Path, option: str, value: str, message: str
+) -> None:
+    result = cli("apply", ".", "--phase", "1", option, value, cwd=helm_repo)
+    assert result.code == 2 and message in result.err
+    assert git(helm_repo, "status", "--porcelain") == ""
+
+
+def test_runbook_uses_the_release_and_namespace_the_config_names(
+    cli, helm_repo: Path, tmp_path: Path
+) -> None:
+    write(
+        helm_repo / ".litemaas-upgrade.yaml",
+        "helm:\n  - name: prod\n    chart: charts/litemaas\n    values: [envs/prod-values.yaml]\n"
+        "    release: lm-prod\n    namespace: litemaas-prod\n",
+    )
+    assert cli("plan", ".", "--out", str(tmp_path / "up"), cwd=helm_repo).code == 0
+    runbook = (tmp_path / "up/RUNBOOK.md").read_text()
+    assert "helm upgrade lm-prod charts/litemaas -n litemaas-prod \\" in runbook
+    assert "<release>" not in runbook

@@ -216,3 +216,28 @@ def test_unquoted_tag_is_reported(cli, tmp_path: Path) -> None:
 def test_json_is_deterministic(cli, helm_repo: Path) -> None:
     first = cli("scan", ".", "--format", "json", cwd=helm_repo).out
     assert first == cli("scan", ".", "--format", "json", cwd=helm_repo).out
+
+
+def test_tag_with_a_digest_is_read_as_helm_renders_it(cli, tmp_path: Path) -> None:
+    """Digest-pinning tools write `tag: <tag>@sha256:...`; the chart renders repo:tag@digest."""
+    root = chart_repo(tmp_path)
+    digest = "sha256:" + "a" * 64
+    write(
+        root / "envs/p-values.yaml", f"litellm:\n  image:\n    tag: main-v1.81.0-stable@{digest}\n"
+    )
+    target = by_path(scan_json(cli, root))["envs/p-values.yaml"]
+    llm = target["components"]["litellm"]
+    assert llm["image"] == f"ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable@{digest}"
+    assert llm["version"] == "1.81.0"
+    assert target["stage"] == "invalid"
+
+
+def test_an_unreadable_image_is_an_error_not_a_silent_pass(cli, tmp_path: Path) -> None:
+    root = chart_repo(tmp_path)
+    write(root / "envs/u-values.yaml", "litellm:\n  image:\n    tag: 'main v1.81.0'\n")
+    target = by_path(scan_json(cli, root))["envs/u-values.yaml"]
+    (finding,) = [f for f in target["findings"] if f["code"] == "LU009"]
+    assert finding["severity"] == "error" and "cannot read the image" in finding["message"]
+    assert (finding["file"], finding["line"]) == ("envs/u-values.yaml", 3)
+    lint = cli("lint", ".", cwd=root)
+    assert lint.code == 1 and "LU009" in lint.out

@@ -267,7 +267,9 @@ def test_no_git_lints_the_state_alone_with_a_clear_message(cli, tmp_path: Path) 
     shutil.copytree(SAMPLES / "charts", plain / "charts")
     shutil.copytree(SAMPLES / "envs", plain / "envs")
     result = cli("lint", ".", "--base", "HEAD", cwd=plain)
-    assert result.code == 0
+    # An explicit --base that cannot be read fails (CI must not pass without the check),
+    # and the state is still linted.
+    assert result.code == 1
     assert "cannot read the base HEAD" in result.err and "checking the state alone" in result.err
     assert "LU009" in result.out and "transitions are not checked" in result.out
     bump_litellm_in_chart(plain)
@@ -276,7 +278,7 @@ def test_no_git_lints_the_state_alone_with_a_clear_message(cli, tmp_path: Path) 
 
 def test_unknown_revision_and_shallow_clone(cli, helm_repo: Path, tmp_path: Path) -> None:
     result = cli("lint", ".", "--base", "no-such-rev", cwd=helm_repo)
-    assert result.code == 0
+    assert result.code == 1 and "error LU009" in result.out
     assert "unknown revision 'no-such-rev'" in result.err
     git(helm_repo, "commit", "-q", "--allow-empty", "-m", "second")
     git(helm_repo, "commit", "-q", "--allow-empty", "-m", "third")
@@ -287,7 +289,7 @@ def test_unknown_revision_and_shallow_clone(cli, helm_repo: Path, tmp_path: Path
         capture_output=True,
     )
     result = cli("lint", ".", "--base", "HEAD~1", cwd=shallow)
-    assert result.code == 0
+    assert result.code == 1
     assert "shallow clone" in result.err
 
 

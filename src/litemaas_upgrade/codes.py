@@ -14,3 +14,4 @@ ENV_OVERRIDDEN = "LU008"  # an env file's version is overridden by an images: en
 UNRESOLVED = "LU009"  # something that decides an image cannot be read (remote, missing chart)
 NOT_DEPLOYED = "LU010"  # a component the rules know is turned off in this target
 BAD_SUPPRESSION = "LU011"  # a lint suppression comment without a reason, or for no known code
+UNSAFE_PLAN = "LU012"  # a computed phase would deploy a forbidden state or transition

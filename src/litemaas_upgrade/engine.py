@@ -10,10 +10,10 @@ from . import codes, progress
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
-from .model import Change, Finding, Severity, Target
+from .model import UNREADABLE, Change, Finding, Severity, Target
 from .rules import Phase, Rules
 from .source import Overlay, Source
-from .stage import stage_of, violations
+from .stage import crossings, stage_of, unverified, violations
 from .textedit import apply_text_changes
 from .yamlio import ScalarChange
 from .yamlio.embedded import apply_edits
@@ -51,6 +51,7 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
     for target in targets:
         target.stage = stage_of(target.components, rules)
         target.findings.extend(_unknown_versions(target))
+        target.findings.extend(_unreadable_images(target))
         target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
     notices = [
         Finding(
@@ -78,6 +79,28 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
     for target in targets[:1]:
         target.findings.extend(notices)
     return sorted(targets, key=lambda t: (t.path, t.kind))
+
+
+def _unreadable_images(target: Target) -> list[Finding]:
+    """A deployed component whose image cannot be read is an error: nothing about it can
+    be judged, and a gate must not pass what it cannot see."""
+    out = []
+    for name, state in sorted(target.components.items()):
+        if state.image is None and state.note.startswith(UNREADABLE):
+            site = state.sites[-1] if state.sites else None
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.ERROR,
+                    f"{name}: {state.note}",
+                    site.file if site else "",
+                    site.line if site else 0,
+                    site.col if site else 0,
+                    target.path,
+                    "write the image as repository, tag and digest the tool can read",
+                )
+            )
+    return out
 
 
 def _unknown_versions(target: Target) -> list[Finding]:
@@ -130,6 +153,10 @@ class Plan:
     targets: list[Target]
     phases: list[PhasePlan]
     findings: list[Finding]
+
+    def unsafe(self) -> list[Finding]:
+        """What the plan itself would deploy wrongly: `plan` and `apply` refuse then."""
+        return [f for f in self.findings if f.code == codes.UNSAFE_PLAN]
 
 
 def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -> PhaseStep | None:
@@ -246,6 +273,7 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             manager = manager_for(ts.target.kind)
             ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
             _check_reached(ts, phase, rules, notes)
+            notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
         targets, current = targets_after, nxt
     return Plan(rules, source, initial, phases, notes)
@@ -267,3 +295,35 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
                     target=ts.target.path,
                 )
             )
+
+
+def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
+    """The phase must not deploy a forbidden state, nor cross both boundaries at once
+    (say, with --backend-tag below the boundary, or rules that do not fit the repository)."""
+    assert ts.after is not None
+    out = []
+    before, after = ts.target.components, ts.after.components
+    forbidden = violations(after, rules) + unverified(after, rules)
+    problems = [
+        f"it would deploy {c.if_component} {after[c.if_component].tag} with "
+        f"{c.then_component} {after[c.then_component].tag or 'unknown'} (the rules require "
+        f"{c.then_component} >= {c.then_at_least} once {c.if_component} >= {c.if_at_least})"
+        for c in forbidden
+    ]
+    problems += [
+        f"it would move {c.if_component} past {c.if_at_least} while {c.then_component} is "
+        f"not yet past {c.then_at_least} before the phase"
+        for c in crossings(before, after, rules)
+        if c not in forbidden
+    ]
+    for problem in problems:
+        out.append(
+            Finding(
+                codes.UNSAFE_PLAN,
+                Severity.ERROR,
+                f"phase {phase.number} is unsafe for {ts.target.path}: {problem}",
+                target=ts.target.path,
+                fix="check the --*-tag options and the rules' phases",
+            )
+        )
+    return out

@@ -13,6 +13,9 @@ from .versions import Version
 
 YamlPath = tuple[str | int, ...]
 
+# How a ComponentState.note begins when the image is written but cannot be read.
+UNREADABLE = "cannot read the image"
+
 
 def format_path(path: YamlPath) -> str:
     """`backend.image.tag`, `spec.template.spec.containers[0].image`."""

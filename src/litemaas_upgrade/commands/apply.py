@@ -16,6 +16,11 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     if not 1 <= phase <= len(rules.phases):
         raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
     result = plan(source, rules, options)
+    if result.unsafe():
+        for finding in result.unsafe():
+            err(f"error: {finding.message}")
+        err("refused: nothing was written")
+        return 1
     pending = [ph for ph in result.phases[: phase - 1] if ph.after]
     if pending:
         first = pending[0].phase.number

@@ -37,7 +37,10 @@ def common_root(paths: list[str]) -> Path:
 
 
 def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
-    rules = load_rules(inputs.rules_file).with_targets(inputs.tags)
+    rules = load_rules(inputs.rules_file)
+    for component, tag in inputs.tags.items():
+        _check_target_tag(rules, component, tag)
+    rules = rules.with_targets(inputs.tags)
     root = common_root(inputs.paths)
     source = WorkTree(root)
 
@@ -95,3 +98,21 @@ def only_under(targets: list[Target], paths: list[str]) -> list[Target]:
 
 def err(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def _check_target_tag(rules: Rules, component: str, tag: str) -> None:
+    """A target tag must be a valid image tag that the rules can read a version from:
+    the phases are ordered by it."""
+    from ..imageref import ImageRef, ImageRefError
+
+    if component not in rules.components:
+        raise UsageError(f"--{component}-tag: the rules have no component {component!r}")
+    try:
+        ImageRef.parse(f"example.invalid/image:{tag}")
+    except ImageRefError as exc:
+        raise UsageError(f"--{component}-tag {tag!r}: not a valid image tag ({exc})") from None
+    if rules.components[component].version_of(tag) is None:
+        raise UsageError(
+            f"--{component}-tag {tag!r}: no version can be read from it with the rules' "
+            "patterns (a floating tag cannot be ordered)"
+        )

@@ -19,6 +19,11 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
     except ValueError:
         options.out = str(Path(out).resolve())
     result = plan(source, rules, options)
+    if result.unsafe():
+        for finding in result.unsafe():
+            err(f"error: {finding.message}")
+        err("refused: nothing was written")
+        return 1
     files = write_plan(result, Path(out), force)
     for ph in result.phases:
         n = ph.phase.number

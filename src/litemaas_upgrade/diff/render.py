@@ -125,7 +125,10 @@ def render_helm(target: Target, source: Source, mat: Materializer) -> list[Any]:
     chart_dir = mat.folder(source, spec.chart)
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
-            manifests = chart.render(values, name=spec.release, namespace=spec.namespace)
+            # Rendering needs a name: the upgrade guide's, unless the config names one.
+            manifests = chart.render(
+                values, name=spec.release or "litemaas", namespace=spec.namespace or "litemaas"
+            )
     except helm.HelmError as exc:
         raise InputError(target.path, f"helm cannot render the chart: {exc}") from None
     docs: list[Any] = []

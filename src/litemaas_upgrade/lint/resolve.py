@@ -39,6 +39,14 @@ def select(paths: list[str]) -> Selection:
     resolved = [Path(p).resolve() for p in given]
     if all(p.is_dir() for p in resolved):
         root = Path(os.path.commonpath(resolved))
+        try:
+            top = toplevel(root).resolve()
+        except GitError:
+            top = root
+        if top != root:
+            # A folder inside a repository: its targets read files elsewhere in it (the
+            # vendored chart, a Kustomize base), so the repository is what is read.
+            return Selection(top, folders=resolved)
         return Selection(root, folders=resolved if len(resolved) > 1 else [])
     try:
         first = resolved[0]
@@ -125,10 +133,12 @@ def repository_context(
             if base is None and "unknown revision" in why:
                 why = "the repository has no commits yet"
             notes.append(f"cannot read the base {rev}: {why}; checking the state alone")
+            # Asked for explicitly (CI), an unreadable base must not pass quietly: the state
+            # is still linted, and the missing transition check is an error.
             extra.append(
                 Finding(
                     codes.UNRESOLVED,
-                    Severity.WARNING,
+                    Severity.ERROR if base is not None else Severity.WARNING,
                     f"the base {rev} cannot be read ({why}): transitions are not checked",
                     fix="fetch the base revision (a shallow clone needs `git fetch --deepen` or "
                     "fetch-depth: 0), or run in a git repository",

@@ -40,6 +40,17 @@ def runbook(plan: Plan, out_rel: str) -> str:
         lines += ["", "## Read this first", ""]
         for f in warnings:
             lines.append(f"- **{f.severity}** {f.code} `{f.where()}`: {f.message}")
+    if any(
+        "<release>" in ts.deploy or "<namespace>" in ts.deploy
+        for ph in plan.phases
+        for ts in ph.steps
+    ):
+        lines += [
+            "",
+            "`<release>` and `<namespace>` stand for each release's own: name them per target "
+            "in `.litemaas-upgrade.yaml` (`helm: [{chart, values, release, namespace}]`) to "
+            "get exact commands.",
+        ]
     lines += ["", "## Before you start", ""]
     lines += [f"- [ ] {item}" for item in rules.before]
     for ph in plan.phases:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ... import codes
 from ...model import Finding, Severity
 from ...rules import Constraint
-from ...stage import violations
+from ...stage import unverified, violations
 from ..context import Check, LintContext, describe, locate, phase_advice
 
 CODE = codes.LITELLM_BEFORE_BACKEND
@@ -18,6 +18,9 @@ A target deploys a state that a constraint of the rules forbids: with the built-
 LiteLLM at 1.81.0 or later while the LiteMaaS backend is before 0.2.0. LiteLLM 1.81.0
 changed the /key/info response, and older backends show API key spend and budget wrongly
 against it.
+
+Also reported when LiteLLM is at or past the boundary and the backend's version cannot be
+known (a floating tag such as `latest`, an unreadable image): the gate fails closed.
 
 It happens when LiteLLM is upgraded first (its tag, or a vendored chart's default that the
 target does not pin), or when the backend is rolled back below 0.2.0 while LiteLLM stays
@@ -47,6 +50,25 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if c.why:
                 message += f": {c.why}"
             yield Finding(CODE, SEVERITY, message, file, line, col, target.path, _fix(chk, ctx, c))
+        # Fail closed: past the boundary with a backend nobody can read a version from.
+        for c in unverified(target.components, ctx.rules):
+            lhs = target.components[c.if_component]
+            rhs = target.components[c.then_component]
+            file, line, col = locate(target, lhs)
+            yield Finding(
+                CODE,
+                SEVERITY,
+                f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
+                f"{c.if_at_least}, while the version of {c.then_component} cannot be known "
+                f"({rhs.note or 'no versioned tag'}): nothing shows it is at least "
+                f"{c.then_at_least}",
+                file,
+                line,
+                col,
+                target.path,
+                f"pin {c.then_component} to a versioned tag (at least {c.then_at_least}) so "
+                "that the state can be checked",
+            )
 
 
 def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ... import codes
 from ...model import Finding, Severity
-from ...stage import violations
+from ...stage import unverified, violations
 from ..context import LintContext, describe, locate, phase_advice
 
 CODE = codes.SAME_CHANGE
@@ -35,7 +35,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if base is None:
             continue  # fresh install, or no base: only the state is judged
         target = chk.target
-        broken_now = {c.id for c in violations(target.components, ctx.rules)}
+        broken_now = {
+            c.id
+            for c in violations(target.components, ctx.rules)
+            + unverified(target.components, ctx.rules)
+        }
         for c in ctx.rules.constraints:
             if c.id in broken_now:
                 continue  # the state itself is forbidden: LU001 says so
@@ -44,10 +48,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             lhs_base = base.components.get(c.if_component)
             if lhs is None or lhs.version is None or lhs.version < c.if_at_least:
                 continue
-            if rhs_base is None or rhs_base.version is None:
-                continue  # nothing known to order against
-            if rhs_base.version >= c.then_at_least:
+            if rhs_base is None:
+                continue  # not deployed at the base: nothing to order against
+            if rhs_base.version is not None and rhs_base.version >= c.then_at_least:
                 continue  # the base already has the backend past its boundary: phase 2
+            # (an unknown backend at the base counts as before: the gate fails closed)
             if lhs_base is not None:
                 if lhs_base.version is None or lhs_base.version >= c.if_at_least:
                     continue  # unknown before, or already past: not this change

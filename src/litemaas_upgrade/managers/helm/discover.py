@@ -18,8 +18,10 @@ class HelmSpec:
     chart: str | None  # chart folder, relative to the source root
     values: tuple[str, ...]  # override files in `-f` order
     formed: str
-    release: str = "litemaas"
-    namespace: str = "litemaas"
+    # Only the config file names them; found releases get placeholders in the runbook
+    # rather than a guess that a copy-paste would deploy to the wrong release.
+    release: str | None = None
+    namespace: str | None = None
 
     @property
     def path(self) -> str:
@@ -190,6 +192,6 @@ def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
         chart,
         tuple(values),
         " + ".join(parts) + f" (config: {name})",
-        release=str(entry.get("release", "litemaas")),
-        namespace=str(entry.get("namespace", "litemaas")),
+        release=str(entry["release"]) if entry.get("release") else None,
+        namespace=str(entry["namespace"]) if entry.get("namespace") else None,
     )

@@ -110,7 +110,9 @@ class HelmManager:
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         spec = target.data.spec
         chart = (spec.chart or ".") if spec.chart is not None else "<chart>"
-        parts = [f"helm upgrade {spec.release} {chart} -n {spec.namespace}"]
+        release = spec.release or "<release>"
+        namespace = spec.namespace or "<namespace>"
+        parts = [f"helm upgrade {release} {chart} -n {namespace}"]
         parts += [f"-f {v}" for v in spec.values]
         if phase_file:
             parts.append(f"-f {phase_file}")

@@ -19,6 +19,7 @@ from ...catalog import ChartRelease, catalog_for
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
+    UNREADABLE,
     Change,
     ComponentState,
     Finding,
@@ -387,7 +388,7 @@ def _state(
             ref = ImageRef.parse(str(value))
             tag = ref.tag
         except ImageRefError as exc:
-            note = f"cannot read the image: {exc}"
+            note = f"{UNREADABLE}: {exc}"
     else:
         for key in MAP_KEYS:
             if key in value and value[key] not in (None, ""):
@@ -404,13 +405,17 @@ def _state(
                 note = "the tag falls back to the chart's appVersion, which is not known"
         name = image_name(value)
         digest = value.get("digest") or None
+        if tag is not None and "@" in tag and not digest:
+            # `tag: main-v1.81.0-stable@sha256:...` (digest pinning tools write this): the
+            # template renders `repository:tag@digest`, so that is the reference.
+            tag, digest = tag.split("@", 1)
         if name:
             try:
                 ref = (
                     ImageRef.parse(name).with_tag(tag).with_digest(str(digest) if digest else None)
                 )
             except ImageRefError as exc:
-                note = f"cannot read the image: {exc}"
+                note = f"{UNREADABLE}: {exc}"
                 ref = None
         elif not note:
             note = f"the repository is decided by {rel.chart.describe}, which is not known"
