@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml import events as ruamel_events
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceStartEvent,
-)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
 from litemaas_upgrade.errors import InputError
 
@@ -81,6 +76,8 @@ class YamlFile:
         decoded = decode(data, path)
         self = cls(path, decoded.text, decoded.encoding, decoded.newline)
         _check_flow_depth(self)
+        if _libyaml_events(self):
+            return self
         try:
             _Composer(self).run()
         except MarkedYAMLError as exc:
@@ -168,30 +165,150 @@ def _skip_properties(text: str, pos: int, limit: int) -> int:
     return pos
 
 
-class _Composer:
-    """Builds Node trees from ruamel parser events, iteratively (no recursion limit)."""
+# Event kinds, the same for ruamel's and PyYAML's event classes (which share their names).
+_DOC_START, _DOC_END, _SCALAR, _ALIAS, _MAP_START, _SEQ_START, _END, _OTHER = range(8)
+_KIND_OF_NAME = {
+    "DocumentStartEvent": _DOC_START,
+    "DocumentEndEvent": _DOC_END,
+    "ScalarEvent": _SCALAR,
+    "AliasEvent": _ALIAS,
+    "MappingStartEvent": _MAP_START,
+    "SequenceStartEvent": _SEQ_START,
+    "MappingEndEvent": _END,
+    "SequenceEndEvent": _END,
+    "StreamStartEvent": _OTHER,
+    "StreamEndEvent": _OTHER,
+}
 
-    def __init__(self, file: YamlFile) -> None:
+
+def _event_kinds(module: Any) -> dict[type, int]:
+    return {getattr(module, name): kind for name, kind in _KIND_OF_NAME.items()}
+
+
+_RUAMEL_KINDS = _event_kinds(ruamel_events)
+
+# libyaml (PyYAML's C event parser), loaded on first use: (CParser, YAMLError, kinds), or
+# False when PyYAML or its libyaml binding is missing. LITEMAAS_UPGRADE_LIBYAML=0 turns
+# it off (ruamel's pure-Python parser is then used for everything, as before).
+_libyaml: Any = None
+_RESOLVERS: dict[tuple[int, int], VersionedResolver] = {}
+
+
+def _load_libyaml() -> Any:
+    global _libyaml
+    if _libyaml is None:
+        _libyaml = False
+        if os.environ.get("LITEMAAS_UPGRADE_LIBYAML", "1") != "0":
+            try:
+                import yaml
+                from yaml import events as yaml_events
+                from yaml._yaml import CParser
+            except ImportError:
+                pass
+            else:
+                if getattr(yaml, "__with_libyaml__", False):
+                    _libyaml = (CParser, yaml.YAMLError, _event_kinds(yaml_events))
+    return _libyaml
+
+
+# Text that libyaml reads differently: NEL, LS and PS are line breaks to libyaml (YAML
+# 1.1) but not to ruamel (1.2); a BOM left at the start (a second one) is skipped by
+# libyaml without being counted in its marks. Tabs, too (checked apart): libyaml takes
+# them as blanks where ruamel's scanner refuses them (`key:<tab>value`, a trailing tab).
+_LIBYAML_DIFFERS = re.compile(r"[\x85\u2028\u2029]|\A\ufeff")
+
+
+def _libyaml_events(file: YamlFile) -> bool:
+    """Fill `file.documents` from libyaml's events; False when libyaml is unavailable,
+    the text is one that it reads differently, or it reports an error: ruamel must parse.
+
+    libyaml's marks count characters of the text it is given, as ruamel's do, so node
+    spans are the same. On any error the documents are discarded and ruamel parses the
+    file again, so error messages and positions are exactly ruamel's.
+    """
+    text = file.text
+    lib = _load_libyaml()
+    if not lib or "\t" in text or not text.isascii() and _LIBYAML_DIFFERS.search(text):
+        return False
+    cparser, yaml_error, kinds = lib
+    try:
+        _Composer(file, iter(cparser(file.text).get_event, None), kinds).run()
+    except (yaml_error, InputError, RecursionError):
+        file.documents.clear()
+        return False
+    if not file.documents:
+        file.documents.append(YamlDoc(0, None, 0, len(file.text)))
+    return True
+
+
+def _resolver(version: tuple[int, int]) -> VersionedResolver:
+    resolver = _RESOLVERS.get(version)
+    if resolver is None:
+        resolver = _RESOLVERS[version] = VersionedResolver(version=version)
+        _RESOLVED[id(resolver)] = {}
+    return resolver
+
+
+# Per fixed-version resolver: (node kind, plain scalar value or None) -> resolved tag. The
+# resolver is a pure function of these once its version is fixed; bounded, as values are
+# arbitrary.
+_RESOLVED: dict[int, dict[tuple[Any, str | None], str]] = {}
+_RESOLVED_MAX = 20_000
+
+
+class _Composer:
+    """Builds Node trees from parser events, iteratively (no recursion limit).
+
+    The events come from ruamel's round-trip parser (`events` None) or from libyaml;
+    tags are resolved by ruamel's versioned resolver either way.
+    """
+
+    def __init__(
+        self,
+        file: YamlFile,
+        events: Iterator[Any] | None = None,
+        kinds: dict[type, int] | None = None,
+    ) -> None:
         self.file = file
-        self.yaml = YAML(typ="rt")
-        self.resolver = self.yaml.resolver
+        if events is None:
+            yaml = YAML(typ="rt")
+            self.resolver = yaml.resolver
+            self.events: Iterator[Any] = yaml.parse(file.text)
+            self.kinds = _RUAMEL_KINDS
+            self.tag_attr = "ctag"
+            self.stream_version: tuple[int, int] | None = None
+            self.libyaml = False
+        else:
+            self.events = events
+            self.kinds = kinds or {}
+            self.tag_attr = "tag"
+            # Like ruamel's scanner, a `%YAML` directive holds for the later documents.
+            self.stream_version = None
+            self.resolver = _resolver((1, 2))
+            self.libyaml = True
 
     def run(self) -> None:
         text = self.file.text
+        kinds = self.kinds
         stack: list[Node] = []
         pending: list[Node | None] = []  # per open mapping: key waiting for its value
         anchors: dict[str, Node] = {}
         open_anchors: set[str] = set()
         doc: YamlDoc | None = None
         ctx: DocContext | None = None
-        for event in self.yaml.parse(text):
+        for event in self.events:
             node: Node | None = None
-            if isinstance(event, DocumentStartEvent):
+            kind = kinds[type(event)]
+            if kind == _DOC_START:
+                if self.libyaml:
+                    if event.version is not None:
+                        self.stream_version = tuple(event.version)
+                    self.resolver = _resolver(self.stream_version or (1, 2))
                 ctx = DocContext(self.file.path, self.file.lines, self._version())
                 doc = YamlDoc(len(self.file.documents), None, event.end_mark.index, len(text))
                 anchors, open_anchors = {}, set()
                 continue
-            if isinstance(event, DocumentEndEvent):
+            if kind == _DOC_END:
                 assert doc is not None
                 doc.end = event.start_mark.index
                 root = doc.root
@@ -208,9 +325,9 @@ class _Composer:
                 continue
             if ctx is None or doc is None:
                 continue  # stream start / end
-            if isinstance(event, ScalarEvent):
+            if kind == _SCALAR:
                 node = self._scalar(ctx, event)
-            elif isinstance(event, AliasEvent):
+            elif kind == _ALIAS:
                 name = event.anchor
                 if name in open_anchors:
                     raise self.file.error(
@@ -222,21 +339,23 @@ class _Composer:
                 target = anchors[name]
                 node = Node.alias(ctx, target, name, event.start_mark.index, event.end_mark.index)
                 doc.references.setdefault(id(target), []).append(node)
-            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            elif kind == _MAP_START or kind == _SEQ_START:
                 if len(stack) >= MAX_DEPTH:
                     raise self.file.error(
                         f"nesting deeper than {MAX_DEPTH} levels", event.start_mark.index
                     )
-                stack.append(self._collection(ctx, event))
+                stack.append(self._collection(ctx, event, kind == _MAP_START))
                 pending.append(None)
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
                 continue
-            elif isinstance(event, CollectionEndEvent):
+            elif kind == _END:
                 node = stack.pop()
                 pending.pop()
                 if node.style == "flow":
                     node.end = event.end_mark.index
+                    if self.libyaml and node.items and stack and stack[-1].style == "flow":
+                        _check_pair_colons(self.file, node)
                 elif node.items:
                     node.end = max(node.items[-1][0].end, node.items[-1][1].end)
                 elif node.children:
@@ -269,17 +388,29 @@ class _Composer:
         return int(version[0]), int(version[1])
 
     def _tag(self, kind: Any, event: Any, value: str | None) -> tuple[str, bool]:
-        tag = event.ctag
+        tag = getattr(event, self.tag_attr)
         if tag is None or str(tag) == "!":
             implicit = getattr(event, "implicit", (True, False))
+            if self.libyaml:
+                return self._resolve_fixed(kind, value, implicit), False
             return str(self.resolver.resolve(kind, value, implicit)), False
         return str(tag), True
+
+    def _resolve_fixed(self, kind: Any, value: str | None, implicit: Any) -> str:
+        memo = _RESOLVED[id(self.resolver)]
+        key = (kind, value if kind is ScalarNode and implicit[0] else None)
+        tag = memo.get(key)
+        if tag is None:
+            if len(memo) >= _RESOLVED_MAX:
+                memo.clear()
+            tag = memo[key] = str(self.resolver.resolve(kind, value, implicit))
+        return tag
 
     def _scalar(self, ctx: DocContext, event: Any) -> Node:
         text = self.file.text
         start, end = event.start_mark.index, event.end_mark.index
         style = event.style or None
-        if event.anchor is not None or event.ctag is not None:
+        if event.anchor is not None or getattr(event, self.tag_attr) is not None:
             if event.value == "" and style is None:
                 start = end  # properties only: the (empty) content sits after them
             else:
@@ -302,10 +433,9 @@ class _Composer:
             explicit_tag=explicit,
         )
 
-    def _collection(self, ctx: DocContext, event: Any) -> Node:
-        is_map = isinstance(event, MappingStartEvent)
+    def _collection(self, ctx: DocContext, event: Any, is_map: bool) -> Node:
         start = event.start_mark.index
-        if event.anchor is not None or event.ctag is not None:
+        if event.anchor is not None or getattr(event, self.tag_attr) is not None:
             start = _skip_properties(self.file.text, start, len(self.file.text))
         tag, explicit = self._tag(MappingNode if is_map else SequenceNode, event, None)
         return Node(
@@ -318,6 +448,20 @@ class _Composer:
             anchor=event.anchor,
             explicit_tag=explicit,
         )
+
+
+def _check_pair_colons(file: YamlFile, pairs: Node) -> None:
+    """Refuse what libyaml reads but ruamel does not: a single-pair mapping in a flow
+    sequence whose `:` is followed by neither a blank nor a line break (`['k':v]`).
+
+    Raising makes the file go to ruamel, which reports it as it always did (`{'k':v}` in
+    a sequence is fine to ruamel too: it is only parsed twice).
+    """
+    text = file.text
+    for key, _ in pairs.items:
+        pos = _skip_properties(text, key.end, len(text))
+        if text.startswith(":", pos) and text[pos + 1 : pos + 2] not in ("", " ", "\t", "\r", "\n"):
+            raise file.error("':' needs a blank after it in a flow sequence", pos)
 
 
 def _place_empty_value(text: str, key: Node, value: Node) -> None:
