@@ -241,3 +241,16 @@ def test_an_unreadable_image_is_an_error_not_a_silent_pass(cli, tmp_path: Path) 
     assert (finding["file"], finding["line"]) == ("envs/u-values.yaml", 3)
     lint = cli("lint", ".", cwd=root)
     assert lint.code == 1 and "LU009" in lint.out
+
+
+def test_a_second_image_of_a_component_counts_for_the_constraint(cli, tmp_path: Path) -> None:
+    """LiteLLM's migration job moved to 1.81 while the server stays: LiteLLM is at 1.81."""
+    root = chart_repo(tmp_path)
+    write(
+        root / "envs/m-values.yaml",
+        "litellm:\n  migrations:\n    image:\n      repository: ghcr.io/berriai/litellm-database\n"
+        "      tag: main-v1.81.0-stable\n",
+    )
+    target = by_path(scan_json(cli, root))["envs/m-values.yaml"]
+    assert target["components"]["litellm"]["version"] == "1.74.7"  # the server, shown first
+    assert target["stage"] == "invalid"

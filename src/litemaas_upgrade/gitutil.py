@@ -40,11 +40,3 @@ def resolve_rev(top: Path, rev: str) -> str:
         shallow = git(["rev-parse", "--is-shallow-repository"], top).decode().strip() == "true"
         hint = " (this is a shallow clone: fetch more history)" if shallow else ""
         raise GitError(f"unknown revision {rev!r}{hint}") from None
-
-
-def has_commits(top: Path) -> bool:
-    try:
-        git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], top)
-        return True
-    except GitError:
-        return False

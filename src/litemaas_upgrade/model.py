@@ -17,6 +17,15 @@ YamlPath = tuple[str | int, ...]
 UNREADABLE = "cannot read the image"
 
 
+def unknown_version_note(ref: ImageRef | None, tag: str | None) -> str:
+    """Why no version can be read: said the same way by every manager."""
+    if ref is not None and ref.digest and not tag:
+        return "digest-only reference: the version cannot be known"
+    if tag:
+        return f"floating tag {tag!r}: the version cannot be known"
+    return "no tag: the version cannot be known"
+
+
 def format_path(path: YamlPath) -> str:
     """`backend.image.tag`, `spec.template.spec.containers[0].image`."""
     out = ""
@@ -64,6 +73,12 @@ class ComponentState:
     version: Version | None
     sites: list[Site] = field(default_factory=list)
     note: str = ""  # why the version is unknown, how the image was formed, ...
+    # Versions of every container that runs this component (the primary's included) when
+    # there are several: constraints are judged on the worst case, not the first one.
+    versions: tuple[Version | None, ...] = ()
+
+    def all_versions(self) -> tuple[Version | None, ...]:
+        return self.versions or (self.version,)
 
     @property
     def tag(self) -> str | None:

@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from .model import ComponentState, Stage
 from .rules import Constraint, Rules
+from .versions import Version
+
+
+def high(state: ComponentState) -> Version | None:
+    """The highest known version among the component's containers."""
+    known = [v for v in state.all_versions() if v is not None]
+    return max(known) if known else None
+
+
+def low(state: ComponentState) -> Version | None:
+    """The lowest version among the component's containers; None if any is unknown."""
+    versions = state.all_versions()
+    if any(v is None for v in versions):
+        return None
+    return min(v for v in versions if v is not None)
 
 
 def violations(components: dict[str, ComponentState], rules: Rules) -> list[Constraint]:
@@ -12,9 +27,12 @@ def violations(components: dict[str, ComponentState], rules: Rules) -> list[Cons
     for c in rules.constraints:
         lhs = components.get(c.if_component)
         rhs = components.get(c.then_component)
-        if lhs is None or rhs is None or lhs.version is None or rhs.version is None:
+        if lhs is None or rhs is None:
             continue
-        if lhs.version >= c.if_at_least and rhs.version < c.then_at_least:
+        lhs_v, rhs_v = high(lhs), low(rhs)
+        if lhs_v is None or rhs_v is None:
+            continue
+        if lhs_v >= c.if_at_least and rhs_v < c.then_at_least:
             broken.append(c)
     return broken
 
@@ -28,9 +46,10 @@ def phases_reached(components: dict[str, ComponentState], rules: Rules) -> int |
             if state is None:
                 continue  # not deployed by this target: nothing to move
             want = rules.target_version(phase, name)
-            if state.version is None or want is None:
+            have = low(state)  # every container of it has to be there
+            if have is None or want is None:
                 return None
-            if state.version < want:
+            if have < want:
                 return done
         done += 1
     return done
@@ -46,7 +65,7 @@ def stage_of(components: dict[str, ComponentState], rules: Rules) -> Stage:
     judged = {n for p in rules.phases for n in p.set} | {
         n for c in rules.constraints for n in (c.if_component, c.then_component)
     }
-    if any(components[n].version is None for n in judged if n in components):
+    if any(None in components[n].all_versions() for n in judged if n in components):
         return Stage.UNKNOWN
     reached = phases_reached(components, rules)
     if reached is None:
@@ -66,9 +85,10 @@ def unverified(components: dict[str, ComponentState], rules: Rules) -> list[Cons
     for c in rules.constraints:
         lhs = components.get(c.if_component)
         rhs = components.get(c.then_component)
-        if lhs is None or rhs is None or lhs.version is None:
+        if lhs is None or rhs is None:
             continue
-        if lhs.version >= c.if_at_least and rhs.version is None:
+        lhs_v = high(lhs)
+        if lhs_v is not None and lhs_v >= c.if_at_least and low(rhs) is None:
             out.append(c)
     return out
 
@@ -84,10 +104,10 @@ def crossings(
         rhs_before = before.get(c.then_component)
         if lhs_before is None or lhs_after is None or rhs_before is None:
             continue
-        if lhs_before.version is None or lhs_after.version is None:
+        was, now = high(lhs_before), high(lhs_after)
+        if was is None or now is None or not was < c.if_at_least <= now:
             continue
-        if not lhs_before.version < c.if_at_least <= lhs_after.version:
-            continue
-        if rhs_before.version is None or rhs_before.version < c.then_at_least:
+        rhs_was = low(rhs_before)
+        if rhs_was is None or rhs_was < c.then_at_least:
             out.append(c)
     return out

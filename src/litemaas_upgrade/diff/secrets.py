@@ -109,12 +109,6 @@ def _under(path: tuple[str | int, ...], paths: set[tuple[str | int, ...]]) -> bo
     return any(path[:n] in paths for n in range(len(path) + 1))
 
 
-def redact(doc: Any) -> Any:
-    """A copy of one document with every secret value replaced by `<redacted>`."""
-    hidden = set(secret_paths(doc))
-    return _copy(doc, (), hidden)
-
-
 def _copy(node: Any, path: tuple[str | int, ...], hidden: set[tuple[str | int, ...]]) -> Any:
     if path in hidden:
         return _hide(node)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ... import codes
 from ...model import Finding, Severity
-from ...stage import unverified, violations
+from ...stage import high, low, unverified, violations
 from ..context import LintContext, describe, locate, phase_advice
 
 CODE = codes.SAME_CHANGE
@@ -46,15 +46,18 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             lhs = target.components.get(c.if_component)
             rhs_base = base.components.get(c.then_component)
             lhs_base = base.components.get(c.if_component)
-            if lhs is None or lhs.version is None or lhs.version < c.if_at_least:
+            lhs_now = high(lhs) if lhs is not None else None
+            if lhs_now is None or lhs_now < c.if_at_least:
                 continue
             if rhs_base is None:
                 continue  # not deployed at the base: nothing to order against
-            if rhs_base.version is not None and rhs_base.version >= c.then_at_least:
+            rhs_was = low(rhs_base)
+            if rhs_was is not None and rhs_was >= c.then_at_least:
                 continue  # the base already has the backend past its boundary: phase 2
             # (an unknown backend at the base counts as before: the gate fails closed)
             if lhs_base is not None:
-                if lhs_base.version is None or lhs_base.version >= c.if_at_least:
+                lhs_was = high(lhs_base)
+                if lhs_was is None or lhs_was >= c.if_at_least:
                     continue  # unknown before, or already past: not this change
             rhs = target.components.get(c.then_component)
             file, line, col = locate(target, lhs)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target
+from ...model import Change, ComponentState, Site, Target, unknown_version_note
 from ..base import PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
@@ -99,17 +99,7 @@ class ComposeManager:
                     )
                 )
             version = ctx.rules.components[comp].version_of(ref.tag)
-            note = (
-                ""
-                if version
-                else (
-                    "digest-only reference: the version cannot be known"
-                    if ref.digest and not ref.tag
-                    else f"floating tag {ref.tag!r}: the version cannot be known"
-                    if ref.tag
-                    else "no tag: the version cannot be known"
-                )
-            )
+            note = "" if version else unknown_version_note(ref, ref.tag)
             if service.var and service.env is None:
                 note = (note + "; " if note else "") + (
                     f"the tag comes from ${{{service.var}}}'s default; setting {service.var} "

@@ -28,8 +28,10 @@ from ...model import (
     Target,
     YamlPath,
     format_path,
+    unknown_version_note,
 )
 from ...rules import Rules
+from ...versions import Version
 from ...yamlio import ScalarChange, YamlDoc
 from ...yamlio.embedded import Embedded, EmbeddedChange, SequenceAppend, embedded_document
 from ...yamlio.nodes import Node
@@ -340,7 +342,10 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
                 )
             continue
         primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
-        target.components[comp.name] = _state(ctx, target, rel, comp.name, primary)
+        state = _state(ctx, target, rel, comp.name, primary)
+        if len(locs) > 1:
+            state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
+        target.components[comp.name] = state
     target.findings.extend(_duplicate_keys(ctx, target, rel))
 
 
@@ -371,6 +376,25 @@ def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Find
                 )
             )
     return out
+
+
+def _version_at(
+    ctx: ScanContext, rel: Release, component: str, loc: ImageLocation
+) -> Version | None:
+    """The version one image location deploys (a component may have several: a
+    migration job beside the server)."""
+    comp = ctx.rules.components[component]
+    value = get_path(rel.merged, loc.path)
+    if loc.shape == "string":
+        try:
+            return comp.version_of(ImageRef.parse(str(value)).tag)
+        except ImageRefError:
+            return None
+    raw = value.get("tag") if isinstance(value, dict) else None
+    tag = helm_string(raw).split("@", 1)[0] if raw not in (None, "") else None
+    if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
+        tag = rel.app_version
+    return comp.version_of(tag)
 
 
 def _state(
@@ -424,13 +448,7 @@ def _state(
         tag = ref.tag
     version = comp.version_of(tag)
     if version is None and not note:
-        note = (
-            "digest-only reference: the version cannot be known"
-            if ref is not None and ref.digest and not tag
-            else f"floating tag {tag!r}: the version cannot be known"
-            if tag
-            else "no tag: the version cannot be known"
-        )
+        note = unknown_version_note(ref, tag)
     return ComponentState(component, ref, version, sites, note)
 
 

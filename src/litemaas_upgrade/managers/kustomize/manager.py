@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from ... import codes
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Finding, Severity, Site, Target, format_path
+from ...model import (
+    Change,
+    ComponentState,
+    Finding,
+    Severity,
+    Site,
+    Target,
+    format_path,
+    unknown_version_note,
+)
 from ..base import PhaseStep, ScanContext
 from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
 from .envfile import EnvValue, can_hold, parse_env
@@ -211,14 +220,13 @@ class KustomizeManager:
                 )
             )
         if version is None:
-            note = (
-                "digest-only reference: the version cannot be known"
-                if ref.digest and not ref.tag
-                else f"floating tag {ref.tag!r}: the version cannot be known"
-                if ref.tag
-                else "no tag: the version cannot be known"
+            note = unknown_version_note(ref, ref.tag)
+        state = ComponentState(comp, ref, version, sites, note)
+        if len(placed) > 1:
+            state.versions = tuple(
+                rule.version_of(ImageRef.parse(p.image).tag) for p in placed
             )
-        return ComponentState(comp, ref, version, sites, note)
+        return state
 
     def _remote_components(self, ctx: ScanContext, target: Target, data: KustomizeData) -> None:
         """Components a remote resource may carry: decided by a local images: entry

@@ -7,7 +7,7 @@ import posixpath
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target, format_path
+from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
 from ..kustomize.build import KFILES, Builder, Img, split
 
@@ -72,17 +72,7 @@ class ManifestManager:
             o = imgs[0].origin
             ref = ImageRef.parse(str(imgs[0]))
             version = ctx.rules.components[comp].version_of(ref.tag)
-            note = (
-                ""
-                if version
-                else (
-                    "digest-only reference: the version cannot be known"
-                    if ref.digest and not ref.tag
-                    else f"floating tag {ref.tag!r}: the version cannot be known"
-                    if ref.tag
-                    else "no tag: the version cannot be known"
-                )
-            )
+            note = "" if version else unknown_version_note(ref, ref.tag)
             target.components[comp] = ComponentState(
                 comp,
                 ref,
