@@ -47,6 +47,8 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
         if claim is not None:
             ctx.claimed.update(claim(ctx))
     for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
+        # The scan's notices go to its first target: a scoped scan must find that one too.
+        ctx.first_needed = not targets
         targets.extend(manager.extract(ctx))
     for target in targets:
         target.stage = stage_of(target.components, rules)

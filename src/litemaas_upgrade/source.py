@@ -36,6 +36,10 @@ class Source:
         self.links: list[str] = []
         # Files a manager passed over with a notice (e.g. Go-template text that is not YAML).
         self.skipped: dict[str, str] = {}
+        self.parsed = 0  # YAML files this view parsed (not taken from a cache)
+        # Parses shared with other views of the same root (lint's base and work tree):
+        # a file with the same bytes at the same path is parsed once for both.
+        self.shared: dict[tuple[str, bytes], YamlFile] | None = None
 
     def files(self) -> list[str]:
         raise NotImplementedError  # pragma: no cover - abstract
@@ -77,7 +81,15 @@ class Source:
     def yaml(self, rel: str) -> YamlFile:
         cached = self._yaml.get(rel)
         if cached is None:
-            cached = YamlFile.parse(self.read(rel), self.display(rel))
+            data = self.read(rel)
+            key = (rel, data)
+            if self.shared is not None and key in self.shared:
+                cached = self.shared[key]
+            else:
+                cached = YamlFile.parse(data, self.display(rel))
+                self.parsed += 1
+                if self.shared is not None:
+                    self.shared[key] = cached
             self._yaml[rel] = cached
         return cached
 

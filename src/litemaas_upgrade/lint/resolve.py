@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import codes
-from ..engine import scan
+from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
 from ..gitutil import GitError, git, toplevel
 from ..managers.base import ScanOptions
@@ -67,7 +67,9 @@ def select(paths: list[str]) -> Selection:
     return sel
 
 
-def _options(root: Path, charts: list[str], values: list[str]) -> ScanOptions:
+def _options(
+    root: Path, charts: list[str], values: list[str], only: frozenset[str] | None = None
+) -> ScanOptions:
     def below_root(p: str, what: str) -> str:
         try:
             return Path(p).resolve().relative_to(root).as_posix()
@@ -77,6 +79,7 @@ def _options(root: Path, charts: list[str], values: list[str]) -> ScanOptions:
     return ScanOptions(
         charts=[below_root(c, "--chart") for c in charts],
         values=[below_root(v, "--values") for v in values],
+        only=only,
     )
 
 
@@ -116,19 +119,16 @@ def repository_context(
 ) -> LintContext:
     sel = select(paths)
     source = WorkTree(sel.root)
-    now = scan(source, rules, _options(sel.root, charts, values))
-    if sel.file_mode or sel.folders:
-        now = [t for t in now if _selected(t, source, sel)]
     rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
     base_targets: dict[tuple[str, str], Target] | None = None
     label: str | None = None
     extra: list[Finding] = []
     renames: dict[str, str] = {}
+    tree: GitTree | None = None
     if rev is not None:
         try:
             tree = GitTree(sel.root, rev)
         except GitError as exc:
-            tree = None
             why = str(exc)
             if base is None and "unknown revision" in why:
                 why = "the repository has no commits yet"
@@ -144,9 +144,17 @@ def repository_context(
                     "fetch-depth: 0), or run in a git repository",
                 )
             )
+    if tree is not None:
+        # A file unchanged since the base is parsed once for both sides.
+        source.shared = tree.shared = {}
+    try:
+        only = scope(sel, source, tree) if not (charts or values) else None
+        now = scan(source, rules, _options(sel.root, charts, values, only))
+        if sel.file_mode or sel.folders:
+            now = [t for t in now if _selected(t, source, sel)]
         if tree is not None:
             try:
-                found = scan(tree, rules, _options(sel.root, charts, values))
+                found = scan(tree, rules, _options(sel.root, charts, values, only))
                 base_targets = {t.key: t for t in found}
                 label = tree.label
                 renames = _renames(tree, source)
@@ -162,8 +170,9 @@ def repository_context(
                         "are not checked",
                     )
                 )
-            finally:
-                tree.close()
+    finally:
+        if tree is not None:
+            tree.close()
     checks = []
     for target in now:
         before = None
@@ -182,6 +191,43 @@ def repository_context(
             if f.is_file():
                 files.add(os.path.relpath(f))
     return LintContext(rules, checks, label, sorted(files))
+
+
+def scope(sel: Selection, source: Source, tree: GitTree | None) -> frozenset[str] | None:
+    """Pre-commit mode (files, no folders): the files a target must involve to be worth
+    resolving, relative to the root: the named files, and every file that differs
+    between the base and the work tree (a target is compared with itself at the base,
+    and either side may read a file that changed). None: resolve every target."""
+    if not sel.file_mode or sel.folders:
+        return None
+    only = {p.relative_to(sel.root).as_posix() for p in sel.files}
+    if tree is not None:
+        changed = changed_files(tree, source)
+        if changed is None:
+            return None
+        only |= changed
+    if CONFIG_FILE in only:
+        return None  # the config file forms the targets: all of them may change
+    return frozenset(only)
+
+
+def changed_files(tree: GitTree, source: Source) -> set[str] | None:
+    """Files below the root that differ between the base and the work tree (changed,
+    added, deleted, untracked or ignored); None if git cannot say."""
+    try:
+        out = git(
+            ["diff", "--no-renames", "--name-only", "-z", tree.commit, "--", str(source.root)],
+            tree.top,
+        )
+    except UpgradeError:
+        return None
+    sub = source.root.relative_to(tree.top).as_posix()
+    prefix = "" if sub == "." else sub + "/"
+    changed = set()
+    for name in out.decode("utf-8", "surrogateescape").split("\0"):
+        if name and name.startswith(prefix):
+            changed.add(name[len(prefix) :])
+    return changed | (set(source.files()) ^ set(tree.files()))
 
 
 def _renames(tree: GitTree, source: Source) -> dict[str, str]:

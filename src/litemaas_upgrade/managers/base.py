@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,11 @@ class ScanOptions:
     # `plan --out`: relative to the source root (POSIX), or absolute when outside it;
     # thin overlays point back at the repository from there. None: the source root.
     out: str | None = None
+    # Pre-commit lint: the files (relative to the source root, POSIX) that changed, or
+    # were named. A manager then resolves only the targets whose inputs can include one
+    # of them (and always its first target, which carries the scan's notices); None:
+    # every target (the default, and every command but scoped lint).
+    only: frozenset[str] | None = None
 
 
 @dataclass
@@ -28,6 +34,25 @@ class ScanContext:
     rules: Rules
     options: ScanOptions = field(default_factory=ScanOptions)
     claimed: set[str] = field(default_factory=set)  # files a manager already reports
+    # Scoped scans (options.only): a manager that skipped candidates leaves a check that
+    # says, resolving lazily, whether a file would have been claimed by one of them.
+    deferred: list[Callable[[str], bool]] = field(default_factory=list)
+    first_needed: bool = True  # no earlier manager produced a target (see options.only)
+
+    def is_claimed(self, rel: str) -> bool:
+        if rel in self.claimed:
+            return True
+        return any(check(rel) for check in self.deferred)
+
+    def affects(self, files: set[str] | frozenset[str], folders: tuple[str, ...] = ()) -> bool:
+        """Scoped scans: can a change of options.only reach a target reading `files` (or
+        anything below `folders`)? Always True for a whole scan."""
+        only = self.options.only
+        if only is None:
+            return True
+        if only & set(files):
+            return True
+        return any(f == "" or any(c.startswith(f + "/") for c in only) for f in folders)
 
 
 @dataclass(frozen=True)

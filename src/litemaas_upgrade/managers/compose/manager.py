@@ -41,14 +41,30 @@ class ComposeManager:
     kind = "compose"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
-        out = []
+        out: list[Target] = []
+        pending: set[str] = set()
         for rel in ctx.source.files():
-            if posixpath.basename(rel) not in NAMES or rel in ctx.claimed:
+            if posixpath.basename(rel) not in NAMES or ctx.is_claimed(rel):
+                continue
+            env_rel = posixpath.join(posixpath.dirname(rel), ".env")
+            if (out or not ctx.first_needed) and not ctx.affects({rel, env_rel}):
+                pending.add(rel)  # scoped: neither it nor its .env changed
                 continue
             target = self._target(ctx, rel)
             if target.components:
                 out.append(target)
                 ctx.claimed.add(rel)
+        if pending:
+            decided: dict[str, bool] = {}
+
+            def would_claim(rel: str) -> bool:
+                if rel not in pending:
+                    return False
+                if rel not in decided:
+                    decided[rel] = bool(self._target(ctx, rel).components)
+                return decided[rel]
+
+            ctx.deferred.append(would_claim)
         return out
 
     def _target(self, ctx: ScanContext, rel: str) -> Target:

@@ -109,20 +109,41 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
     charts = [c for c in all_charts if is_litemaas_chart(ctx, c)]
     specs: list[HelmSpec] = []
     used: set[str] = set()
+    only = opts.only
+    # Scoped (pre-commit lint): a changed chart (or a Chart.yaml come or gone) can move
+    # every release and which chart each override file goes with; otherwise an override
+    # file that did not change is not read at all (once the first release is found).
+    scoped = only is not None and not any(
+        posixpath.basename(c) == "Chart.yaml" or any(_inside(c, ch) for ch in all_charts)
+        for c in only
+    )
+    undetermined: set[str] = set()
     for rel in ctx.source.files():
-        if not looks_like_override(ctx, rel, all_charts):
+        if scoped and specs and only is not None and rel not in only:
+            if not _may_be_override(rel, all_charts) or rel in ctx.claimed:
+                continue
+            if b"{{" not in ctx.source.read(rel):
+                undetermined.add(rel)  # read only if another manager asks (is_claimed)
+                continue
+            # A Go-template values file is reported as skipped: read it as a whole scan does.
+        spec = _override_spec(ctx, rel, all_charts, charts)
+        if spec is None:
             continue
-        data = _first_data(ctx, rel)
-        chart, why = _pick_chart(rel, charts)
-        keys = set(_first_data(ctx, posixpath.join(chart, "values.yaml")) or {}) if chart else set()
-        if not relevant_override(data, keys, ctx.rules):
-            continue
+        chart = spec.chart
         if chart:
             used.add(chart)
-            formed = f"chart {ctx.source.display(chart)} + -f {ctx.source.display(rel)} ({why})"
-        else:
-            formed = f"-f {ctx.source.display(rel)} (no LiteMaaS chart in this repository)"
-        specs.append(HelmSpec(chart, (rel,), formed))
+        specs.append(spec)
+    if undetermined:
+        decided: dict[str, bool] = {}
+
+        def would_claim(rel: str) -> bool:
+            if rel not in undetermined:
+                return False
+            if rel not in decided:
+                decided[rel] = _override_spec(ctx, rel, all_charts, charts) is not None
+            return decided[rel]
+
+        ctx.deferred.append(would_claim)
     for chart in charts:
         if chart not in used:
             specs.append(
@@ -131,6 +152,32 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
                 )
             )
     return specs
+
+
+def _may_be_override(rel: str, all_charts: list[str]) -> bool:
+    """looks_like_override's checks that need no reading."""
+    name = posixpath.basename(rel).lower()
+    if "values" not in name or not name.endswith((".yaml", ".yml")):
+        return False
+    return not any(_inside(rel, c) for c in all_charts)
+
+
+def _override_spec(
+    ctx: ScanContext, rel: str, all_charts: list[str], charts: list[str]
+) -> HelmSpec | None:
+    """The release an override file forms with its chart, or None if it is not one."""
+    if not looks_like_override(ctx, rel, all_charts):
+        return None
+    data = _first_data(ctx, rel)
+    chart, why = _pick_chart(rel, charts)
+    keys = set(_first_data(ctx, posixpath.join(chart, "values.yaml")) or {}) if chart else set()
+    if not relevant_override(data, keys, ctx.rules):
+        return None
+    if chart:
+        formed = f"chart {ctx.source.display(chart)} + -f {ctx.source.display(rel)} ({why})"
+    else:
+        formed = f"-f {ctx.source.display(rel)} (no LiteMaaS chart in this repository)"
+    return HelmSpec(chart, (rel,), formed)
 
 
 def _pick_chart(rel: str, charts: list[str]) -> tuple[str | None, str]:

@@ -40,7 +40,19 @@ class HelmManager:
     kind = "helm"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
-        targets = [self._target(ctx, spec) for spec in discover(ctx)]
+        targets: list[Target] = []
+        for spec in discover(ctx):
+            if (targets or not ctx.first_needed) and not ctx.affects(
+                set(spec.values), (spec.chart,) if spec.chart is not None else ()
+            ):
+                # Scoped: no changed file is among its files or in its chart.
+                ctx.claimed.update(spec.values)
+                if spec.chart is not None:
+                    ctx.claimed.update(
+                        posixpath.join(spec.chart, n) for n in ("Chart.yaml", "values.yaml")
+                    )
+                continue
+            targets.append(self._target(ctx, spec))
         for target in targets:
             ctx.claimed.update(target.files)
         return targets

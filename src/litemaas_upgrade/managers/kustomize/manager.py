@@ -24,6 +24,7 @@ from ...model import (
 from ..base import PhaseStep, ScanContext
 from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
 from .envfile import EnvValue, can_hold, parse_env
+from .scope import RootScope, kustomization_folders, may_reach_any, written_segments
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -61,17 +62,70 @@ class KustomizeManager:
     kind = "kustomize"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
+        only = ctx.options.only
+        if only is not None:
+            return self._scoped(ctx, only)
         roots, _folders = build_roots(ctx.source)
-        targets = []
-        for root in roots:
-            target = self._target(ctx, root)
-            if not target.components and _inflates_charts(ctx, root):
-                # Its images come from `helmCharts:`, which the kustomize-helm manager
-                # reports (with this kustomization's `images:` applied).
-                continue
-            targets.append(target)
+        targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
             ctx.claimed.update(target.data.build.files)
+        return targets
+
+    def _kept(self, ctx: ScanContext, root: str) -> Target | None:
+        target = self._target(ctx, root)
+        if not target.components and _inflates_charts(ctx, root):
+            # Its images come from `helmCharts:`, which the kustomize-helm manager
+            # reports (with this kustomization's `images:` applied).
+            return None
+        return target
+
+    def _scoped(self, ctx: ScanContext, only: frozenset[str]) -> list[Target]:
+        """Build only the roots a changed file can reach (and the first root kept, when
+        this manager's first target is the scan's first); the others are built later only
+        if another manager asks whether one of their files is claimed."""
+        src = ctx.source
+        folders = kustomization_folders(src)
+        if not folders:
+            return []
+        segments = written_segments(src, folders)
+        reaches = may_reach_any(only, folders, segments)
+        if not reaches and not ctx.first_needed:
+            roots: list[str] | None = None
+            scope: RootScope | None = None
+        else:
+            roots, _ = build_roots(src)
+            scope = RootScope(src, folders) if reaches else None
+        targets: list[Target] = []
+        pending: list[str] = []
+        for root in roots or ():
+            if (not targets and ctx.first_needed) or (
+                scope is not None and scope.affected(root, only)
+            ):
+                target = self._kept(ctx, root)
+                if target is not None:
+                    targets.append(target)
+            else:
+                pending.append(root)
+        for target in targets:
+            ctx.claimed.update(target.data.build.files)
+        unbuilt: list[str] | None = pending if roots is not None else None
+
+        def would_claim(rel: str) -> bool:
+            # Whether a root this scan did not build reads `rel`: cheap answers first.
+            nonlocal unbuilt
+            if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments):
+                return rel in ctx.claimed
+            if unbuilt is None:
+                unbuilt, _ = build_roots(src)
+            for root in unbuilt:
+                target = self._kept(ctx, root)
+                if target is not None:
+                    ctx.claimed.update(target.data.build.files)
+            unbuilt = []
+            return rel in ctx.claimed
+
+        if pending or roots is None:
+            ctx.deferred.append(would_claim)
         return targets
 
     def _target(self, ctx: ScanContext, root: str) -> Target:

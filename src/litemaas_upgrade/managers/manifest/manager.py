@@ -31,6 +31,8 @@ class ManifestManager:
             data = src.read(rel)
             if b"image:" not in data or b"kind:" not in data or b"{{" in data:
                 continue
+            if ctx.is_claimed(rel):  # scoped scans: a target not built may read it
+                continue
             by_folder.setdefault(folder, []).append(rel)
         out = []
         for folder, rels in sorted(by_folder.items()):

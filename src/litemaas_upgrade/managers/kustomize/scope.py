@@ -1,0 +1,139 @@
+"""Which Kustomize build roots a set of changed files can reach, without building them.
+
+A build reads kustomization files, and the paths their entries name (resources, bases,
+components, patches, ...), joined to the kustomization's folder: files, or folders whose
+kustomization it reads in turn; and, next to a file it reads, the envsubst template and
+`.env` files of the upstream layout. Everything else it asks about (does this path exist,
+is it a folder) is one of those paths too. So a root can only be moved by a change:
+
+- below a kustomization folder it reaches,
+- at or below a path that a reached kustomization names,
+- next to a file such a path names.
+
+Two levels of cost:
+
+- `may_reach_any` needs no YAML at all: the kustomization files' bytes, split into path
+  segments. A path a kustomization names ends with a segment written in it, unless the
+  entry only climbs (`..`), and then it lands on a folder above the kustomization. A
+  changed file none of whose path segments is written in any kustomization file, that is
+  not a kustomization file, not below a kustomization folder and not in a folder above
+  one, cannot be reached by any root.
+- `RootScope` parses the kustomization files (as `build_roots` does anyway) and follows
+  every string of each as a path: the reach of each root, over-approximated.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from ...source import Source
+from .build import KFILES, is_remote
+
+_SPLIT = re.compile(rb"[\s'\"\[\]{},/]+")
+_UNSAFE = re.compile(r"[\s'\"\[\]{},\\]")
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder == "" or path == folder or path.startswith(folder + "/")
+
+
+def kustomization_folders(src: Source) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for rel in src.files():
+        if posixpath.basename(rel) in KFILES:
+            out.setdefault(posixpath.dirname(rel), rel)
+    return out
+
+
+def written_segments(src: Source, folders: dict[str, str]) -> set[bytes] | None:
+    """Every path segment written in a kustomization file; None when one of them holds
+    an escape (a path could be spelt in a way this does not decode)."""
+    segments: set[bytes] = set()
+    for kfile in folders.values():
+        raw = src.read(kfile)
+        if b"\\" in raw:
+            return None
+        segments.update(_SPLIT.split(raw))
+    return segments
+
+
+def may_reach_any(
+    only: frozenset[str], folders: dict[str, str], segments: set[bytes] | None
+) -> bool:
+    """False only when no build root can read or probe any file of `only`."""
+    if not folders:
+        return False
+    if segments is None:
+        return True
+    for changed in only:
+        if posixpath.basename(changed) in KFILES:
+            return True
+        parent = posixpath.dirname(changed)
+        for folder in folders:
+            if _under(changed, folder) or _under(folder, parent):
+                return True
+        parts = changed.split("/")
+        if any(_UNSAFE.search(p) for p in parts):
+            return True
+        if any(p.encode("utf-8", "surrogateescape") in segments for p in parts):
+            return True
+    return False
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+class RootScope:
+    """The (over-approximated) reach of each build root, from parsed kustomizations."""
+
+    def __init__(self, src: Source, folders: dict[str, str]) -> None:
+        self.folders = folders
+        self.names: dict[str, set[str]] = {}  # kustomization folder -> paths it names
+        for folder, kfile in folders.items():
+            docs = src.yaml(kfile).documents
+            paths: set[str] = set()
+            for doc in docs:
+                for s in _strings(doc.data):
+                    if not s or "\n" in s or is_remote(s) or s.startswith("/"):
+                        continue
+                    rel = posixpath.normpath(posixpath.join(folder, s) if folder else s)
+                    if rel == ".." or rel.startswith("../"):
+                        continue
+                    paths.add("" if rel == "." else rel)
+            self.names[folder] = paths
+
+    def reach(self, root: str) -> tuple[set[str], set[str]]:
+        """(kustomization folders, named paths) a build of `root` may read."""
+        seen = {root}
+        todo = [root]
+        named: set[str] = set()
+        while todo:
+            here = todo.pop()
+            for path in self.names.get(here, ()):
+                named.add(path)
+                # A named folder is built through its own kustomization, if it has one.
+                if path in self.folders and path not in seen:
+                    seen.add(path)
+                    todo.append(path)
+        return seen, named
+
+    def affected(self, root: str, only: frozenset[str] | set[str]) -> bool:
+        folders, named = self.reach(root)
+        dirs = {posixpath.dirname(p) for p in named}
+        for changed in only:
+            if any(_under(changed, f) for f in folders):
+                return True
+            if any(_under(changed, p) for p in named):
+                return True
+            if posixpath.dirname(changed) in dirs:
+                return True
+        return False
