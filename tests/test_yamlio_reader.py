@@ -283,3 +283,15 @@ def test_folded_scalars_read_as_yaml_says() -> None:
     doc = YamlFile.parse(text.encode(), "f.yaml").documents[0]
     assert doc.data == YAML(typ="safe").load(text)
     assert "\a" not in doc.find(("a",)).value  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"a: 1\n%YAML 9.9\n---\nb: 2\n",  # found by the property test: a crash in ruamel's resolver
+        b"%YAML 1.3\n---\na: 1\n",
+    ],
+)
+def test_unsupported_yaml_versions_are_input_errors(text: bytes) -> None:
+    with pytest.raises(InputError):
+        YamlFile.parse(text, "v.yaml")

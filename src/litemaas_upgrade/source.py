@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
-from .gitutil import git, resolve_rev, toplevel
+from .gitutil import GitError, git, resolve_rev, toplevel
 from .yamlio import YamlFile
 
 # Folders that never hold deployment files, and the marker `plan --out` leaves in its
@@ -46,6 +46,21 @@ class Source:
 
     def read(self, rel: str) -> bytes:
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+        """Files ending in one of `suffixes` whose bytes hold one of `markers` (a cheap
+        filter before parsing), in `files()` order."""
+        out = []
+        for rel in self.files():
+            if not rel.endswith(suffixes):
+                continue
+            try:
+                raw = self.read(rel)
+            except InputError:
+                continue
+            if any(m in raw for m in markers):
+                out.append(rel)
+        return out
 
     def exists(self, rel: str) -> bool:
         return rel in self._file_set()
@@ -193,6 +208,23 @@ class GitTree(Source):
 
     def files(self) -> list[str]:
         return sorted(self._blobs)
+
+    def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+        # One `git grep` instead of reading every blob through cat-file.
+        args = ["grep", "-l", "-z", "-F", "--no-color"]
+        for marker in markers:
+            args += ["-e", marker.decode("utf-8")]
+        args += [self.commit, "--", *(f"*{s}" for s in suffixes)]
+        try:
+            out = git(args, self.top)
+        except GitError:
+            out = b""  # git grep exits 1 when nothing matches
+        hits = set()
+        for entry in out.split(b"\0"):
+            name = entry.decode("utf-8", "surrogateescape").split(":", 1)[-1]
+            if name.startswith(self._sub) and name[len(self._sub) :] in self._blobs:
+                hits.add(name[len(self._sub) :])
+        return [rel for rel in self.files() if rel in hits]
 
     def read(self, rel: str) -> bytes:
         sha = self._blobs.get(rel)

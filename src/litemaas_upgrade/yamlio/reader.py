@@ -91,6 +91,9 @@ class YamlFile:
             raise self.error(str(exc).strip().splitlines()[0], None) from None
         except RecursionError:
             raise self.error("YAML is nested too deeply", None) from None
+        except (AssertionError, TypeError) as exc:
+            # ruamel asserts on a `%YAML` version it does not know (1.3, 2.0, ...).
+            raise self.error(f"unsupported YAML ({exc})", None) from None
         if not self.documents:
             # An empty or comments-only stream still has a place for content.
             self.documents.append(YamlDoc(0, None, 0, len(self.text)))
@@ -303,7 +306,14 @@ class _Composer:
                 if self.libyaml:
                     if event.version is not None:
                         self.stream_version = tuple(event.version)
-                    self.resolver = _resolver(self.stream_version or (1, 2))
+                    if (self.stream_version or (1, 2)) in ((1, 1), (1, 2)):
+                        self.resolver = _resolver(self.stream_version or (1, 2))
+                version = self._version() if not self.libyaml else self.stream_version or (1, 2)
+                if version not in ((1, 1), (1, 2)):
+                    raise self.file.error(
+                        f"unsupported YAML version {version[0]}.{version[1]} (1.1 and 1.2 are)",
+                        event.start_mark.index,
+                    )
                 ctx = DocContext(self.file.path, self.file.lines, self._version())
                 doc = YamlDoc(len(self.file.documents), None, event.end_mark.index, len(text))
                 anchors, open_anchors = {}, set()
@@ -393,7 +403,14 @@ class _Composer:
             implicit = getattr(event, "implicit", (True, False))
             if self.libyaml:
                 return self._resolve_fixed(kind, value, implicit), False
-            return str(self.resolver.resolve(kind, value, implicit)), False
+            try:
+                return str(self.resolver.resolve(kind, value, implicit)), False
+            except KeyError:
+                # ruamel's resolver knows YAML 1.1 and 1.2 only; a `%YAML 9.9` seen by
+                # the scanner's lookahead switches it to a version it has no rules for.
+                raise self.file.error(
+                    "unsupported %YAML version (1.1 and 1.2 are)", event.start_mark.index
+                ) from None
         return str(tag), True
 
     def _resolve_fixed(self, kind: Any, value: str | None, implicit: Any) -> str:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import InputError
 from ...model import Change, Finding, Target
 from ...yamlio import YamlDoc
 from ..base import PhaseStep, ScanContext
@@ -36,14 +35,8 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     charts = tuple(
         posixpath.dirname(f) + "/" for f in files if posixpath.basename(f) == "Chart.yaml"
     )
-    for rel in files:
-        if not rel.endswith(YAML_EXT) or any(rel.startswith(c) or c == "/" for c in charts):
-            continue
-        try:
-            raw = ctx.source.read(rel)
-        except InputError:
-            continue
-        if not any(m in raw for m in markers):
+    for rel in ctx.source.containing(markers, YAML_EXT):
+        if any(rel.startswith(c) or c == "/" for c in charts):
             continue
         for doc in ctx.source.yaml(rel).documents:
             data = doc.data
