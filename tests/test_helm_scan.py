@@ -254,3 +254,16 @@ def test_a_second_image_of_a_component_counts_for_the_constraint(cli, tmp_path: 
     target = by_path(scan_json(cli, root))["envs/m-values.yaml"]
     assert target["components"]["litellm"]["version"] == "1.74.7"  # the server, shown first
     assert target["stage"] == "invalid"
+
+
+def test_a_string_image_over_a_mapping_default_is_an_error(cli, tmp_path: Path) -> None:
+    """Helm refuses to render it ("cannot overwrite table with non table")."""
+    root = chart_repo(tmp_path)
+    write(
+        root / "envs/s-values.yaml",
+        'litellm:\n  image: "ghcr.io/berriai/litellm:main-v1.81.0-stable"\n',
+    )
+    target = by_path(scan_json(cli, root))["envs/s-values.yaml"]
+    (finding,) = [f for f in target["findings"] if "Helm will not render" in f["message"]]
+    assert finding["severity"] == "error"
+    assert (finding["file"], finding["line"]) == ("envs/s-values.yaml", 2)

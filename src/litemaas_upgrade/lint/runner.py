@@ -80,5 +80,6 @@ def run_rules(ctx: LintContext, notes: list[str] | None = None) -> LintResult:
                 findings.append(finding)
     findings.sort(key=sort_key)
     suppressed.sort(key=lambda s: sort_key(s.finding))
-    targets = sum(1 for c in ctx.checks if c.target.kind != "repository")
+    # A plan has a check per step; a target is counted once however many steps it has.
+    targets = len({c.target.key for c in ctx.checks if c.target.kind != "repository"})
     return LintResult(findings, suppressed, targets, ctx.base_label, list(notes or []))

@@ -316,6 +316,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     user = merge_overrides([layer.data for layer in rel.layers if layer.kind != "default"])
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
+    target.findings.extend(_table_replaced(ctx, target, rel, defaults))
     for comp in rules.components.values():
         hints = comp.helm
         if hints and hints.enabled and get_path(rel.merged, hints.enabled) is False:
@@ -347,6 +348,33 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
         target.components[comp.name] = state
     target.findings.extend(_duplicate_keys(ctx, target, rel))
+
+
+def _table_replaced(
+    ctx: ScanContext, target: Target, rel: Release, defaults: Any
+) -> list[Finding]:
+    """An image written as a string where the chart's default is a mapping: Helm refuses
+    to render it ("cannot overwrite table with non table"), whatever the tag says."""
+    out = []
+    for locs in rel.locations.values():
+        for loc in locs:
+            if loc.shape != "string" or not isinstance(get_path(defaults, loc.path), dict):
+                continue
+            site = site_of(ctx, rel, loc.path, "image")
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.ERROR,
+                    f"{format_path(loc.path)} is a string, but the chart's default there is a "
+                    "mapping (repository, tag): Helm will not render the release",
+                    site.file,
+                    site.line,
+                    site.col,
+                    target.path,
+                    f"write it as {format_path(loc.path)}.repository and .tag",
+                )
+            )
+    return out
 
 
 def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Finding]:
