@@ -45,12 +45,66 @@ def _inside(path: str, folder: str) -> bool:
     return folder == "" or path == folder or path.startswith(folder + "/")
 
 
+@dataclass(frozen=True)
+class Subchart:
+    """A dependency vendored as a folder under `<chart>/charts/`: Helm gives it the
+    parent's values under `key` (the dependency's alias, or its name)."""
+
+    folder: str
+    key: str
+    conditions: tuple[str, ...] = ()  # `condition: a.enabled,b.enabled`, parent paths
+
+
+def subcharts(ctx: ScanContext, chart: str) -> list[Subchart]:
+    """The chart's vendored subcharts (folders; `.tgz` archives are not read), with the
+    alias and condition its Chart.yaml `dependencies:` gives each. A chart listed twice
+    under two aliases is two subcharts; a folder not listed is one under its name."""
+    base = posixpath.join(chart, "charts")
+    folders = sorted(
+        posixpath.dirname(f)
+        for f in ctx.source.files()
+        if posixpath.basename(f) == "Chart.yaml" and posixpath.dirname(posixpath.dirname(f)) == base
+    )
+    if not folders:
+        return []
+    meta = _first_data(ctx, posixpath.join(chart, "Chart.yaml"))
+    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    deps = [d for d in deps if isinstance(d, dict)] if isinstance(deps, list) else []
+    out = []
+    for folder in folders:
+        sub = _first_data(ctx, posixpath.join(folder, "Chart.yaml"))
+        name = sub.get("name") if isinstance(sub, dict) else None
+        name = name if isinstance(name, str) and name else posixpath.basename(folder)
+        listed = [d for d in deps if d.get("name") == name]
+        for dep in listed:
+            alias = dep.get("alias")
+            key = alias if isinstance(alias, str) and alias else name
+            cond = dep.get("condition")
+            conds = (
+                tuple(c.strip() for c in cond.split(",") if c.strip())
+                if isinstance(cond, str)
+                else ()
+            )
+            out.append(Subchart(folder, key, conds))
+        if not listed:
+            out.append(Subchart(folder, name))
+    return out
+
+
 def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
+    """A chart whose values hold a component image, its own or a vendored subchart's."""
     values = posixpath.join(chart, "values.yaml")
-    if not ctx.source.exists(values):
-        return False
-    data = _first_data(ctx, values)
-    return bool(find_images(data, ctx.rules))
+    if ctx.source.exists(values) and find_images(_first_data(ctx, values), ctx.rules):
+        return True
+    return any(is_litemaas_chart(ctx, sub.folder) for sub in subcharts(ctx, chart))
+
+
+def chart_keys(ctx: ScanContext, chart: str) -> set[str]:
+    """The top-level keys a chart's values use: its own, and its subcharts' keys."""
+    values = posixpath.join(chart, "values.yaml")
+    data = _first_data(ctx, values) if ctx.source.exists(values) else None
+    keys = set(data) if isinstance(data, dict) else set()
+    return keys | {sub.key for sub in subcharts(ctx, chart)}
 
 
 def _first_data(ctx: ScanContext, rel: str) -> Any:
@@ -170,7 +224,7 @@ def _override_spec(
         return None
     data = _first_data(ctx, rel)
     chart, why = _pick_chart(rel, charts)
-    keys = set(_first_data(ctx, posixpath.join(chart, "values.yaml")) or {}) if chart else set()
+    keys = chart_keys(ctx, chart) if chart else set()
     if not relevant_override(data, keys, ctx.rules):
         return None
     if chart:

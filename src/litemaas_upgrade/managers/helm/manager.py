@@ -68,7 +68,7 @@ class HelmManager:
         layers: list[Layer] = []
         app_version = app_site = None
         values_rel = posixpath.join(spec.chart or "", "values.yaml")
-        if spec.chart is not None and src.exists(values_rel):
+        if spec.chart is not None:
             defaults, app_version, app_site = default_layers(ctx, chart)
             if defaults is not None:
                 layers.append(defaults)
@@ -83,8 +83,9 @@ class HelmManager:
             spec.formed,
             data=HelmData(spec, release),
             files=sorted(
-                {layer.file for layer in layers if layer.file}
+                {layer.file for layer in layers if layer.file and src.exists(layer.file)}
                 | ({posixpath.join(spec.chart, "Chart.yaml")} if spec.chart is not None else set())
+                | {posixpath.join(s.sub.folder, "Chart.yaml") for s in chart.subcharts}
             ),
         )
         resolve(ctx, target, release)

@@ -36,7 +36,7 @@ from ...yamlio import ScalarChange, YamlDoc
 from ...yamlio.embedded import Embedded, EmbeddedChange, SequenceAppend, embedded_document
 from ...yamlio.nodes import Node
 from ..base import PhaseStep, ScanContext
-from .discover import is_litemaas_chart
+from .discover import Subchart, is_litemaas_chart, subcharts
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
@@ -62,13 +62,30 @@ class Layer:
     params: dict[str, int] = field(default_factory=dict)  # parameter name -> list index
     param_nodes: dict[str, Node] = field(default_factory=dict)
     site_hint: Site | None = None  # catalog defaults: where the chart reference is written
+    # A subchart's defaults: its values sit under this key in the release's values.
+    prefix: YamlPath = ()
 
     def node(self, path: YamlPath) -> Node | None:
         if self.kind == "parameters":
             return self.param_nodes.get(format_path(path))
         if self.ydoc is None:
             return None
+        if self.prefix:
+            if path[: len(self.prefix)] != self.prefix:
+                return None
+            path = path[len(self.prefix) :]
         return self.ydoc.find(self.base + path)
+
+    def where(self, path: YamlPath) -> YamlPath:
+        """The path in this layer's file of a release values path."""
+        return self.base + path[len(self.prefix) :]
+
+    def values(self) -> Any:
+        """The layer's data as it sits in the release's values."""
+        data = self.data
+        for key in reversed(self.prefix):
+            data = {key: data}
+        return data
 
     def position(self, node: Node) -> tuple[int, int]:
         if self.embedded is not None:
@@ -91,10 +108,12 @@ class Layer:
             return Change(
                 self.file, self.doc, self.at + (name,), value, component, reason, edit=append
             )
-        return Change(self.file, self.doc, self.base + path, value, component, reason)
+        return Change(self.file, self.doc, self.where(path), value, component, reason)
 
 
 def file_layer(ctx: ScanContext, rel: str, label: str, kind: str = "file") -> Layer:
+    if kind == "default" and not ctx.source.exists(rel):
+        return Layer(kind, label, rel, 0, None, (), None)  # a chart without a values.yaml
     docs = ctx.source.yaml(rel).documents
     doc = docs[0] if docs else None
     return Layer(kind, label, rel, 0, doc, (), doc.data if doc is not None else None)
@@ -202,6 +221,8 @@ class ChartRef:
     doc: int = 0
     path: YamlPath | None = None
     describe: str = ""
+    # Vendored subcharts (an umbrella chart), filled by default_layers.
+    subcharts: list[SubchartDefaults] = field(default_factory=list)
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None
@@ -241,26 +262,8 @@ def default_layers(
     if chart.vendored is not None:
         values = posixpath.join(chart.vendored, "values.yaml")
         layer = file_layer(ctx, values, f"chart {src.display(chart.vendored)}", "default")
-        meta_rel = posixpath.join(chart.vendored, "Chart.yaml")
-        docs = src.yaml(meta_rel).documents
-        meta = docs[0] if docs else None
-        app, site = None, None
-        if (
-            meta is not None
-            and isinstance(meta.data, dict)
-            and meta.data.get("appVersion") is not None
-        ):
-            app = helm_string(meta.data["appVersion"])
-            node = meta.find(("appVersion",))
-            if node is not None:
-                site = Site(
-                    src.display(meta_rel),
-                    node.line,
-                    node.col,
-                    "appVersion",
-                    "tag",
-                    "appVersion fallback: the tag is empty",
-                )
+        app, site = _app_version(ctx, chart.vendored)
+        chart.subcharts = _subchart_defaults(ctx, chart.vendored, ())
         return layer, app, site
     if chart.release is not None:
         hint = _ref_site(
@@ -272,6 +275,57 @@ def default_layers(
         app_site = _ref_site(ctx, chart, "appVersion fallback of the chart version (catalog)")
         return layer, chart.release.app_version, app_site
     return None, None, None
+
+
+def _app_version(ctx: ScanContext, folder: str) -> tuple[str | None, Site | None]:
+    src = ctx.source
+    meta_rel = posixpath.join(folder, "Chart.yaml")
+    docs = src.yaml(meta_rel).documents
+    meta = docs[0] if docs else None
+    app, site = None, None
+    if meta is not None and isinstance(meta.data, dict) and meta.data.get("appVersion") is not None:
+        app = helm_string(meta.data["appVersion"])
+        node = meta.find(("appVersion",))
+        if node is not None:
+            site = Site(
+                src.display(meta_rel),
+                node.line,
+                node.col,
+                "appVersion",
+                "tag",
+                "appVersion fallback: the tag is empty",
+            )
+    return app, site
+
+
+@dataclass
+class SubchartDefaults:
+    """A vendored subchart's defaults: its values.yaml under its key, and the appVersion
+    that an empty tag of an image it renders falls back to."""
+
+    sub: Subchart
+    key: YamlPath  # where its values sit in the release's values
+    conditions: tuple[YamlPath, ...]  # release values paths
+    layer: Layer
+    app_version: str | None
+    app_site: Site | None
+
+
+def _subchart_defaults(ctx: ScanContext, folder: str, prefix: YamlPath) -> list[SubchartDefaults]:
+    """Every vendored subchart below `folder`, deepest first (lowest precedence first)."""
+    out: list[SubchartDefaults] = []
+    for sub in subcharts(ctx, folder):
+        key = prefix + (sub.key,)
+        values = posixpath.join(sub.folder, "values.yaml")
+        layer = file_layer(
+            ctx, values, f"subchart {ctx.source.display(sub.folder)} ({sub.key})", "default"
+        )
+        layer.prefix = key
+        app, site = _app_version(ctx, sub.folder)
+        conds = tuple(prefix + tuple(c.split(".")) for c in sub.conditions)
+        out.extend(_subchart_defaults(ctx, sub.folder, key))
+        out.append(SubchartDefaults(sub, key, conds, layer, app, site))
+    return out
 
 
 def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
@@ -307,16 +361,40 @@ class Release:
     post_change: Callable[[str, str], Change | None] | None = None
     deploy: str = ""
 
+    def __post_init__(self) -> None:
+        # Subcharts' defaults are the lowest values: the parent's defaults override them.
+        subs = [s.layer for s in self.chart.subcharts if s.layer not in self.layers]
+        self.layers[:0] = subs
+
+    def subchart_at(self, path: YamlPath) -> SubchartDefaults | None:
+        """The (deepest) subchart that renders what is at `path` in the release's values."""
+        best = None
+        for sub in self.chart.subcharts:
+            if path[: len(sub.key)] == sub.key and (best is None or len(sub.key) > len(best.key)):
+                best = sub
+        return best
+
+    def app_at(self, path: YamlPath) -> tuple[str | None, Site | None]:
+        """The appVersion an empty tag at `path` falls back to: the rendering chart's."""
+        sub = self.subchart_at(path)
+        if sub is not None:
+            return sub.app_version, sub.app_site
+        return self.app_version, self.app_site
+
 
 def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     """Fill the target's components from the release's layers."""
     rules = ctx.rules
-    defaults_layer = rel.layers[0] if rel.layers and rel.layers[0].kind == "default" else None
-    defaults = defaults_layer.data if defaults_layer is not None else {}
+    defaults: Any = {}
+    for layer in rel.layers:
+        if layer.kind == "default":
+            values = layer.values()
+            defaults = coalesce(values, defaults) if isinstance(values, dict) else defaults
     user = merge_overrides([layer.data for layer in rel.layers if layer.kind != "default"])
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
     target.findings.extend(_table_replaced(ctx, target, rel, defaults))
+    _drop_disabled(rules, target, rel)
     for comp in rules.components.values():
         hints = comp.helm
         if hints and hints.enabled and get_path(rel.merged, hints.enabled) is False:
@@ -350,9 +428,46 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     target.findings.extend(_duplicate_keys(ctx, target, rel))
 
 
-def _table_replaced(
-    ctx: ScanContext, target: Target, rel: Release, defaults: Any
-) -> list[Finding]:
+def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
+    """Images of a subchart that is not deployed: its dependency's `condition` is false
+    (the first condition path that holds a boolean decides, as in Helm), or the
+    component's own `enabled` flag is false in the subchart's values."""
+    disabled: list[tuple[YamlPath, str]] = []
+    for sub in rel.chart.subcharts:
+        for cond in sub.conditions:
+            value = get_path(rel.merged, cond)
+            if isinstance(value, bool):
+                if not value:
+                    disabled.append((sub.key, format_path(cond)))
+                break
+    for name, locs in list(rel.locations.items()):
+        keep = []
+        for loc in locs:
+            off = next((c for k, c in disabled if loc.path[: len(k)] == k), None)
+            owner = rel.subchart_at(loc.path)
+            hints = rules.components[name].helm
+            if off is None and owner is not None and hints is not None and hints.enabled:
+                if get_path(rel.merged, owner.key + hints.enabled) is False:
+                    off = format_path(owner.key + hints.enabled)
+            if off is None:
+                keep.append(loc)
+                continue
+            target.findings.append(
+                Finding(
+                    codes.NOT_DEPLOYED,
+                    Severity.INFO,
+                    f"{name} at {format_path(loc.path)} is not deployed by this release "
+                    f"({off}: false)",
+                    target=target.path,
+                )
+            )
+        if keep:
+            rel.locations[name] = keep
+        else:
+            del rel.locations[name]
+
+
+def _table_replaced(ctx: ScanContext, target: Target, rel: Release, defaults: Any) -> list[Finding]:
     """An image written as a string where the chart's default is a mapping: Helm refuses
     to render it ("cannot overwrite table with non table"), whatever the tag says."""
     out = []
@@ -388,7 +503,7 @@ def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Find
         for path, key in layer.ydoc.duplicates:
             if path[: len(layer.base)] != layer.base:
                 continue
-            inner = path[len(layer.base) :]
+            inner = layer.prefix + path[len(layer.base) :]
             edited = any(p[: len(inner)] == inner or inner[: len(p)] == p for p in images)
             out.append(
                 Finding(
@@ -421,7 +536,7 @@ def _version_at(
     raw = value.get("tag") if isinstance(value, dict) else None
     tag = helm_string(raw).split("@", 1)[0] if raw not in (None, "") else None
     if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
-        tag = rel.app_version
+        tag = rel.app_at(loc.path)[0]
     return comp.version_of(tag)
 
 
@@ -449,10 +564,11 @@ def _state(
         raw_tag = value.get("tag")
         tag = helm_string(raw_tag) if raw_tag not in (None, "") else None
         if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
-            if rel.app_version:
-                tag = rel.app_version
-                if rel.app_site is not None:
-                    sites.append(rel.app_site)
+            app_version, app_site = rel.app_at(loc.path)
+            if app_version:
+                tag = app_version
+                if app_site is not None:
+                    sites.append(app_site)
             else:
                 note = "the tag falls back to the chart's appVersion, which is not known"
         name = image_name(value)
@@ -510,7 +626,7 @@ def site_of(ctx: ScanContext, rel: Release, path: YamlPath, decides: str) -> Sit
         elif layer.kind == "string":
             where = layer.at + path
         else:
-            where = layer.base + path
+            where = layer.where(path)
         return Site(ctx.source.display(layer.file), line, col, format_path(where), decides, note)
     owner = rel.owner
     return Site(ctx.source.display(owner.file), 0, 0, format_path(path), decides, "not found")
