@@ -99,6 +99,8 @@ def test_scan_reads_the_vendored_subchart_and_matches_helm(cli, umbrella: Path) 
         ("platform/values.yaml", 8, 19, "ai.litellm.image.repository", "repository"),
         (f"{sub}/values.yaml", 50, 10, "litellm.image.tag", "tag"),
     ]
+    notes = {s["note"] for s in target["components"]["litellm"]["sites"]}
+    assert notes == {"chart default", "subchart default, under ai"}
     # The sites point at the text they name.
     lines = (umbrella / sub / "values.yaml").read_text().splitlines()
     assert lines[49][9:].startswith('"main-v1.74.7-stable"')

@@ -621,6 +621,8 @@ def site_of(ctx: ScanContext, rel: Release, path: YamlPath, decides: str) -> Sit
             )
         line, col = layer.position(node)
         note = "chart default" if layer.kind == "default" else _layer_note(layer)
+        if layer.prefix:
+            note = f"subchart default, under {format_path(layer.prefix)}"
         if layer.kind == "parameters":
             where = layer.at + (layer.params[format_path(path)], "value")
         elif layer.kind == "string":
