@@ -223,3 +223,29 @@ def test_a_false_condition_deploys_nothing(cli, umbrella: Path) -> None:
     assert {f["code"] for f in findings} == {"LU010"}
     assert len(findings) == 3
     assert all("(ai.enabled: false)" in f["message"] for f in findings)
+
+
+def test_chart_alone_edits_the_umbrella_values_not_the_subchart(cli, umbrella: Path) -> None:
+    shutil.rmtree(umbrella / "envs")
+    sub = umbrella / "platform/charts"
+    before = {p: p.read_bytes() for p in sub.rglob("*") if p.is_file()}
+    result = cli("apply", ".", "--phase", "1", cwd=umbrella)
+    assert result.code == 0, result.err
+    values = (umbrella / "platform/values.yaml").read_text()
+    assert '      tag: main-v1.74.7-stable\n  backend:\n    image:\n      tag: "0.2.0"\n' in values
+    assert {p: p.read_bytes() for p in sub.rglob("*") if p.is_file()} == before
+    assert rendered(umbrella / "platform", []) == {
+        "backend": f"{BACKEND}:0.2.0",
+        "frontend": f"{FRONTEND}:0.2.0",
+        "litellm": f"{MIRROR}:{OLD_LLM}",
+    }
+
+
+def test_lint_catches_litellm_first_under_the_alias(cli, umbrella: Path) -> None:
+    override = umbrella / "envs/prod-values.yaml"
+    override.write_text(override.read_text() + f'  litellm:\n    image:\n      tag: "{NEW_LLM}"\n')
+    assert rendered(umbrella / "platform", [override])["litellm"] == f"{MIRROR}:{NEW_LLM}"
+    result = cli("lint", ".", "--format", "json", cwd=umbrella)
+    assert result.code == 1, result.out
+    findings = json.loads(result.out)
+    assert "LU001" in json.dumps(findings) and "envs/prod-values.yaml" in json.dumps(findings)
