@@ -24,7 +24,13 @@ from ...model import (
 from ..base import PhaseStep, ScanContext
 from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
 from .envfile import EnvValue, can_hold, parse_env
-from .scope import RootScope, kustomization_folders, may_reach_any, written_segments
+from .scope import (
+    RootScope,
+    folders_and_ancestors,
+    kustomization_folders,
+    may_reach_any,
+    written_segments,
+)
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -88,7 +94,8 @@ class KustomizeManager:
         if not folders:
             return []
         segments = written_segments(src, folders)
-        reaches = may_reach_any(only, folders, segments)
+        above = folders_and_ancestors(folders)
+        reaches = may_reach_any(only, folders, segments, above)
         if not reaches and not ctx.first_needed:
             roots: list[str] | None = None
             scope: RootScope | None = None
@@ -113,7 +120,7 @@ class KustomizeManager:
         def would_claim(rel: str) -> bool:
             # Whether a root this scan did not build reads `rel`: cheap answers first.
             nonlocal unbuilt
-            if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments):
+            if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments, above):
                 return rel in ctx.claimed
             if unbuilt is None:
                 unbuilt, _ = build_roots(src)

@@ -39,6 +39,24 @@ def _under(path: str, folder: str) -> bool:
     return folder == "" or path == folder or path.startswith(folder + "/")
 
 
+def _ancestors(path: str) -> list[str]:
+    """Every folder above `path`, nearest first, down to the root ("")."""
+    out = []
+    while path:
+        path = posixpath.dirname(path)
+        out.append(path)
+    return out
+
+
+def folders_and_ancestors(folders: dict[str, str]) -> frozenset[str]:
+    """Kustomization folders and every folder above one: computed once per scan, since
+    `may_reach_any` is asked once per candidate file."""
+    found = set(folders)
+    for folder in folders:
+        found.update(_ancestors(folder))
+    return frozenset(found)
+
+
 def kustomization_folders(src: Source) -> dict[str, str]:
     out: dict[str, str] = {}
     for rel in src.files():
@@ -60,20 +78,25 @@ def written_segments(src: Source, folders: dict[str, str]) -> set[bytes] | None:
 
 
 def may_reach_any(
-    only: frozenset[str], folders: dict[str, str], segments: set[bytes] | None
+    only: frozenset[str],
+    folders: dict[str, str],
+    segments: set[bytes] | None,
+    above: frozenset[str] | None = None,
 ) -> bool:
     """False only when no build root can read or probe any file of `only`."""
     if not folders:
         return False
     if segments is None:
         return True
+    if above is None:
+        above = folders_and_ancestors(folders)
     for changed in only:
         if posixpath.basename(changed) in KFILES:
             return True
         parent = posixpath.dirname(changed)
-        for folder in folders:
-            if _under(changed, folder) or _under(folder, parent):
-                return True
+        # Below a kustomization folder, or in a folder that holds one (at any depth).
+        if parent in above or any(a in folders for a in _ancestors(changed)):
+            return True
         parts = changed.split("/")
         if any(_UNSAFE.search(p) for p in parts):
             return True

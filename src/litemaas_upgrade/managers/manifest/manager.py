@@ -12,6 +12,14 @@ from ..base import PhaseStep, ScanContext
 from ..kustomize.build import KFILES, Builder, Img, split
 
 
+def _ancestors(folder: str) -> list[str]:
+    out = []
+    while folder:
+        folder = posixpath.dirname(folder)
+        out.append(folder)
+    return out
+
+
 class ManifestManager:
     kind = "manifest"
 
@@ -26,7 +34,7 @@ class ManifestManager:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
                 continue
             folder = posixpath.dirname(rel)
-            if any(folder == s or folder.startswith(s + "/") or s == "" for s in skip):
+            if folder in skip or any(parent in skip for parent in _ancestors(folder)):
                 continue
             data = src.read(rel)
             if b"image:" not in data or b"kind:" not in data or b"{{" in data:
