@@ -91,3 +91,34 @@ class SnapshotsFolder(AmberSnapshotExtension):
 @pytest.fixture
 def snapshot(snapshot):  # type: ignore[no-untyped-def]
     return snapshot.use_extension(SnapshotsFolder)
+
+
+def rendered_images(chart: Path, values_files: list[Path]) -> dict[str, str]:
+    """{component: image} of the Deployments and StatefulSets that the real Helm engine
+    renders for `helm upgrade litemaas <chart> -f a -f b ...` (maps merged as -f does)."""
+    import helm_python as helm
+    from ruamel.yaml import YAML
+
+    merged: dict = {}
+    for path in values_files:
+        _deep_merge(merged, helm.values_from_yaml(path.read_text()))
+    manifests = helm.Chart.load(str(chart)).render(merged, name="litemaas", namespace="litemaas")
+    images: dict[str, str] = {}
+    yaml = YAML(typ="safe")
+    for text in manifests.values():
+        for doc in yaml.load_all(text):
+            if not isinstance(doc, dict) or doc.get("kind") not in ("Deployment", "StatefulSet"):
+                continue
+            for c in doc["spec"]["template"]["spec"]["containers"]:
+                for comp in ("backend", "frontend", "litellm"):
+                    if comp in c["image"]:
+                        images[comp] = c["image"]
+    return images
+
+
+def _deep_merge(dst: dict, src: dict) -> None:
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _deep_merge(dst[k], v)
+        else:
+            dst[k] = v

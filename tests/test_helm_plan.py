@@ -8,42 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, write
+from conftest import git, rendered_images, write
 
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk (extra 'render') not installed")
 
 OLD_LLM = "main-v1.74.7-stable"
 NEW_LLM = "main-v1.81.0-stable"
-
-
-def rendered_images(chart: Path, values_files: list[Path]) -> dict[str, str]:
-    """Render the chart as `helm upgrade -f a -f b` would and return {component: image}."""
-    from ruamel.yaml import YAML
-
-    # Helm merges -f files itself; do the same by handing it each file in order.
-    merged: dict = {}
-    for path in values_files:
-        _deep_merge(merged, helm.values_from_yaml(path.read_text()))
-    manifests = helm.Chart.load(str(chart)).render(merged, name="litemaas", namespace="litemaas")
-    images: dict[str, str] = {}
-    yaml = YAML(typ="safe")
-    for text in manifests.values():
-        for doc in yaml.load_all(text):
-            if not isinstance(doc, dict) or doc.get("kind") not in ("Deployment", "StatefulSet"):
-                continue
-            for c in doc["spec"]["template"]["spec"]["containers"]:
-                for comp in ("backend", "frontend", "litellm"):
-                    if comp in c["image"]:
-                        images[comp] = c["image"]
-    return images
-
-
-def _deep_merge(dst: dict, src: dict) -> None:
-    for k, v in src.items():
-        if isinstance(v, dict) and isinstance(dst.get(k), dict):
-            _deep_merge(dst[k], v)
-        else:
-            dst[k] = v
 
 
 def test_plan_writes_every_file_and_snapshots_pin_them(cli, helm_repo: Path, snapshot) -> None:

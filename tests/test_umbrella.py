@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import rendered_images
+
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk (extra 'render') not installed")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample-charts"
@@ -22,35 +24,6 @@ NEW_LLM = "main-v1.81.0-stable"
 BACKEND = "quay.io/rh-aiservices-bu/litemaas-backend"
 FRONTEND = "quay.io/rh-aiservices-bu/litemaas-frontend"
 MIRROR = "registry.example.com/mirror/litellm-non_root"
-
-
-def rendered(chart: Path, values_files: list[Path]) -> dict[str, str]:
-    """{component: image} as `helm upgrade litemaas <chart> -f ...` renders it."""
-    from ruamel.yaml import YAML
-
-    merged: dict = {}
-    for path in values_files:
-        _deep_merge(merged, helm.values_from_yaml(path.read_text()))
-    manifests = helm.Chart.load(str(chart)).render(merged, name="litemaas", namespace="litemaas")
-    images: dict[str, str] = {}
-    yaml = YAML(typ="safe")
-    for text in manifests.values():
-        for doc in yaml.load_all(text):
-            if not isinstance(doc, dict) or doc.get("kind") not in ("Deployment", "StatefulSet"):
-                continue
-            for c in doc["spec"]["template"]["spec"]["containers"]:
-                for comp in ("backend", "frontend", "litellm"):
-                    if comp in c["image"]:
-                        images[comp] = c["image"]
-    return images
-
-
-def _deep_merge(dst: dict, src: dict) -> None:
-    for k, v in src.items():
-        if isinstance(v, dict) and isinstance(dst.get(k), dict):
-            _deep_merge(dst[k], v)
-        else:
-            dst[k] = v
 
 
 @pytest.fixture
@@ -83,7 +56,7 @@ def test_scan_reads_the_vendored_subchart_and_matches_helm(cli, umbrella: Path) 
         "litellm": f"{MIRROR}:{OLD_LLM}",
     }
     assert images(target) == want
-    assert rendered(umbrella / "platform", [umbrella / "envs/prod-values.yaml"]) == want
+    assert rendered_images(umbrella / "platform", [umbrella / "envs/prod-values.yaml"]) == want
 
     sites = {
         name: [(s["file"], s["line"], s["col"], s["path"], s["decides"]) for s in c["sites"]]
@@ -113,9 +86,9 @@ def test_the_umbrella_app_version_is_not_the_fallback(cli, umbrella: Path) -> No
     meta.write_text(meta.read_text().replace('appVersion: "2025.11"', 'appVersion: "9.9.9"'))
     (target,) = scan(cli, umbrella)
     assert images(target)["backend"] == f"{BACKEND}:0.1.3"
-    assert rendered(umbrella / "platform", [umbrella / "envs/prod-values.yaml"])["backend"] == (
-        f"{BACKEND}:0.1.3"
-    )
+    assert rendered_images(umbrella / "platform", [umbrella / "envs/prod-values.yaml"])[
+        "backend"
+    ] == (f"{BACKEND}:0.1.3")
 
 
 def test_phases_edit_the_override_file_under_the_alias_and_render(cli, umbrella: Path) -> None:
@@ -136,7 +109,7 @@ def test_phases_edit_the_override_file_under_the_alias_and_render(cli, umbrella:
         "litellm": f"{MIRROR}:{OLD_LLM}",
     }
     assert images(scan(cli, umbrella)[0]) == phase1
-    assert rendered(umbrella / "platform", [override]) == phase1
+    assert rendered_images(umbrella / "platform", [override]) == phase1
 
     result = cli("apply", ".", "--phase", "2", cwd=umbrella)
     assert result.code == 0, result.err
@@ -149,7 +122,7 @@ def test_phases_edit_the_override_file_under_the_alias_and_render(cli, umbrella:
     (target,) = scan(cli, umbrella)
     assert images(target) == phase2
     assert target["stage"] == "upgraded"
-    assert rendered(umbrella / "platform", [override]) == phase2
+    assert rendered_images(umbrella / "platform", [override]) == phase2
     # Nothing in the umbrella chart or its vendored subchart was touched.
     after = {p: p.read_bytes() for p in (umbrella / "platform").rglob("*") if p.is_file()}
     assert after == before
@@ -164,12 +137,12 @@ def test_plan_phase_values_files_render(cli, umbrella: Path, tmp_path: Path) -> 
     assert "charts/litemaas" not in diffs and "platform/values.yaml" not in diffs
     override = umbrella / "envs/prod-values.yaml"
     thin = "_deploy/values/envs__prod-values.yaml"
-    assert rendered(umbrella / "platform", [override, out / "phase-1" / thin]) == {
+    assert rendered_images(umbrella / "platform", [override, out / "phase-1" / thin]) == {
         "backend": f"{BACKEND}:0.2.0",
         "frontend": f"{FRONTEND}:0.2.0",
         "litellm": f"{MIRROR}:{OLD_LLM}",
     }
-    assert rendered(umbrella / "platform", [override, out / "phase-2" / thin]) == {
+    assert rendered_images(umbrella / "platform", [override, out / "phase-2" / thin]) == {
         "backend": f"{BACKEND}:0.2.0",
         "frontend": f"{FRONTEND}:0.2.0",
         "litellm": f"{MIRROR}:{NEW_LLM}",
@@ -199,22 +172,22 @@ def test_without_alias_the_key_is_the_chart_name(cli, umbrella: Path) -> None:
         "litellm": f"{MIRROR}:{OLD_LLM}",
     }
     assert images(target) == want
-    assert rendered(umbrella / "platform", [umbrella / "envs/prod-values.yaml"]) == want
+    assert rendered_images(umbrella / "platform", [umbrella / "envs/prod-values.yaml"]) == want
     result = cli("apply", ".", "--phase", "1", cwd=umbrella)
     assert result.code == 0, result.err
     assert (
         'litemaas:\n  backend:\n    replicaCount: 3\n    image:\n      tag: "0.2.0"\n'
         in (umbrella / "envs/prod-values.yaml").read_text()
     )
-    assert rendered(umbrella / "platform", [umbrella / "envs/prod-values.yaml"])["backend"] == (
-        f"{BACKEND}:0.2.0"
-    )
+    assert rendered_images(umbrella / "platform", [umbrella / "envs/prod-values.yaml"])[
+        "backend"
+    ] == (f"{BACKEND}:0.2.0")
 
 
 def test_a_false_condition_deploys_nothing(cli, umbrella: Path) -> None:
     override = umbrella / "envs/prod-values.yaml"
     override.write_text(override.read_text().replace("ai:\n", "ai:\n  enabled: false\n"))
-    assert rendered(umbrella / "platform", [override]) == {}
+    assert rendered_images(umbrella / "platform", [override]) == {}
     result = cli("scan", ".", "--format", "json", cwd=umbrella)
     assert result.code == 0, result.err
     (target,) = json.loads(result.out)["targets"]
@@ -234,7 +207,7 @@ def test_chart_alone_edits_the_umbrella_values_not_the_subchart(cli, umbrella: P
     values = (umbrella / "platform/values.yaml").read_text()
     assert '      tag: main-v1.74.7-stable\n  backend:\n    image:\n      tag: "0.2.0"\n' in values
     assert {p: p.read_bytes() for p in sub.rglob("*") if p.is_file()} == before
-    assert rendered(umbrella / "platform", []) == {
+    assert rendered_images(umbrella / "platform", []) == {
         "backend": f"{BACKEND}:0.2.0",
         "frontend": f"{FRONTEND}:0.2.0",
         "litellm": f"{MIRROR}:{OLD_LLM}",
@@ -244,7 +217,7 @@ def test_chart_alone_edits_the_umbrella_values_not_the_subchart(cli, umbrella: P
 def test_lint_catches_litellm_first_under_the_alias(cli, umbrella: Path) -> None:
     override = umbrella / "envs/prod-values.yaml"
     override.write_text(override.read_text() + f'  litellm:\n    image:\n      tag: "{NEW_LLM}"\n')
-    assert rendered(umbrella / "platform", [override])["litellm"] == f"{MIRROR}:{NEW_LLM}"
+    assert rendered_images(umbrella / "platform", [override])["litellm"] == f"{MIRROR}:{NEW_LLM}"
     result = cli("lint", ".", "--format", "json", cwd=umbrella)
     assert result.code == 1, result.out
     findings = json.loads(result.out)
