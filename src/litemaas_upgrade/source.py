@@ -65,6 +65,16 @@ class Source:
     def exists(self, rel: str) -> bool:
         return rel in self._file_set()
 
+    def named(self, name: str) -> list[str]:
+        """Files with this base name (`Chart.yaml`), in `files()` order; indexed once."""
+        index = getattr(self, "_by_name", None)
+        if index is None:
+            index = {}
+            for rel in self.files():
+                index.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
+            self._by_name = index
+        return index.get(name, [])
+
     def is_dir(self, rel: str) -> bool:
         rel = rel.rstrip("/")
         if rel in ("", "."):

@@ -62,8 +62,8 @@ def subcharts(ctx: ScanContext, chart: str) -> list[Subchart]:
     base = posixpath.join(chart, "charts")
     folders = sorted(
         posixpath.dirname(f)
-        for f in ctx.source.files()
-        if posixpath.basename(f) == "Chart.yaml" and posixpath.dirname(posixpath.dirname(f)) == base
+        for f in ctx.source.named("Chart.yaml")
+        if posixpath.dirname(posixpath.dirname(f)) == base
     )
     if not folders:
         return []
