@@ -106,6 +106,11 @@ def scan(
     raise SystemExit(command.run(_inputs(paths, rules_file, charts, values), fmt))
 
 
+def _tags(backend: str | None, frontend: str | None, litellm: str | None) -> dict[str, str | None]:
+    """--backend-tag, --frontend-tag, --litellm-tag by the component they set."""
+    return {"backend": backend, "frontend": frontend, "litellm": litellm}
+
+
 def tag_options(f: F) -> F:
     f = click.option("--litellm-tag", metavar="T", help="Phase-2 LiteLLM tag (default: rules).")(f)
     f = click.option("--frontend-tag", metavar="T", help="Frontend tag (default: rules).")(f)
@@ -138,7 +143,7 @@ def plan(
     """
     from .commands import plan as command
 
-    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), out, force))
 
 
@@ -168,7 +173,7 @@ def apply(
     """
     from .commands import apply as command
 
-    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), phase, dry_run))
 
 
@@ -235,7 +240,7 @@ def diff(
         raise click.UsageError("--base and --phase are alternatives: give one of them")
     from .commands import diff as command
 
-    tags = {"backend": backend_tag, "frontend": frontend_tag, "litellm": litellm_tag}
+    tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(
         command.run(
             _inputs(paths, rules_file, charts, values, tags),

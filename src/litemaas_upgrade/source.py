@@ -4,6 +4,7 @@ most once per view, however many targets use it."""
 
 from __future__ import annotations
 
+import abc
 import os
 import posixpath
 import subprocess
@@ -20,7 +21,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "
 OUTPUT_MARKER = ".litemaas-upgrade-output"
 
 
-class Source:
+class Source(abc.ABC):
     """Files below one root, by POSIX path relative to it."""
 
     label = ""
@@ -41,11 +42,13 @@ class Source:
         # a file with the same bytes at the same path is parsed once for both.
         self.shared: dict[tuple[str, bytes], YamlFile] | None = None
 
+    @abc.abstractmethod
     def files(self) -> list[str]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Every file below the root, sorted, as POSIX paths relative to it."""
 
+    @abc.abstractmethod
     def read(self, rel: str) -> bytes:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """A file's bytes; InputError when it cannot be read."""
 
     def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
         """Files ending in one of `suffixes` whose bytes hold one of `markers` (a cheap

@@ -3,6 +3,7 @@ objects in the repository, and turning each declared LiteMaaS release into a tar
 
 from __future__ import annotations
 
+import abc
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,11 +68,12 @@ def norm(base: str, rel: str) -> str | None:
     return "" if joined == "." else joined
 
 
-class GitOpsManager:
+class GitOpsManager(abc.ABC):
     kind = "gitops"
 
+    @abc.abstractmethod
     def declared(self, ctx: ScanContext) -> list[Declared]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The LiteMaaS releases this kind of object declares in the repository."""
 
     def _declared(self, ctx: ScanContext) -> list[Declared]:
         key = (self.kind, id(ctx.source))
