@@ -10,7 +10,7 @@ from . import codes, progress
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
-from .model import UNREADABLE, Change, Finding, Severity, Target
+from .model import UNREADABLE, Change, Finding, Severity, Site, Target
 from .rules import Phase, Rules
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
@@ -83,21 +83,23 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
     return sorted(targets, key=lambda t: (t.path, t.kind))
 
 
+def _where(site: Site | None) -> tuple[str, int, int]:
+    """A finding's file, line and column: the site's, or none."""
+    return (site.file, site.line, site.col) if site else ("", 0, 0)
+
+
 def _unreadable_images(target: Target) -> list[Finding]:
     """A deployed component whose image cannot be read is an error: nothing about it can
     be judged, and a gate must not pass what it cannot see."""
     out = []
     for name, state in sorted(target.components.items()):
         if state.image is None and state.note.startswith(UNREADABLE):
-            site = state.sites[-1] if state.sites else None
             out.append(
                 Finding(
                     codes.UNRESOLVED,
                     Severity.ERROR,
                     f"{name}: {state.note}",
-                    site.file if site else "",
-                    site.line if site else 0,
-                    site.col if site else 0,
+                    *_where(state.sites[-1] if state.sites else None),
                     target.path,
                     "write the image as repository, tag and digest the tool can read",
                 )
@@ -110,16 +112,13 @@ def _unknown_versions(target: Target) -> list[Finding]:
     for name, state in sorted(target.components.items()):
         if state.version is not None or state.image is None:
             continue
-        site = state.sites[0] if state.sites else None
         digest_only = state.image.digest and not state.image.tag
         out.append(
             Finding(
                 codes.UNKNOWN_VERSION,
                 Severity.WARNING,
                 f"{name}: {state.image} — {state.note}",
-                site.file if site else "",
-                site.line if site else 0,
-                site.col if site else 0,
+                *_where(state.sites[0] if state.sites else None),
                 target.path,
                 "pin a versioned tag (e.g. the tag the digest was built from)"
                 if digest_only

@@ -23,7 +23,9 @@ from typing import Any
 
 from ... import codes
 from ...errors import InputError
+from ...imageref import ImageRef, ImageRefError
 from ...model import Finding, Severity, YamlPath, format_path
+from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
 
@@ -183,6 +185,18 @@ class Resource:
             for i, item in enumerate(items):
                 if isinstance(item, dict) and isinstance(item.get("image"), str):
                     yield path + (i,), item
+
+    def component_images(self, rules: Rules) -> Iterator[tuple[str, YamlPath, dict[str, Any]]]:
+        """(component, path, container) for each container whose image a component of the
+        rules recognises; images that do not parse belong to no component."""
+        for path, item in self.images():
+            try:
+                ref = ImageRef.parse(str(item["image"]))
+            except ImageRefError:
+                continue
+            comp = rules.component_of(ref)
+            if comp is not None:
+                yield comp, path, item
 
 
 @dataclass

@@ -144,15 +144,8 @@ class KustomizeManager:
         )
         target.findings.extend(build.findings)
         for res in build.resources:
-            for path, item in res.images():
+            for comp, path, item in res.component_images(ctx.rules):
                 image = item["image"]
-                try:
-                    ref = ImageRef.parse(str(image))
-                except ImageRefError:
-                    continue
-                comp = ctx.rules.component_of(ref)
-                if comp is None:
-                    continue
                 data.placed.setdefault(comp, []).append(
                     Placed(
                         f"{res.kind}/{res.name}",
@@ -284,9 +277,7 @@ class KustomizeManager:
             note = unknown_version_note(ref, ref.tag)
         state = ComponentState(comp, ref, version, sites, note)
         if len(placed) > 1:
-            state.versions = tuple(
-                rule.version_of(ImageRef.parse(p.image).tag) for p in placed
-            )
+            state.versions = tuple(rule.version_of(ImageRef.parse(p.image).tag) for p in placed)
         return state
 
     def _remote_components(self, ctx: ScanContext, target: Target, data: KustomizeData) -> None:

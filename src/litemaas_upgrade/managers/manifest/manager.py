@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ...errors import InputError
-from ...imageref import ImageRef, ImageRefError
+from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
 from ..kustomize.build import KFILES, Builder, Img, split
@@ -56,22 +55,13 @@ class ManifestManager:
         placed: dict[str, list[Img]] = {}
         used: list[str] = []
         for rel in rels:
-            try:
-                resources = builder.load_file(rel)
-            except InputError:
-                raise
+            resources = builder.load_file(rel)
             if any(r.kind for r in resources):
                 used.append(rel)
             for res in resources:
-                for _path, item in res.images():
-                    img = item["image"]
-                    try:
-                        ref = ImageRef.parse(str(img))
-                    except ImageRefError:
-                        continue
-                    comp = ctx.rules.component_of(ref)
-                    if comp and isinstance(img, Img):
-                        placed.setdefault(comp, []).append(img)
+                for comp, _path, item in res.component_images(ctx.rules):
+                    if isinstance(item["image"], Img):
+                        placed.setdefault(comp, []).append(item["image"])
         target = Target(
             self.kind,
             src.display(folder),
