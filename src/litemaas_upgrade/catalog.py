@@ -4,12 +4,10 @@ referenced by version (not vendored), its appVersion and the image part of its v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .rules import Rules
+from .rules import Rules, read_data_file
 
 DEFAULT_CATALOG = "catalog.yaml"
 
@@ -71,20 +69,7 @@ def catalog_for(rules: Rules) -> Catalog:
 
 
 def load_catalog(path: str | None = None) -> Catalog:
-    if path is None:
-        text = (
-            resources.files("litemaas_upgrade")
-            .joinpath("data", DEFAULT_CATALOG)
-            .read_text(encoding="utf-8")
-        )
-        source = f"(built-in) {DEFAULT_CATALOG}"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"cannot read the chart catalog: {exc}") from exc
-        source = path
-    return parse_catalog(text, source)
+    return parse_catalog(*read_data_file(path, DEFAULT_CATALOG, "the chart catalog"))
 
 
 def parse_catalog(text: str, source: str) -> Catalog:

@@ -107,21 +107,19 @@ class Rules:
         )
 
 
-def load_rules(path: str | None = None) -> Rules:
+def read_data_file(path: str | None, builtin: str, what: str) -> tuple[str, str]:
+    """(text, where it came from) of a user's file, or of the package's built-in one."""
     if path is None:
-        text = (
-            resources.files("litemaas_upgrade")
-            .joinpath("data", DEFAULT_RULES)
-            .read_text(encoding="utf-8")
-        )
-        source = f"(built-in) {DEFAULT_RULES}"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"cannot read rules file: {exc}") from exc
-        source = path
-    return parse_rules(text, source)
+        data = resources.files("litemaas_upgrade").joinpath("data", builtin)
+        return data.read_text(encoding="utf-8"), f"(built-in) {builtin}"
+    try:
+        return Path(path).read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read {what}: {exc}") from exc
+
+
+def load_rules(path: str | None = None) -> Rules:
+    return parse_rules(*read_data_file(path, DEFAULT_RULES, "rules file"))
 
 
 def parse_rules(text: str, source: str) -> Rules:
