@@ -76,6 +76,16 @@ def helm_repo(tmp_path: Path) -> Path:
     return init_repo(repo)
 
 
+@pytest.fixture
+def gitops_repo(tmp_path: Path) -> Path:
+    """A git repository with the sample chart and the GitOps fixtures of sample-charts/."""
+    repo = tmp_path / "gitops-deploy"
+    repo.mkdir()
+    shutil.copytree(SAMPLES / "charts", repo / "charts")
+    shutil.copytree(SAMPLES / "gitops", repo / "gitops")
+    return init_repo(repo)
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -13,22 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, git, init_repo
+from conftest import git
 from litemaas_upgrade.engine import scan
 from litemaas_upgrade.rules import load_rules
 from litemaas_upgrade.source import GitTree, WorkTree
 from test_gitops_scan import GITOPS_KINDS, _helm_images
 
 OLD_LLM, NEW_LLM = "main-v1.74.7-stable", "main-v1.81.0-stable"
-
-
-@pytest.fixture
-def gitops_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "gitops-deploy"
-    repo.mkdir()
-    shutil.copytree(SAMPLES / "charts", repo / "charts")
-    shutil.copytree(SAMPLES / "gitops", repo / "gitops")
-    return init_repo(repo)
 
 
 def states(cli, repo: Path) -> dict[str, tuple[str, dict[str, str]]]:

@@ -46,16 +46,6 @@ EXPECTED = {
 GITOPS_KINDS = {"argocd", "flux", "kustomize-helm"}
 
 
-@pytest.fixture
-def gitops_repo(tmp_path: Path) -> Path:
-    """A git repository with the sample chart and the GitOps fixtures of sample-charts/."""
-    repo = tmp_path / "gitops-deploy"
-    repo.mkdir()
-    shutil.copytree(SAMPLES / "charts", repo / "charts")
-    shutil.copytree(SAMPLES / "gitops", repo / "gitops")
-    return init_repo(repo)
-
-
 def gitops_targets(cli, repo: Path) -> list[dict]:
     result = cli("scan", ".", "--format", "json", cwd=repo)
     assert result.code == 0, result.err

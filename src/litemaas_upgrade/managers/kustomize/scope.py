@@ -39,7 +39,7 @@ def _under(path: str, folder: str) -> bool:
     return folder == "" or path == folder or path.startswith(folder + "/")
 
 
-def _ancestors(path: str) -> list[str]:
+def ancestors(path: str) -> list[str]:
     """Every folder above `path`, nearest first, down to the root ("")."""
     out = []
     while path:
@@ -53,7 +53,7 @@ def folders_and_ancestors(folders: dict[str, str]) -> frozenset[str]:
     `may_reach_any` is asked once per candidate file."""
     found = set(folders)
     for folder in folders:
-        found.update(_ancestors(folder))
+        found.update(ancestors(folder))
     return frozenset(found)
 
 
@@ -95,7 +95,7 @@ def may_reach_any(
             return True
         parent = posixpath.dirname(changed)
         # Below a kustomization folder, or in a folder that holds one (at any depth).
-        if parent in above or any(a in folders for a in _ancestors(changed)):
+        if parent in above or any(a in folders for a in ancestors(changed)):
             return True
         parts = changed.split("/")
         if any(_UNSAFE.search(p) for p in parts):

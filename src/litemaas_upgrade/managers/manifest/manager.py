@@ -9,14 +9,7 @@ from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
 from ..kustomize.build import KFILES, Builder, Img, split
-
-
-def _ancestors(folder: str) -> list[str]:
-    out = []
-    while folder:
-        folder = posixpath.dirname(folder)
-        out.append(folder)
-    return out
+from ..kustomize.scope import ancestors
 
 
 class ManifestManager:
@@ -33,7 +26,7 @@ class ManifestManager:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
                 continue
             folder = posixpath.dirname(rel)
-            if folder in skip or any(parent in skip for parent in _ancestors(folder)):
+            if folder in skip or any(parent in skip for parent in ancestors(folder)):
                 continue
             data = src.read(rel)
             if b"image:" not in data or b"kind:" not in data or b"{{" in data:
