@@ -27,9 +27,20 @@ def git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
     return proc.stdout
 
 
+_TOPLEVELS: dict[str, Path] = {}
+
+
 def toplevel(path: Path) -> Path:
-    out = git(["rev-parse", "--show-toplevel"], path if path.is_dir() else path.parent)
-    return Path(out.decode().strip())
+    """The top folder of the work tree holding `path` (asked of git once per folder: a
+    pre-commit run asks for it from several places, and each git call is a process)."""
+    folder = path if path.is_dir() else path.parent
+    top = _TOPLEVELS.get(str(folder))
+    if top is None:
+        out = git(["rev-parse", "--show-toplevel"], folder)
+        top = Path(out.decode().strip())
+        _TOPLEVELS[str(folder)] = top
+        _TOPLEVELS.setdefault(str(top), top)
+    return top
 
 
 def resolve_rev(top: Path, rev: str) -> str:

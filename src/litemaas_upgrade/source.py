@@ -38,6 +38,9 @@ class Source(abc.ABC):
         # Files a manager passed over with a notice (e.g. Go-template text that is not YAML).
         self.skipped: dict[str, str] = {}
         self.parsed = 0  # YAML files this view parsed (not taken from a cache)
+        # A revision whose files, except `changed`, have the same bytes as this view's
+        # (lint's base: see GitTree.mirror); content searches are answered from it.
+        self.same_as: tuple[Source, frozenset[str]] | None = None
         # Parses shared with other views of the same root (lint's base and work tree):
         # a file with the same bytes at the same path is parsed once for both.
         self.shared: dict[tuple[str, bytes], YamlFile] | None = None
@@ -53,9 +56,18 @@ class Source(abc.ABC):
     def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
         """Files ending in one of `suffixes` whose bytes hold one of `markers` (a cheap
         filter before parsing), in `files()` order."""
+        hits: set[str] = set()
+        same: frozenset[str] = frozenset()
+        if self.same_as is not None:
+            other, same = self.same_as
+            hits = set(other.containing(markers, suffixes))
         out = []
         for rel in self.files():
             if not rel.endswith(suffixes):
+                continue
+            if rel in same:
+                if rel in hits:
+                    out.append(rel)
                 continue
             try:
                 raw = self.read(rel)
@@ -218,11 +230,29 @@ class GitTree(Source):
                 continue
             self._blobs[rel] = sha
         self._cat: subprocess.Popen[bytes] | None = None
+        self._found: dict[tuple[tuple[bytes, ...], tuple[str, ...]], list[str]] = {}
+        self._mirror: Source | None = None
+        self._mirrored: frozenset[str] = frozenset()
 
     def files(self) -> list[str]:
         return sorted(self._blobs)
 
+    def mirror(self, work: Source, changed: set[str]) -> None:
+        """Read the files that are the same in the work tree `work` (all but `changed`,
+        from `git diff`) from disk rather than through `git cat-file`, and let `work`
+        answer content searches for them from this revision's `git grep`. A pre-commit
+        run reads a few files that changed and many that did not."""
+        same = frozenset(rel for rel in self._blobs if rel not in changed and work.exists(rel))
+        self._mirror, self._mirrored = work, same
+        work.same_as = (self, same)
+
     def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+        key = (markers, suffixes)
+        if key not in self._found:
+            self._found[key] = self._grep(markers, suffixes)
+        return self._found[key]
+
+    def _grep(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
         # One `git grep` instead of reading every blob through cat-file.
         args = ["grep", "-l", "-z", "-F", "--no-color"]
         for marker in markers:
@@ -243,6 +273,8 @@ class GitTree(Source):
         sha = self._blobs.get(rel)
         if sha is None:
             raise InputError(self.display(rel), f"not in {self.label}")
+        if rel in self._mirrored and self._mirror is not None:
+            return self._mirror.read(rel)
         if self._cat is None:
             self._cat = subprocess.Popen(
                 ["git", "cat-file", "--batch"],

@@ -144,11 +144,16 @@ def repository_context(
                     "fetch-depth: 0), or run in a git repository",
                 )
             )
+    diff = base_diff(tree, source) if tree is not None else None
     if tree is not None:
         # A file unchanged since the base is parsed once for both sides.
         source.shared = tree.shared = {}
+        if diff is not None:
+            # ... and read from disk once, not through git.
+            tree.mirror(source, diff.changed)
     try:
-        only = scope(sel, source, tree) if not (charts or values) else None
+        changed = diff.changed if diff is not None else None if tree is not None else set()
+        only = scope(sel, changed) if not (charts or values) else None
         now = scan(source, rules, _options(sel.root, charts, values, only))
         if sel.file_mode or sel.folders:
             now = [t for t in now if _selected(t, source, sel)]
@@ -157,7 +162,7 @@ def repository_context(
                 found = scan(tree, rules, _options(sel.root, charts, values, only))
                 base_targets = {t.key: t for t in found}
                 label = tree.label
-                renames = _renames(tree, source)
+                renames = diff.renames if diff is not None else {}
             except (InputError, UsageError) as exc:
                 notes.append(
                     f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
@@ -193,7 +198,7 @@ def repository_context(
     return LintContext(rules, checks, label, sorted(files))
 
 
-def scope(sel: Selection, source: Source, tree: GitTree | None) -> frozenset[str] | None:
+def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:
     """Pre-commit mode (files, no folders): the files a target must involve to be worth
     resolving, relative to the root: the named files, and every file that differs
     between the base and the work tree (a target is compared with itself at the base,
@@ -201,55 +206,48 @@ def scope(sel: Selection, source: Source, tree: GitTree | None) -> frozenset[str
     if not sel.file_mode or sel.folders:
         return None
     only = {p.relative_to(sel.root).as_posix() for p in sel.files}
-    if tree is not None:
-        changed = changed_files(tree, source)
-        if changed is None:
-            return None
-        only |= changed
+    if changed is None:
+        return None
+    only |= changed
     if CONFIG_FILE in only:
         return None  # the config file forms the targets: all of them may change
     return frozenset(only)
 
 
-def changed_files(tree: GitTree, source: Source) -> set[str] | None:
-    """Files below the root that differ between the base and the work tree (changed,
-    added, deleted, untracked or ignored); None if git cannot say."""
-    try:
-        out = git(
-            ["diff", "--no-renames", "--name-only", "-z", tree.commit, "--", str(source.root)],
-            tree.top,
-        )
-    except UpgradeError:
-        return None
-    sub = source.root.relative_to(tree.top).as_posix()
-    prefix = "" if sub == "." else sub + "/"
-    changed = set()
-    for name in out.decode("utf-8", "surrogateescape").split("\0"):
-        if name and name.startswith(prefix):
-            changed.add(name[len(prefix) :])
-    return changed | (set(source.files()) ^ set(tree.files()))
+@dataclass
+class BaseDiff:
+    """How the work tree differs from the base, from one `git diff`: the files below
+    the root that differ (changed, added, deleted, untracked or ignored), and the new
+    path -> old path (as shown) of the files git sees renamed."""
+
+    changed: set[str]
+    renames: dict[str, str]
 
 
-def _renames(tree: GitTree, source: Source) -> dict[str, str]:
-    """New path -> old path (as shown) of the files git sees renamed since the base."""
+def base_diff(tree: GitTree, source: Source) -> BaseDiff | None:
+    """None if git cannot say."""
     try:
         out = git(
             ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
         )
     except UpgradeError:
-        return {}
-    parts = out.decode("utf-8", "surrogateescape").split("\0")
+        return None
+    sub = source.root.relative_to(tree.top).as_posix()
+    prefix = "" if sub == "." else sub + "/"
+    changed: set[str] = set()
     renames: dict[str, str] = {}
+    parts = out.decode("utf-8", "surrogateescape").split("\0")
     i = 0
     while i < len(parts) and parts[i]:
         status = parts[i]
-        if status.startswith(("R", "C")) and i + 2 < len(parts):
-            old, new = parts[i + 1], parts[i + 2]
-            renames[_shown(tree.top / new)] = _shown(tree.top / old)
-            i += 3
-        else:
-            i += 2
-    return renames
+        # A rename or copy names two paths (old, new); every other status one.
+        names = parts[i + 1 : i + 3] if status.startswith(("R", "C")) else parts[i + 1 : i + 2]
+        i += 1 + len(names)
+        if len(names) == 2:
+            renames[_shown(tree.top / names[1])] = _shown(tree.top / names[0])
+        changed.update(n[len(prefix) :] for n in names if n.startswith(prefix))
+    # Untracked and ignored files are not in `git diff`: the listings tell them apart.
+    return BaseDiff(changed | (set(source.files()) ^ set(tree.files())), renames)
 
 
 def _shown(path: Path) -> str:
