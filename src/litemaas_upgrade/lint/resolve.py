@@ -10,8 +10,10 @@ from pathlib import Path
 from .. import codes
 from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
-from ..gitutil import GitError, git, toplevel
+from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
 from ..managers.base import ScanOptions
+from ..managers.gitops import MARKERS as GITOPS_MARKERS
+from ..managers.gitops import YAML_EXT
 from ..model import Finding, Severity, Target
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
@@ -29,6 +31,7 @@ class Selection:
     files: set[Path] = field(default_factory=set)  # absolute
     folders: list[Path] = field(default_factory=list)  # absolute
     file_mode: bool = False
+    head: str | None = None  # the commit HEAD names, asked with the root in file mode
 
 
 def select(paths: list[str]) -> Selection:
@@ -48,13 +51,14 @@ def select(paths: list[str]) -> Selection:
             # vendored chart, a Kustomize base), so the repository is what is read.
             return Selection(top, folders=resolved)
         return Selection(root, folders=resolved if len(resolved) > 1 else [])
+    head = None
     try:
         first = resolved[0]
-        root = toplevel(first if first.is_dir() else first.parent)
+        root, head = toplevel_and_commit(first if first.is_dir() else first.parent, "HEAD")
     except GitError:
         root = Path.cwd()
     root = root.resolve()
-    sel = Selection(root, file_mode=True)
+    sel = Selection(root, file_mode=True, head=head)
     for p in resolved:
         try:
             p.relative_to(root)
@@ -127,7 +131,7 @@ def repository_context(
     tree: GitTree | None = None
     if rev is not None:
         try:
-            tree = GitTree(sel.root, rev)
+            tree = GitTree(sel.root, rev, sel.head if rev == "HEAD" else None)
         except GitError as exc:
             why = str(exc)
             if base is None and "unknown revision" in why:
@@ -144,6 +148,11 @@ def repository_context(
                     "fetch-depth: 0), or run in a git repository",
                 )
             )
+    if tree is not None:
+        # GitOps objects are searched for at the base whatever changed, and the changed
+        # files are read there: start both now.
+        tree.search_ahead(GITOPS_MARKERS, YAML_EXT)
+        tree.prepare_reads()
     diff = base_diff(tree, source) if tree is not None else None
     if tree is not None:
         # A file unchanged since the base is parsed once for both sides.
@@ -227,9 +236,13 @@ class BaseDiff:
 def base_diff(tree: GitTree, source: Source) -> BaseDiff | None:
     """None if git cannot say."""
     try:
-        out = git(
+        pending = Pending(
             ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
         )
+        # Untracked and ignored files are not in `git diff`: the listings tell them apart
+        # (the work tree is walked while git compares).
+        unlisted = set(source.files()) ^ set(tree.files())
+        out = pending.result()
     except UpgradeError:
         return None
     sub = source.root.relative_to(tree.top).as_posix()
@@ -246,8 +259,7 @@ def base_diff(tree: GitTree, source: Source) -> BaseDiff | None:
         if len(names) == 2:
             renames[_shown(tree.top / names[1])] = _shown(tree.top / names[0])
         changed.update(n[len(prefix) :] for n in names if n.startswith(prefix))
-    # Untracked and ignored files are not in `git diff`: the listings tell them apart.
-    return BaseDiff(changed | (set(source.files()) ^ set(tree.files())), renames)
+    return BaseDiff(changed | unlisted, renames)
 
 
 def _shown(path: Path) -> str:

@@ -15,6 +15,9 @@ from ..base import PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
+# What a file holding an Argo CD or Flux object contains (a cheap filter before parsing).
+# Both managers search for both, so that one search of the repository serves them.
+MARKERS = (b"argoproj.io", b"fluxcd.io")
 
 
 @dataclass
