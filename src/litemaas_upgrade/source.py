@@ -19,6 +19,7 @@ from .yamlio import YamlFile
 # output folder so that a later scan does not mistake phase files for the repository's.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 OUTPUT_MARKER = ".litemaas-upgrade-output"
+_SKIPPED = set(SKIP_DIRS)
 
 
 class Source(abc.ABC):
@@ -260,18 +261,20 @@ class GitTree(Source):
         """Path -> blob id of every file at the revision."""
         if self._listing is not None:
             out, self._listing = self._listing.result(), None
+            sub, cut = self._sub, len(self._sub)
             for entry in out.split(b"\0"):
-                if not entry:
-                    continue
+                # `<mode> <type> <object>\t<path>`: blobs only, links (120000) not.
                 meta, _, path = entry.partition(b"\t")
-                mode, kind, sha = meta.decode().split()
+                fields = meta.split(b" ")
+                if len(fields) != 3 or fields[1] != b"blob" or fields[0] == b"120000":
+                    continue
                 name = path.decode("utf-8", "surrogateescape")
-                if kind != "blob" or not name.startswith(self._sub) or mode == "120000":
+                if not name.startswith(sub):
                     continue
-                rel = name[len(self._sub) :]
-                if any(part in SKIP_DIRS for part in rel.split("/")[:-1]):
+                rel = name[cut:]
+                if "/" in rel and not _SKIPPED.isdisjoint(rel.split("/")[:-1]):
                     continue
-                self._blob_shas[rel] = sha
+                self._blob_shas[rel] = fields[2].decode()
         return self._blob_shas
 
     def files(self) -> list[str]:
