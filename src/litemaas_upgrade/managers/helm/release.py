@@ -40,7 +40,7 @@ from .values import coalesce, get_path, helm_string, merge_overrides
 
 if TYPE_CHECKING:
     from ...catalog import ChartRelease
-    from ...yamlio.embedded import Embedded
+    from ...yamlio.blockdoc import Embedded
 
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -136,7 +136,7 @@ def string_layer(
     ctx: ScanContext, rel: str, doc: YamlDoc, at: YamlPath, label: str
 ) -> Layer | None:
     """Values written as a YAML document inside a block string; None if not one."""
-    from ...yamlio.embedded import embedded_document  # GitOps values strings only
+    from ...yamlio.blockdoc import embedded_document  # GitOps values strings only
 
     emb = embedded_document(ctx.source.yaml(rel), doc, at)
     node = doc.find(at)

@@ -14,7 +14,6 @@ Nothing outside the source root and nothing remote is read; those are reported.
 from __future__ import annotations
 
 import copy
-import difflib
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -578,6 +577,8 @@ class Builder:
             if entry.index in level.used or level.remote:
                 continue  # with a remote resource, the UNRESOLVED finding says it all
             node = doc.find(("images", entry.index, "name"))
+            import difflib  # for the message only
+
             close = difflib.get_close_matches(entry.name, seen, n=3, cutoff=0.6)
             base = entry.name.rsplit("/", 1)[-1]
             close += [s for s in seen if s.rsplit("/", 1)[-1] == base and s not in close]
