@@ -13,7 +13,7 @@ from ..errors import InputError, UpgradeError, UsageError
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
 from ..managers.base import ScanOptions
 from ..managers.gitops import MARKERS as GITOPS_MARKERS
-from ..managers.gitops import YAML_EXT
+from ..managers.gitops import SEARCHED as GITOPS_FILES
 from ..model import Finding, Severity, Target
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
@@ -151,7 +151,7 @@ def repository_context(
     if tree is not None:
         # GitOps objects are searched for at the base whatever changed, and the changed
         # files are read there: start both now.
-        tree.search_ahead(GITOPS_MARKERS, YAML_EXT)
+        tree.search_ahead(GITOPS_MARKERS, GITOPS_FILES)
         tree.prepare_reads()
     diff = base_diff(tree, source) if tree is not None else None
     if tree is not None:

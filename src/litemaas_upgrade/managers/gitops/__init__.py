@@ -15,9 +15,12 @@ from ..base import PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
-# What a file holding an Argo CD or Flux object contains (a cheap filter before parsing).
-# Both managers search for both, so that one search of the repository serves them.
-MARKERS = (b"argoproj.io", b"fluxcd.io")
+# What a file holding a GitOps object contains (a cheap filter before parsing): an Argo CD
+# or Flux object, or a kustomization with `helmCharts:`. The three managers search for all
+# of it in the same files, so that one search of the repository (one `git grep` at a
+# base) serves them all.
+MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
+SEARCHED = (*YAML_EXT, "Kustomization")
 
 
 @dataclass
@@ -39,7 +42,7 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     charts = tuple(
         posixpath.dirname(f) + "/" for f in files if posixpath.basename(f) == "Chart.yaml"
     )
-    for rel in ctx.source.containing(markers, YAML_EXT):
+    for rel in ctx.source.containing(markers, SEARCHED):
         if any(rel.startswith(c) or c == "/" for c in charts):
             continue
         for doc in ctx.source.yaml(rel).documents:
