@@ -11,9 +11,8 @@ from .. import codes
 from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
-from ..managers.base import ScanOptions
-from ..managers.gitops import MARKERS as GITOPS_MARKERS
-from ..managers.gitops import SEARCHED as GITOPS_FILES
+from ..managers import all_managers
+from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Finding, Severity, Target
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
@@ -153,6 +152,7 @@ def repository_context(
         # files are read there: start both now.
         tree.search_ahead(GITOPS_MARKERS, GITOPS_FILES)
         tree.prepare_reads()
+        all_managers()  # their modules are loaded while git works
     diff = base_diff(tree, source) if tree is not None else None
     if tree is not None:
         # A file unchanged since the base is parsed once for both sides.

@@ -11,16 +11,11 @@ from typing import Any
 
 from ...model import Change, Finding, Target
 from ...yamlio import YamlDoc
-from ..base import PhaseStep, ScanContext
+from ..base import GITOPS_FILES, GITOPS_MARKERS, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
-# What a file holding a GitOps object contains (a cheap filter before parsing): an Argo CD
-# or Flux object, or a kustomization with `helmCharts:`. The three managers search for all
-# of it in the same files, so that one search of the repository (one `git grep` at a
-# base) serves them all.
-MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
-SEARCHED = (*YAML_EXT, "Kustomization")
+MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there
 
 
 @dataclass
