@@ -4,12 +4,13 @@ ruamel's VersionedResolver is the reference (the fallback parser uses it, and th
 compare the two on generated strings); this module exists so that reading YAML through
 libyaml needs no ruamel import at all. Its rules, by the scalar's first character:
 
-- empty: null; `~`, `null`, `Null`, `NULL`: null; `<<`: merge; `=`: value;
+- empty: null; `~`, `null`, `Null`, `NULL`: null; `<<`: merge; `=`: value (and a lone
+  `!`, `&` or `*`, which no plain scalar can be: yaml);
 - `true`/`false` in three casings: bool, and in 1.1 also y/n, yes/no, on/off (same casings);
 - a sign, a digit or `.`: float, then int, then (digit first) timestamp, by these rules:
-  1.2 ints are decimal (`_` allowed anywhere), `0o` octal, `0x` hex, `0b` binary; 1.1 adds
-  octal with a leading `0` and base 60 (`1:30`), and a decimal int cannot start with `0`;
-  floats have a `.` or an exponent, `.inf`/`.nan`, and in 1.1 base 60 (`1:30.5`);
+  1.2 ints are decimal (`_` allowed anywhere), `0o` octal, `0x` hex, `0b` binary; 1.1
+  reads a leading `0` as octal instead of `0o` and adds base 60 (`1:30`); floats have a
+  `.` or an exponent, or are `.inf`/`.nan`, and in 1.1 may be base 60 (`1:30.5`);
 - anything else: str.
 
 Like Python's `re` with `$`, one line break at the very end is ignored when matching (the
@@ -71,17 +72,15 @@ _SOURCES = {
     r"|[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)",
 }
-# (float, int, timestamp) full matchers per version, compiled on first use.
-_NUMERIC: dict[tuple[int, int], tuple[re.Pattern[str], ...]] = {}
+_COMPILED: dict[str, re.Pattern[str]] = {}
 
 
-def _numeric(version: tuple[int, int]) -> tuple[re.Pattern[str], ...]:
-    rules = _NUMERIC.get(version)
-    if rules is None:
-        v = "11" if version == (1, 1) else "12"
-        names = ("float" + v, "int" + v, "timestamp")
-        rules = _NUMERIC[version] = tuple(re.compile(_SOURCES[n]) for n in names)
-    return rules
+def _rule(name: str) -> re.Pattern[str]:
+    """One of _SOURCES, compiled on first use (most runs need only one or two)."""
+    rule = _COMPILED.get(name)
+    if rule is None:
+        rule = _COMPILED[name] = re.compile(_SOURCES[name])
+    return rule
 
 
 def plain_tag(value: str, version: tuple[int, int] = (1, 2)) -> str:
@@ -97,7 +96,13 @@ def plain_tag(value: str, version: tuple[int, int] = (1, 2)) -> str:
     body = value[:-1] if value[-1] == "\n" else value
     if value[0] not in _NUMERIC_FIRST:
         return words.get(body, STR) if body else STR
-    for rule, tag in zip(_numeric(version), (FLOAT, INT, TIMESTAMP), strict=True):
-        if rule.fullmatch(body):
-            return tag
+    v = "11" if version == (1, 1) else "12"
+    # Each rule is tried only where it can match: every float has a `.` or an exponent;
+    # every timestamp starts with a four-digit year and a `-`.
+    if ("." in body or "e" in body or "E" in body) and _rule("float" + v).fullmatch(body):
+        return FLOAT
+    if _rule("int" + v).fullmatch(body):
+        return INT
+    if body[4:5] == "-" and _rule("timestamp").fullmatch(body):
+        return TIMESTAMP
     return STR
