@@ -7,6 +7,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ... import codes
 from ...errors import InputError
@@ -22,8 +23,8 @@ from ...model import (
     unknown_version_note,
 )
 from ..base import PhaseStep, ScanContext
-from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
 from .envfile import EnvValue, can_hold, parse_env
+from .names import kustomization_file, split
 from .scope import (
     RootScope,
     folders_and_ancestors,
@@ -31,6 +32,9 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
+
+if TYPE_CHECKING:
+    from .build import Build, Entry, Img, Origin
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -71,6 +75,8 @@ class KustomizeManager:
         only = ctx.options.only
         if only is not None:
             return self._scoped(ctx, only)
+        from .build import build_roots  # (loaded only when roots are built)
+
         roots, _folders = build_roots(ctx.source)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
@@ -100,6 +106,8 @@ class KustomizeManager:
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
+            from .build import build_roots
+
             roots, _ = build_roots(src)
             scope = RootScope(src, folders) if reaches else None
         targets: list[Target] = []
@@ -123,6 +131,8 @@ class KustomizeManager:
             if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments, above):
                 return rel in ctx.claimed
             if unbuilt is None:
+                from .build import build_roots
+
                 unbuilt, _ = build_roots(src)
             for root in unbuilt:
                 target = self._kept(ctx, root)
@@ -136,6 +146,8 @@ class KustomizeManager:
         return targets
 
     def _target(self, ctx: ScanContext, root: str) -> Target:
+        from .build import Builder, Img
+
         src = ctx.source
         build = Builder(src, root).run()
         data = KustomizeData(root, build)

@@ -8,7 +8,7 @@ import posixpath
 from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
-from ..kustomize.build import KFILES, Builder, Img, split
+from ..kustomize.names import KFILES, split
 from ..kustomize.scope import ancestors
 
 
@@ -49,6 +49,8 @@ class ManifestManager:
         return out
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
+        from ..kustomize.build import Builder, Img  # (loaded only for a folder of workloads)
+
         src = ctx.source
         builder = Builder(src, folder)
         placed: dict[str, list[Img]] = {}
