@@ -19,7 +19,6 @@ from .yamlio import YamlFile
 # output folder so that a later scan does not mistake phase files for the repository's.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 OUTPUT_MARKER = ".litemaas-upgrade-output"
-_SKIPPED = set(SKIP_DIRS)
 
 
 class Source(abc.ABC):
@@ -272,7 +271,7 @@ class GitTree(Source):
                 if not name.startswith(sub):
                     continue
                 rel = name[cut:]
-                if "/" in rel and not _SKIPPED.isdisjoint(rel.split("/")[:-1]):
+                if "/" in rel and not SKIP_DIRS.isdisjoint(rel.split("/")[:-1]):
                     continue
                 self._blob_shas[rel] = fields[2].decode()
         return self._blob_shas
