@@ -135,9 +135,9 @@ class _FileIndex:
         for i, f in enumerate(files):
             self.shown.setdefault(f.display, []).append(i)
             self.rel.setdefault(f.path, []).append(i)
-            for prefix in _prefixes(f.display):
+            for prefix in folder_prefixes(f.display):
                 self.shown_under.setdefault(prefix, []).append(i)
-            for prefix in _prefixes(f.path):
+            for prefix in folder_prefixes(f.path):
                 self.rel_under.setdefault(prefix, []).append(i)
 
     def read_by(self, target: Target | None) -> set[int]:
@@ -172,7 +172,7 @@ class _FileIndex:
         return out
 
 
-def _prefixes(path: str) -> list[str]:
+def folder_prefixes(path: str) -> list[str]:
     """Every `p` ending in "/" with path.startswith(p): the path up to each slash."""
     return [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
 
