@@ -35,11 +35,18 @@ class Text:
 
 
 def source_diff(f: FileChange, context: int, show_secrets: bool) -> DiffText:
-    if show_secrets:
-        return file_diff_counted(f.path, f.old, f.new, context)
-    return file_diff_counted(
-        f.path, f.old, f.new, context, line_masks(f.old, f.path), line_masks(f.new, f.path)
-    )
+    key = (context, show_secrets)
+    done: DiffText | None = f.diffs.get(key)
+    if done is None:
+        if show_secrets:
+            done = file_diff_counted(f.path, f.old, f.new, context)
+        else:
+            done = file_diff_counted(
+                f.path, f.old, f.new, context, line_masks(f.old, f.path),
+                line_masks(f.new, f.path),
+            )
+        f.diffs[key] = done
+    return done
 
 
 def resource_diff(
