@@ -97,6 +97,16 @@ class Source(abc.ABC):
             self._by_name = index
         return index.get(name, [])
 
+    def in_folder(self, folder: str) -> list[str]:
+        """Files directly in this folder ("" for the root), in `files()` order; indexed once."""
+        index = getattr(self, "_by_folder", None)
+        if index is None:
+            index = {}
+            for rel in self.files():
+                index.setdefault(posixpath.dirname(rel), []).append(rel)
+            self._by_folder = index
+        return index.get(folder, [])
+
     def is_dir(self, rel: str) -> bool:
         rel = rel.rstrip("/")
         if rel in ("", "."):

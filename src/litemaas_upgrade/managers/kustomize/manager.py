@@ -520,10 +520,8 @@ def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
     if "$" in prefix:
         return None
     folder = posixpath.dirname(template)
-    for rel in src.files():
-        if posixpath.dirname(rel) == folder and (
-            rel.endswith(".env") or posixpath.basename(rel) == ".env"
-        ):
+    for rel in src.in_folder(folder):
+        if rel.endswith(".env") or posixpath.basename(rel) == ".env":
             values = parse_env(src.read(rel), src.display(rel))
             if var in values:
                 return EnvLink(template, var, rel, values[var], prefix)
