@@ -45,3 +45,31 @@ def test_sections_are_left_out_largest_first(
         assert seen_partial
     finally:
         cs.close()
+
+
+def test_summary_rows_kept_as_many_as_fit(
+    sample_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(sample_repo)
+    source, rules, options = open_inputs(Inputs(["."]))
+    cs = from_phase(source, rules, options, 1)
+    try:
+        whole = render_markdown(cs, 3, False, "cmd")
+        rows = [ln for ln in whole.splitlines() if ln.startswith("| ") and " | " in ln][1:]
+        assert len(rows) > 4
+        # A budget that holds the head and about half of the rows, and no section.
+        head = whole.index(rows[0])
+        half = sum(len(r) + 1 for r in rows[: len(rows) // 2])
+        for budget in range(head + half - 40, head + half + 400, 37):
+            md = render_markdown(cs, 3, False, "cmd", budget=budget)
+            assert len(md) <= budget
+            kept = [r for r in rows if r in md.splitlines()]
+            assert kept == rows[: len(kept)] and 0 < len(kept) < len(rows), budget
+            assert f"{len(rows) - len(kept)} more row(s) left out" in md
+            # One more row would not have fitted.
+            more = md.replace(
+                kept[-1] + "\n", kept[-1] + "\n" + rows[len(kept)] + "\n", 1
+            )
+            assert len(more) > budget - 2, budget
+    finally:
+        cs.close()

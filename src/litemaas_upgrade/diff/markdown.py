@@ -166,7 +166,15 @@ def render_markdown(
         first.setdefault((sec.name, sec.text), i)
     dropped.sort(key=lambda s: first[(s.name, s.text)])
     text = assemble(kept_rows, kept, dropped)
-    while len(text) > budget and kept_rows > 0:
-        kept_rows = max(0, kept_rows - max(1, (len(text) - budget) // 80))
-        text = assemble(kept_rows, kept, dropped)
+    if len(text) > budget:
+        # Then as many summary rows as fit, in order (the most that fit, found by halving:
+        # the comment grows with each row kept).
+        fits, over = 0, kept_rows
+        while over - fits > 1:
+            mid = (fits + over) // 2
+            if len(assemble(mid, kept, dropped)) <= budget:
+                fits = mid
+            else:
+                over = mid
+        text = assemble(fits, kept, dropped)
     return text
