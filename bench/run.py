@@ -37,6 +37,13 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (bench/ is scripts, not a package)
 
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+FLOOR = "floor: python + deps, 1 parse"
+FLOOR_CODE = (
+    "import sys, click, dataclasses, pathlib, subprocess, yaml\n"
+    "events = yaml.CParser(open(sys.argv[1], encoding='utf-8').read())\n"
+    "while events.get_event() is not None:\n"
+    "    pass\n"
+)
 
 # Children run as installed tools do: with their bytecode cached. (Some sandboxes set
 # PYTHONDONTWRITEBYTECODE, which makes an editable install recompile itself on every run.)
@@ -151,24 +158,23 @@ class Bench:
         progress(f"  {name:<28} {fmt_s(m.seconds):>9} {m.peak_mb:7.0f} MB  {m.status}")
         return m
 
-    def pair(self, first: tuple[str, list[str]], second: tuple[str, list[str]], n: int,
-             cwd: Path, repeat: int, needs: str) -> tuple[Measure, Measure]:
-        """Two quick commands whose ratio is reported, run alternately (after one unmeasured
-        run of each, which also writes their bytecode) so that a change of load on a
-        shared machine weighs on both alike."""
-        for _name, argv in (first, second):
+    def alternate(self, commands: list[tuple[str, list[str]]], n: int, cwd: Path, repeat: int,
+                  needs: str) -> list[Measure]:
+        """Quick commands whose ratios are reported, run in turn (after one unmeasured run of
+        each, which also writes their bytecode) so that a change of load on a shared
+        machine weighs on all of them alike. The last one needs subcommand `needs`."""
+        for _name, argv in commands:
             run_child(argv, cwd, self.timeout)
         ms = []
-        for name, _argv in (first, second):
+        for name, _argv in commands:
             m = Measure(name, n)
             self.results.append(m)
             ms.append(m)
-        a, b = ms
         if needs not in self.commands:
-            b.status, b.note = "n/a", f"`{needs}` is not in this build"
-        samples: list[list[tuple[float, float, float]]] = [[], []]
+            ms[-1].status, ms[-1].note = "n/a", f"`{needs}` is not in this build"
+        samples: list[list[tuple[float, float, float]]] = [[] for _ in commands]
         for _ in range(repeat):
-            for i, (m, (_name, argv)) in enumerate(zip(ms, (first, second), strict=True)):
+            for i, (m, (_name, argv)) in enumerate(zip(ms, commands, strict=True)):
                 if m.status != "ok":
                     continue
                 wall, cpu, peak, code, last = run_child(argv, cwd, self.timeout)
@@ -184,7 +190,7 @@ class Bench:
                 m.cpu = statistics.median(c for _w, c, _p in got)
                 m.peak_mb = max(p for _w, _c, p in got)
                 progress(f"  {m.name:<28} {fmt_s(m.seconds):>9} {m.peak_mb:7.0f} MB  {m.status}")
-        return a, b
+        return ms
 
     def scan(self, name: str, n: int, path: str, repo: Path) -> Measure:
         """`scan --format json`, noting how many targets of each kind it found."""
@@ -276,8 +282,14 @@ def bench_size(b: Bench, n: int) -> None:
     progress(f"  load average {os.getloadavg()[0]:.1f}")
 
     # What a user runs instead, and the pre-commit hook, first: they are quick.
-    b.pair(("yamllint (changed file)", [str(Path(tool).with_name("yamllint")), changed]),
-           ("lint, pre-commit (1 file)", [tool, "lint", changed]), n, repo, quick, "lint")
+    python = str(Path(tool).with_name("python"))
+    b.alternate([
+        ("yamllint (changed file)", [str(Path(tool).with_name("yamllint")), changed]),
+        # The floor under any Python tool with this one's dependencies: the interpreter,
+        # click, PyYAML and the standard modules the code uses, and the changed file parsed.
+        (FLOOR, [python, "-c", FLOOR_CODE, changed]),
+        ("lint, pre-commit (1 file)", [tool, "lint", changed]),
+    ], n, repo, quick, "lint")
 
     b.scan("scan", n, ".", repo)
     b.scan("scan kustomize/ only", n, "kustomize", repo)
@@ -342,6 +354,10 @@ def table(results: list[Measure], sizes: list[int], version: Measure | None) -> 
     row("lint pre-commit ÷ yamllint", [ratio(by(results, "lint, pre-commit (1 file)", n),
                                              by(results, "yamllint (changed file)", n))
                                        for n in sizes], "≤ 0.8× (small repo)")
+    row("floor (python + deps, 1 parse) ÷ yamllint",
+        [ratio(by(results, FLOOR, n), by(results, "yamllint (changed file)", n)) for n in sizes],
+        "")
+
     def kscan(n: int) -> Measure | None:
         m = by(results, "scan kustomize/ only", n)
         return m if m is not None and m.kinds.get("kustomize") else None  # a real comparison
