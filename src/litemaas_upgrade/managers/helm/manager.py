@@ -89,6 +89,7 @@ class HelmManager:
             ),
         )
         resolve(ctx, target, release)
+        release.detach()
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:

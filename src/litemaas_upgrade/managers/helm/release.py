@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import codes
 from ...catalog import ChartRelease, catalog_for
@@ -40,6 +40,9 @@ from .discover import Subchart, is_litemaas_chart, subcharts
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
+if TYPE_CHECKING:
+    from ...source import Source
+
 STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -64,17 +67,31 @@ class Layer:
     site_hint: Site | None = None  # catalog defaults: where the chart reference is written
     # A subchart's defaults: its values sit under this key in the release's values.
     prefix: YamlPath = ()
+    # For a layer that is a whole document of `file`: the view to read it from again
+    # once the release is resolved and `ydoc` is let go (see Release.detach).
+    reread: Source | None = None
+
+    @property
+    def has_nodes(self) -> bool:
+        return self.ydoc is not None or self.reread is not None
+
+    def document(self) -> YamlDoc | None:
+        if self.ydoc is None and self.reread is not None:
+            docs = self.reread.yaml(self.file).documents
+            return docs[self.doc] if self.doc < len(docs) else None
+        return self.ydoc
 
     def node(self, path: YamlPath) -> Node | None:
         if self.kind == "parameters":
             return self.param_nodes.get(format_path(path))
-        if self.ydoc is None:
+        ydoc = self.document()
+        if ydoc is None:
             return None
         if self.prefix:
             if path[: len(self.prefix)] != self.prefix:
                 return None
             path = path[len(self.prefix) :]
-        return self.ydoc.find(self.base + path)
+        return ydoc.find(self.base + path)
 
     def where(self, path: YamlPath) -> YamlPath:
         """The path in this layer's file of a release values path."""
@@ -116,7 +133,9 @@ def file_layer(ctx: ScanContext, rel: str, label: str, kind: str = "file") -> La
         return Layer(kind, label, rel, 0, None, (), None)  # a chart without a values.yaml
     docs = ctx.source.yaml(rel).documents
     doc = docs[0] if docs else None
-    return Layer(kind, label, rel, 0, doc, (), doc.data if doc is not None else None)
+    if doc is None:
+        return Layer(kind, label, rel, 0, None, (), None)
+    return Layer(kind, label, rel, 0, doc, (), doc.data, reread=ctx.source)
 
 
 def object_layer(rel: str, doc: YamlDoc, base: YamlPath, label: str) -> Layer:
@@ -366,6 +385,14 @@ class Release:
         subs = [s.layer for s in self.chart.subcharts if s.layer not in self.layers]
         self.layers[:0] = subs
 
+    def detach(self) -> None:
+        """Let go of the parsed files once resolved: a target then holds its values and
+        paths, not node trees; planning reads a layer's document again when it needs
+        one (from the source's caches, or parsed again)."""
+        for layer in (*self.layers, self.owner, *(s.layer for s in self.chart.subcharts)):
+            if layer.reread is not None:
+                layer.ydoc = None
+
     def subchart_at(self, path: YamlPath) -> SubchartDefaults | None:
         """The (deepest) subchart that renders what is at `path` in the release's values."""
         best = None
@@ -390,7 +417,9 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         if layer.kind == "default":
             values = layer.values()
             defaults = coalesce(values, defaults) if isinstance(values, dict) else defaults
-    user = merge_overrides([layer.data for layer in rel.layers if layer.kind != "default"])
+    user = merge_overrides(
+        [layer.data for layer in rel.layers if layer.kind != "default"], share=True
+    )
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
     target.findings.extend(_table_replaced(ctx, target, rel, defaults))
@@ -498,9 +527,10 @@ def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Find
     images = [loc.path for locs in rel.locations.values() for loc in locs]
     out = []
     for layer in rel.layers:
-        if layer.ydoc is None or layer.kind in ("string", "parameters"):
+        ydoc = layer.document()
+        if ydoc is None or layer.kind in ("string", "parameters"):
             continue
-        for path, key in layer.ydoc.duplicates:
+        for path, key in ydoc.duplicates:
             if path[: len(layer.base)] != layer.base:
                 continue
             inner = layer.prefix + path[len(layer.base) :]
@@ -598,7 +628,7 @@ def _state(
 
 def deciding_layer(rel: Release, path: YamlPath) -> tuple[Layer, Node | None] | None:
     for layer in reversed(rel.layers):
-        if layer.ydoc is None and layer.kind != "parameters":
+        if not layer.has_nodes and layer.kind != "parameters":
             if get_path(layer.data, path) not in (None, ""):
                 return layer, None
             continue

@@ -160,6 +160,9 @@ class KustomizeManager:
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
             self._remote_components(ctx, target, data)
+        # The rendered resources (copies of every manifest) are not needed once the
+        # containers are placed: planning works from `placed`, `levels` and `files`.
+        build.resources = []
         return target
 
     def _state(
