@@ -128,7 +128,7 @@ def _unknown_versions(target: Target) -> list[Finding]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetStep:
     target: Target  # as it was before the phase
     step: PhaseStep

@@ -100,7 +100,7 @@ def _split_name(name: str) -> tuple[str | None, str]:
     return None, name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageRef:
     """An image reference as written; every instance is valid and `str()` round-trips."""
 

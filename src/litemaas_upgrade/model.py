@@ -37,7 +37,7 @@ def format_path(path: YamlPath) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """One place in one file that decides (part of) a component's image."""
 
@@ -64,7 +64,7 @@ class Site:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class ComponentState:
     """The effective image a target deploys for one component, and where it comes from."""
 
@@ -124,7 +124,7 @@ class Severity(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """Something worth telling about a target, with a stable code and a fix."""
 
@@ -155,7 +155,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """Set one scalar in one YAML document of one file (inserting the key if missing)."""
 
@@ -176,7 +176,7 @@ class Change:
     edit: Any = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
     a compose file, a folder of plain manifests."""

@@ -48,7 +48,7 @@ def _tokens(rest: str, text: str) -> list[str]:
 
 
 @functools.total_ordering
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Version:
     """A release number with optional pre- and post-release; `text` is kept for messages
     and takes no part in comparison."""

@@ -14,8 +14,8 @@ from collections import OrderedDict
 
 from .reader import YamlFile
 
-# Text bytes kept parsed (about 60-100 MB of node trees at the upper end).
-DEFAULT_BUDGET = 3 * 1024 * 1024
+# Text bytes kept parsed: about 30 MB of node trees.
+DEFAULT_BUDGET = 1024 * 1024
 
 
 class ParseCache:

@@ -33,7 +33,7 @@ class HelmData:
 
     def override_values(self) -> list[Any]:
         """The override files' values, in `-f` order (what `helm upgrade -f` is given)."""
-        return [layer.data for layer in self.release.layers if layer.kind != "default"]
+        return [layer.current() for layer in self.release.layers if layer.kind != "default"]
 
 
 class HelmManager:

@@ -49,7 +49,7 @@ STR_TAG = "tag:yaml.org,2002:str"
 # -- layers -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Layer:
     """One source of values, in Helm precedence order (defaults first)."""
 
@@ -75,6 +75,13 @@ class Layer:
     def has_nodes(self) -> bool:
         return self.ydoc is not None or self.reread is not None
 
+    def current(self) -> Any:
+        """The layer's values: `data`, or read again once the release let go of it."""
+        if self.data is None and self.ydoc is None and self.reread is not None:
+            doc = self.document()
+            return doc.data if doc is not None else None
+        return self.data
+
     def document(self) -> YamlDoc | None:
         if self.ydoc is None and self.reread is not None:
             docs = self.reread.yaml(self.file).documents
@@ -99,7 +106,7 @@ class Layer:
 
     def values(self) -> Any:
         """The layer's data as it sits in the release's values."""
-        data = self.data
+        data = self.current()
         for key in reversed(self.prefix):
             data = {key: data}
         return data
@@ -228,7 +235,7 @@ def _set_dotted(data: dict[str, Any], name: str, value: Any) -> None:
 # -- the chart ----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ChartRef:
     """Which chart a release deploys, and where its version is written."""
 
@@ -366,7 +373,7 @@ def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
 # -- the release --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Release:
     chart: ChartRef
     layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first
@@ -386,12 +393,17 @@ class Release:
         self.layers[:0] = subs
 
     def detach(self) -> None:
-        """Let go of the parsed files once resolved: a target then holds its values and
-        paths, not node trees; planning reads a layer's document again when it needs
-        one (from the source's caches, or parsed again)."""
+        """Let go of what only resolving needs, once resolved: the layers' parsed files
+        and values (planning reads a layer's document again when it needs one, from the
+        source's caches or parsed again), and the merged values but for the images'
+        own paths (all that planning looks up in them)."""
         for layer in (*self.layers, self.owner, *(s.layer for s in self.chart.subcharts)):
             if layer.reread is not None:
                 layer.ydoc = None
+                layer.data = None
+        self.merged = _only_paths(
+            self.merged, [loc.path for locs in self.locations.values() for loc in locs]
+        )
 
     def subchart_at(self, path: YamlPath) -> SubchartDefaults | None:
         """The (deepest) subchart that renders what is at `path` in the release's values."""
@@ -407,6 +419,46 @@ class Release:
         if sub is not None:
             return sub.app_version, sub.app_site
         return self.app_version, self.app_site
+
+
+def _only_paths(data: dict[str, Any], paths: list[YamlPath]) -> dict[str, Any]:
+    """A copy of `data` that holds only what is at `paths` (the values there are shared,
+    not copied): get_path gives the same answer for each of them."""
+    out: dict[str, Any] = {}
+    own = {id(out)}  # the containers made here (the others are shared values)
+    for path in paths:
+        value = get_path(data, path)
+        if value is None or not path:
+            continue
+        node: Any = out
+        for part, nxt in zip(path, path[1:], strict=False):
+            child = _slot(node, part)
+            if child is None:
+                child = {} if isinstance(nxt, str) else []
+                own.add(id(child))
+                _put(node, part, child)
+            elif id(child) not in own:
+                break  # a shorter path holds the value already
+            node = child
+        else:
+            _put(node, path[-1], value)
+    return out
+
+
+def _slot(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    assert isinstance(part, int)
+    return node[part] if part < len(node) else None
+
+
+def _put(node: Any, part: str | int, value: Any) -> None:
+    if isinstance(node, dict):
+        node[part] = value
+        return
+    assert isinstance(part, int)
+    node.extend([None] * (part + 1 - len(node)))
+    node[part] = value
 
 
 def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:

@@ -39,7 +39,7 @@ _TAG_RE = r"(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?"
 # ------------------------------------------------------------------ image strings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an image string was written."""
 
@@ -57,7 +57,7 @@ class Origin:
         return bool(self.path) or self.span is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One `images:` entry of one kustomization."""
 
@@ -199,7 +199,7 @@ class Resource:
                 yield comp, path, item
 
 
-@dataclass
+@dataclass(slots=True)
 class Level:
     """What one kustomization (or component) contributed, for findings and phase files."""
 

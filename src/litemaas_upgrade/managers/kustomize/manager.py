@@ -35,7 +35,7 @@ from .scope import (
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Placed:
     """One container of the build output that runs a component's image."""
 
@@ -46,10 +46,10 @@ class Placed:
     init: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class KustomizeData:
     root: str  # build root folder, relative to the source root
-    build: Build
+    files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
 
 
@@ -74,7 +74,7 @@ class KustomizeManager:
         roots, _folders = build_roots(ctx.source)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
-            ctx.claimed.update(target.data.build.files)
+            ctx.claimed.update(target.data.files)
         return targets
 
     def _kept(self, ctx: ScanContext, root: str) -> Target | None:
@@ -114,7 +114,7 @@ class KustomizeManager:
             else:
                 pending.append(root)
         for target in targets:
-            ctx.claimed.update(target.data.build.files)
+            ctx.claimed.update(target.data.files)
         unbuilt: list[str] | None = pending if roots is not None else None
 
         def would_claim(rel: str) -> bool:
@@ -127,7 +127,7 @@ class KustomizeManager:
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
-                    ctx.claimed.update(target.data.build.files)
+                    ctx.claimed.update(target.data.files)
             unbuilt = []
             return rel in ctx.claimed
 
@@ -137,8 +137,10 @@ class KustomizeManager:
 
     def _target(self, ctx: ScanContext, root: str) -> Target:
         src = ctx.source
+        # Only what planning needs is kept of the build: the rendered resources (copies
+        # of every manifest) and the levels go once the containers are placed.
         build = Builder(src, root).run()
-        data = KustomizeData(root, build)
+        data = KustomizeData(root, tuple(sorted(build.files)))
         target = Target(
             self.kind, src.display(root), f"kubectl kustomize {src.display(root)}", data=data
         )
@@ -159,10 +161,7 @@ class KustomizeManager:
             placed.sort(key=lambda p: p.init)  # a main container is the primary one
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
-            self._remote_components(ctx, target, data)
-        # The rendered resources (copies of every manifest) are not needed once the
-        # containers are placed: planning works from `placed`, `levels` and `files`.
-        build.resources = []
+            self._remote_components(ctx, target, build)
         return target
 
     def _state(
@@ -283,10 +282,10 @@ class KustomizeManager:
             state.versions = tuple(rule.version_of(ImageRef.parse(p.image).tag) for p in placed)
         return state
 
-    def _remote_components(self, ctx: ScanContext, target: Target, data: KustomizeData) -> None:
+    def _remote_components(self, ctx: ScanContext, target: Target, build: Build) -> None:
         """Components a remote resource may carry: decided by a local images: entry
         that matched nothing here, else unknown."""
-        for level in data.build.levels:
+        for level in build.levels:
             for entry in level.entries:
                 if entry.index in level.used:
                     continue
