@@ -5,6 +5,7 @@ with it (Finding)."""
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ def format_path(path: YamlPath) -> str:
             out += f"[{part}]"
         else:
             out += ("." if out else "") + part
-    return out
+    return sys.intern(out)  # the same few paths are named by every target
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,10 +111,30 @@ class Img(str):
     @property
     def tag_entry(self) -> Entry | None:
         """The last `images:` entry that decided the tag or digest, if any."""
-        for entry in reversed(self.applied):
-            if entry.sets_tag:
-                return entry
-        return None
+        return _tag_entry(self.applied)
+
+    def tracked(self) -> Tracked:
+        """Where it was written and what changed it, without the string (what a target
+        keeps: a str subclass carries a whole attribute dict)."""
+        return Tracked(self.origin, self.applied)
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    origin: Origin
+    applied: tuple[Entry, ...]
+
+    @property
+    def tag_entry(self) -> Entry | None:
+        """The last `images:` entry that decided the tag or digest, if any."""
+        return _tag_entry(self.applied)
+
+
+def _tag_entry(applied: tuple[Entry, ...]) -> Entry | None:
+    for entry in reversed(applied):
+        if entry.sets_tag:
+            return entry
+    return None
 
 
 def split(image: str) -> tuple[str, str, str]:

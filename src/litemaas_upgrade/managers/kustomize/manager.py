@@ -22,7 +22,17 @@ from ...model import (
     unknown_version_note,
 )
 from ..base import PhaseStep, ScanContext
-from .build import Build, Builder, Entry, Img, Origin, build_roots, kustomization_file, split
+from .build import (
+    Build,
+    Builder,
+    Entry,
+    Img,
+    Origin,
+    Tracked,
+    build_roots,
+    kustomization_file,
+    split,
+)
 from .envfile import EnvValue, can_hold, parse_env
 from .scope import (
     RootScope,
@@ -42,7 +52,7 @@ class Placed:
     workload: str  # Kind/name
     container: str
     image: str  # as rendered
-    tracked: Img | None
+    tracked: Tracked | None
     init: bool = False
 
 
@@ -153,7 +163,7 @@ class KustomizeManager:
                         f"{res.kind}/{res.name}",
                         str(item.get("name", format_path(path))),
                         str(image),
-                        image if isinstance(image, Img) else None,
+                        image.tracked() if isinstance(image, Img) else None,
                         "initContainers" in path,
                     )
                 )
