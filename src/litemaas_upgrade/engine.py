@@ -276,7 +276,11 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        if current is not source:
+            current.forget()  # the previous phase's view: planning is done with it
         targets, current = targets_after, nxt
+    if current is not source:
+        current.forget()
     return Plan(rules, source, initial, phases, notes)
 
 

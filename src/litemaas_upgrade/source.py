@@ -133,6 +133,11 @@ class Source(abc.ABC):
             self._yaml.popitem(last=False)
         return cached
 
+    def forget(self) -> None:
+        """Drop the parsed files this view keeps (a file asked for again is taken from
+        the cache by content, or parsed again)."""
+        self._yaml.clear()
+
     def _parse(self, data: bytes, rel: str) -> YamlFile:
         shown = self.display(rel)
         found = PARSES.get(shown, data)

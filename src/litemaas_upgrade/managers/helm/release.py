@@ -395,14 +395,15 @@ class Release:
     def detach(self) -> None:
         """Let go of what only resolving needs, once resolved: the layers' parsed files
         and values (planning reads a layer's document again when it needs one, from the
-        source's caches or parsed again), and the merged values but for the images'
-        own paths (all that planning looks up in them)."""
+        source's caches or parsed again), and the merged values but for the images
+        written as one string (all that planning looks up in them)."""
         for layer in (*self.layers, self.owner, *(s.layer for s in self.chart.subcharts)):
             if layer.reread is not None:
                 layer.ydoc = None
                 layer.data = None
         self.merged = _only_paths(
-            self.merged, [loc.path for locs in self.locations.values() for loc in locs]
+            self.merged,
+            [loc.path for locs in self.locations.values() for loc in locs if loc.shape == "string"],
         )
 
     def subchart_at(self, path: YamlPath) -> SubchartDefaults | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ... import codes
@@ -160,9 +161,9 @@ class KustomizeManager:
                 image = item["image"]
                 data.placed.setdefault(comp, []).append(
                     Placed(
-                        f"{res.kind}/{res.name}",
+                        sys.intern(f"{res.kind}/{res.name}"),
                         str(item.get("name", format_path(path))),
-                        str(image),
+                        sys.intern(str(image)),
                         image.tracked() if isinstance(image, Img) else None,
                         "initContainers" in path,
                     )
