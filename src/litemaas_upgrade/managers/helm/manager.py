@@ -89,7 +89,7 @@ class HelmManager:
             ),
         )
         resolve(ctx, target, release)
-        release.detach()
+        release.detach(ctx.rules)
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
@@ -120,6 +120,14 @@ class HelmManager:
     def _hinted(self, ctx: ScanContext, component: str) -> list[ImageLocation]:
         hints = ctx.rules.components[component].helm
         return [ImageLocation(hints.values, "map")] if hints else []
+
+    def planned(self, target: Target) -> None:
+        """Planning is done with the target: what the release's values hold where is not
+        needed any more (its spec and layers stay: the deploy command and `diff` use them)."""
+        release: Release = target.data.release
+        release.merged = {}
+        release.locations = {}
+        release.deciders = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         spec = target.data.spec

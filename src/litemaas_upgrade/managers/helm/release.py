@@ -386,17 +386,23 @@ class Release:
     post: Callable[[str, ImageRef, list[Site]], tuple[ImageRef, list[Site]]] | None = None
     post_change: Callable[[str, str], Change | None] | None = None
     deploy: str = ""
+    # Which layer decides each image tag path planning edits, found while the layers'
+    # documents were at hand (see detach): path -> layer, or None when none does.
+    deciders: dict[YamlPath, Layer | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Subcharts' defaults are the lowest values: the parent's defaults override them.
         subs = [s.layer for s in self.chart.subcharts if s.layer not in self.layers]
         self.layers[:0] = subs
 
-    def detach(self) -> None:
+    def detach(self, rules: Rules) -> None:
         """Let go of what only resolving needs, once resolved: the layers' parsed files
         and values (planning reads a layer's document again when it needs one, from the
         source's caches or parsed again), and the merged values but for the images
         written as one string (all that planning looks up in them)."""
+        for path in _edited_paths(rules, self):
+            found = deciding_layer(self, path)
+            self.deciders[path] = found[0] if found is not None else None
         for layer in (*self.layers, self.owner, *(s.layer for s in self.chart.subcharts)):
             if layer.reread is not None:
                 layer.ydoc = None
@@ -692,6 +698,32 @@ def deciding_layer(rel: Release, path: YamlPath) -> tuple[Layer, Node | None] | 
     return None
 
 
+def _edit_locations(rules: Rules, rel: Release, component: str) -> list[ImageLocation]:
+    """Where `changes` sets a component's tag: its image locations, else the rules' hint."""
+    locs = rel.locations.get(component) or []
+    hints = rules.components[component].helm
+    if not locs and hints is not None:
+        locs = [ImageLocation(hints.values, "map")]
+    return locs
+
+
+def _edit_path(loc: ImageLocation) -> YamlPath:
+    return loc.path if loc.shape == "string" else loc.path + ("tag",)
+
+
+def _edited_paths(rules: Rules, rel: Release) -> list[YamlPath]:
+    return [
+        _edit_path(loc) for name in rules.components for loc in _edit_locations(rules, rel, name)
+    ]
+
+
+def _decider(rel: Release, path: YamlPath) -> Layer | None:
+    if path in rel.deciders:
+        return rel.deciders[path]
+    found = deciding_layer(rel, path)
+    return found[0] if found is not None else None
+
+
 def site_of(ctx: ScanContext, rel: Release, path: YamlPath, decides: str) -> Site:
     found = deciding_layer(rel, path)
     if found is not None:
@@ -824,15 +856,12 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
             if change is not None:
                 out.append(change)
                 continue
-        locs = rel.locations.get(component) or []
-        hints = ctx.rules.components[component].helm
-        if not locs and hints is not None:
-            locs = [ImageLocation(hints.values, "map")]
+        locs = _edit_locations(ctx.rules, rel, component)
         why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
         for loc in locs:
-            path = loc.path if loc.shape == "string" else loc.path + ("tag",)
-            found = deciding_layer(rel, path)
-            explicit = found is not None and found[0].kind != "default"
+            path = _edit_path(loc)
+            decider = _decider(rel, path)
+            explicit = decider is not None and decider.kind != "default"
             if pin_only and explicit:
                 continue
             if (
@@ -842,7 +871,7 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
                 and default_tag(ctx.rules, moved, component) == tag
             ):
                 continue  # the chart move deploys it
-            layer = found[0] if explicit and found is not None else rel.owner
+            layer = decider if explicit and decider is not None else rel.owner
             value = tag
             if loc.shape == "string":
                 value = str(ImageRef.parse(str(get_path(rel.merged, loc.path))).with_tag(tag))

@@ -472,6 +472,11 @@ class KustomizeManager:
                 lines.append(f"    digest: {_quote(digest)}")
         return {rel_file: "\n".join(lines) + "\n"}
 
+    def planned(self, target: Target) -> None:
+        """Planning is done with the target: its containers are not needed any more."""
+        data: KustomizeData = target.data
+        data.placed = {}
+
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         if phase_file:
             return f"kubectl apply -k {posixpath.dirname(phase_file)}"
