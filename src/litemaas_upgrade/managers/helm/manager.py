@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,12 @@ class HelmManager:
 
     def extract(self, ctx: ScanContext) -> list[Target]:
         targets: list[Target] = []
-        for spec in discover(ctx):
+        specs: Iterable[HelmSpec] = discover(ctx)
+        if ctx.options.only is not None:
+            # Scoped: every release is found before any is resolved, as claims made
+            # below decide what discovery reads.
+            specs = list(specs)
+        for spec in specs:
             if (targets or not ctx.first_needed) and not ctx.affects(
                 set(spec.values), (spec.chart,) if spec.chart is not None else ()
             ):
