@@ -48,6 +48,7 @@ class _Each(list):  # type: ignore[type-arg]
 def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
     """plan.json's content; its long lists are made while `json` writes them."""
     src = plan.source
+    position = _Positions(plan)
 
     def step_json(ph: PhasePlan) -> Callable[[TargetStep], dict[str, Any]]:
         def one(ts: TargetStep) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
                         **(
                             _text_position(plan, c.file, c.span, c.old)
                             if c.span is not None
-                            else _position(plan, c.file, c.doc, c.path)
+                            else position(c.file, c.doc, c.path)
                         ),
                         "component": c.component,
                         "value": c.value,
@@ -124,6 +125,31 @@ def _text_position(
     text = decode(plan.source.read(rel), plan.source.display(rel)).text
     line, col = LineIndex(text).locate(span[0])
     return {"line": line, "col": col, "from": old}
+
+
+class _Positions:
+    """_position for every change of the plan, each file read once for all of its
+    changes in all phases (the source keeps only the files it read last)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.wanted: dict[str, set[tuple[int, YamlPath]]] = {}
+        for ph in plan.phases:
+            for ts in ph.steps:
+                for c in ts.changes:
+                    if c.span is None:
+                        self.wanted.setdefault(c.file, set()).add((c.doc, tuple(c.path)))
+        self.found: dict[str, dict[tuple[int, YamlPath], dict[str, Any]]] = {}
+
+    def __call__(self, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
+        known = self.found.get(rel)
+        if known is None:
+            known = {
+                (d, p): _position(self.plan, rel, d, p) for d, p in self.wanted.get(rel, ())
+            }
+            self.found[rel] = known
+        key = (doc, tuple(path))
+        return known[key] if key in known else _position(self.plan, rel, doc, path)
 
 
 def _position(plan: Plan, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
