@@ -132,3 +132,13 @@ def _deep_merge(dst: dict, src: dict) -> None:
             _deep_merge(dst[k], v)
         else:
             dst[k] = v
+
+
+@pytest.fixture(autouse=True)
+def _cold_parse_cache() -> None:
+    """The parse cache lives as long as the process (one run of the tool): each test
+    starts with an empty one, as a run does."""
+    from litemaas_upgrade.yamlio.cache import PARSES
+
+    PARSES.clear()
+

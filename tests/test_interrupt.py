@@ -105,7 +105,12 @@ def test_interrupted_apply_leaves_all_or_nothing(
     after = snapshot(repo)
     assert temp_files(envs) == [] and temp_files(repo) == [] and temp_files(tmp_path) == []
     assert after in (original, phase1), err.decode()
-    assert proc.returncode in (0, 130, 143), err.decode()
+    if proc.returncode == -signal.SIGTERM:
+        # The signal came after the run had finished and given its handler back (the
+        # process was on its way out): the files are complete.
+        assert after == phase1, err.decode()
+    else:
+        assert proc.returncode in (0, 130, 143), (proc.returncode, err.decode())
     assert b"Traceback" not in err
     if proc.returncode == 0:
         assert after == phase1

@@ -18,6 +18,7 @@ from litemaas_upgrade.lint import resolve
 from litemaas_upgrade.lint.runner import run_rules
 from litemaas_upgrade.rules import load_rules
 from litemaas_upgrade.yamlio import YamlFile
+from litemaas_upgrade.yamlio.cache import PARSES
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_LLM = "main-v1.74.7-stable"
@@ -46,6 +47,7 @@ def lint(
 ) -> tuple[dict, int]:
     """(what lint reports, YAML parses) for `lint FILES` run in `repo`."""
     monkeypatch.chdir(repo)
+    PARSES.clear()  # each counted run starts cold, as a run of the tool does
     parses = 0
     real = YamlFile.parse.__func__  # type: ignore[attr-defined]
 

@@ -125,7 +125,7 @@ def _unknown_versions(target: Target) -> list[Finding]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetStep:
     target: Target  # as it was before the phase
     step: PhaseStep
@@ -242,6 +242,7 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
                         "(a file shared by targets at different stages); plan them separately",
                     )
                 slot[key] = change
+        _planned(targets)
         before: dict[str, bytes] = {}
         after: dict[str, bytes] = {}
         for rel, slot in sorted(by_file.items()):
@@ -278,8 +279,24 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        if current is not source:
+            current.forget()  # the previous phase's view: planning is done with it
         targets, current = targets_after, nxt
+    if current is not source:
+        current.forget()
+    _planned(targets)
     return Plan(rules, source, initial, phases, notes)
+
+
+def _planned(targets: list[Target]) -> None:
+    """Planning is done with these targets (their steps are computed, or they are the
+    last phase's result): a manager may let go of what only planning reads, so that the
+    plan does not hold every phase's targets in full. What they report (components,
+    stage, findings) and deploy with stays."""
+    for target in targets:
+        planned = getattr(manager_for(target.kind), "planned", None)
+        if planned is not None:
+            planned(target)
 
 
 def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Finding]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 
@@ -93,6 +94,11 @@ def _check_digest(digest: str) -> None:
         raise ImageRefError(f"invalid digest {digest!r}: expected algorithm:hex")
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_ref(text: str) -> ImageRef:
+    return ImageRef._parse(text)
+
+
 def _split_name(name: str) -> tuple[str | None, str]:
     first, sep, rest = name.partition("/")
     if sep and _is_registry(first):
@@ -100,7 +106,7 @@ def _split_name(name: str) -> tuple[str | None, str]:
     return None, name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageRef:
     """An image reference as written; every instance is valid and `str()` round-trips."""
 
@@ -127,6 +133,12 @@ class ImageRef:
 
     @classmethod
     def parse(cls, text: str) -> ImageRef:
+        # Instances are immutable: the same text gives one shared instance (a repository
+        # writes the same few images in thousands of places).
+        return _parse_ref(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> ImageRef:
         if not text:
             raise ImageRefError("empty image reference")
         if "$" in text:

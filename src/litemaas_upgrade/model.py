@@ -5,6 +5,7 @@ with it (Finding)."""
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +35,10 @@ def format_path(path: YamlPath) -> str:
             out += f"[{part}]"
         else:
             out += ("." if out else "") + part
-    return out
+    return sys.intern(out)  # the same few paths are named by every target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """One place in one file that decides (part of) a component's image."""
 
@@ -64,7 +65,7 @@ class Site:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class ComponentState:
     """The effective image a target deploys for one component, and where it comes from."""
 
@@ -124,7 +125,7 @@ class Severity(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """Something worth telling about a target, with a stable code and a fix."""
 
@@ -155,7 +156,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """Set one scalar in one YAML document of one file (inserting the key if missing)."""
 
@@ -176,7 +177,7 @@ class Change:
     edit: Any = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
     a compose file, a folder of plain manifests."""

@@ -1,6 +1,8 @@
 """Read-only views of a deployment repository's files: the work tree, a git revision,
-or another view with some files replaced (a planned phase). Each YAML file is parsed at
-most once per view, however many targets use it."""
+or another view with some files replaced (a planned phase). A YAML file that several
+targets use is parsed once per run while they use it: parsed files are kept in bounded
+caches (the most recent files by path, and by content across views: yamlio.cache), so
+that a run's memory does not grow with every file it has read."""
 
 from __future__ import annotations
 
@@ -8,17 +10,21 @@ import abc
 import os
 import posixpath
 import subprocess
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
 from .yamlio import YamlFile
+from .yamlio.cache import PARSES
 
 # Folders that never hold deployment files, and the marker `plan --out` leaves in its
 # output folder so that a later scan does not mistake phase files for the repository's.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 OUTPUT_MARKER = ".litemaas-upgrade-output"
+# How many parsed files each view keeps by path (see Source.yaml).
+RECENT = 512
 
 
 class Source(abc.ABC):
@@ -28,7 +34,9 @@ class Source(abc.ABC):
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._yaml: dict[str, YamlFile] = {}
+        # The files this view parsed most recently, by path (not read again while here);
+        # beyond them, the process-wide cache by content (yamlio.cache) may still hold one.
+        self._yaml: OrderedDict[str, YamlFile] = OrderedDict()
         prefix = os.path.relpath(root, Path.cwd())
         self._prefix = "" if prefix == "." else PurePosixPath(Path(prefix).as_posix()).as_posix()
         self.outside: list[str] = []  # links that point outside the root: reported, not read
@@ -41,9 +49,6 @@ class Source(abc.ABC):
         # A revision whose files, except `changed`, have the same bytes as this view's
         # (lint's base: see GitTree.mirror); content searches are answered from it.
         self.same_as: tuple[Source, frozenset[str]] | None = None
-        # Parses shared with other views of the same root (lint's base and work tree):
-        # a file with the same bytes at the same path is parsed once for both.
-        self.shared: dict[tuple[str, bytes], YamlFile] | None = None
 
     @abc.abstractmethod
     def files(self) -> list[str]:
@@ -137,18 +142,30 @@ class Source(abc.ABC):
 
     def yaml(self, rel: str) -> YamlFile:
         cached = self._yaml.get(rel)
-        if cached is None:
-            data = self.read(rel)
-            key = (rel, data)
-            if self.shared is not None and key in self.shared:
-                cached = self.shared[key]
-            else:
-                cached = YamlFile.parse(data, self.display(rel))
-                self.parsed += 1
-                if self.shared is not None:
-                    self.shared[key] = cached
-            self._yaml[rel] = cached
+        if cached is not None:
+            self._yaml.move_to_end(rel)
+            return cached
+        # (The cache by content also serves lint's other view of the same root: a file
+        # unchanged since the base is parsed once for both.)
+        cached = self._parse(self.read(rel), rel)
+        self._yaml[rel] = cached
+        if len(self._yaml) > RECENT:
+            self._yaml.popitem(last=False)
         return cached
+
+    def forget(self) -> None:
+        """Drop the parsed files this view keeps (a file asked for again is taken from
+        the cache by content, or parsed again)."""
+        self._yaml.clear()
+
+    def _parse(self, data: bytes, rel: str) -> YamlFile:
+        shown = self.display(rel)
+        found = PARSES.get(shown, data)
+        if found is None:
+            found = YamlFile.parse(data, shown)
+            self.parsed += 1
+            PARSES.put(shown, data, found)
+        return found
 
     def display(self, rel: str) -> str:
         """The path as the user sees it: relative to the current directory."""

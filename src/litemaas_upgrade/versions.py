@@ -48,7 +48,7 @@ def _tokens(rest: str, text: str) -> list[str]:
 
 
 @functools.total_ordering
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Version:
     """A release number with optional pre- and post-release; `text` is kept for messages
     and takes no part in comparison."""
@@ -131,6 +131,12 @@ class Version:
         return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_version(text: str) -> Version:
+    # Versions are immutable: the same text gives one shared instance.
+    return Version.parse(text)
+
+
 def version_from_tag(tag: str | None, patterns: Sequence[str | re.Pattern[str]]) -> Version | None:
     """The version in `tag` by the first pattern that fully matches it (its `version` group,
     else the whole match); None for floating tags that no pattern matches.
@@ -149,7 +155,7 @@ def version_from_tag(tag: str | None, patterns: Sequence[str | re.Pattern[str]])
         if text is None:  # optional group that did not take part
             continue
         try:
-            return Version.parse(text)
+            return _parse_version(text)
         except ValueError as exc:
             raise ValueError(
                 f"tag {tag!r} matches version pattern {regex.pattern!r} but {exc}"

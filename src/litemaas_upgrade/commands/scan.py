@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TextIO
 
 from ..engine import scan
 from ..model import Target
@@ -14,11 +15,23 @@ def run(inputs: Inputs, fmt: str) -> int:
     source, rules, options = open_inputs(inputs)
     targets = only_under(scan(source, rules, options), inputs.paths)
     if fmt == "json":
-        json.dump({"targets": [t.to_json() for t in targets]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_json(targets, sys.stdout)
     else:
         sys.stdout.write(render_text(targets))
     return 0
+
+
+def write_json(targets: list[Target], out: TextIO) -> None:
+    """`json.dump({"targets": [...]}, indent=2)`, one target at a time: the JSON of every
+    target at once would be a second copy of the scan in memory."""
+    if not targets:
+        out.write('{\n  "targets": []\n}\n')
+        return
+    out.write('{\n  "targets": [\n')
+    for i, target in enumerate(targets):
+        text = json.dumps(target.to_json(), indent=2)
+        out.write(("" if i == 0 else ",\n") + "    " + text.replace("\n", "\n    "))
+    out.write("\n  ]\n}\n")
 
 
 def render_text(targets: list[Target]) -> str:

@@ -154,12 +154,10 @@ def repository_context(
         tree.prepare_reads()
         all_managers()  # their modules are loaded while git works
     diff = base_diff(tree, source) if tree is not None else None
-    if tree is not None:
-        # A file unchanged since the base is parsed once for both sides.
-        source.shared = tree.shared = {}
-        if diff is not None:
-            # ... and read from disk once, not through git.
-            tree.mirror(source, diff.changed)
+    if tree is not None and diff is not None:
+        # A file unchanged since the base is read from disk once, not through git (and
+        # parsed once for both sides: yamlio.cache).
+        tree.mirror(source, diff.changed)
     try:
         changed = diff.changed if diff is not None else None if tree is not None else set()
         only = scope(sel, changed) if not (charts or values) else None

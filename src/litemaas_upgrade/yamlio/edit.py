@@ -12,6 +12,7 @@ from typing import Any
 
 from litemaas_upgrade.errors import EditError, InputError
 
+from .cache import parse
 from .implicit import MERGE, STR
 from .nodes import Node, Path
 from .reader import YamlDoc, YamlFile
@@ -58,7 +59,7 @@ def apply_changes(data: bytes, path: str, changes: Sequence[ScalarChange]) -> by
     """Return `data` with the scalars at `changes` set; everything else byte-identical."""
     if not changes:
         return data
-    file = YamlFile.parse(data, path)
+    file = parse(data, path)
     planner = _Planner(file)
     for change in _check_conflicts(path, changes):
         planner.add(change)
@@ -379,7 +380,7 @@ def _splice(text: str, splices: list[_Splice]) -> str:
 def _verify(old: YamlFile, out: bytes, changes: Sequence[ScalarChange]) -> None:
     """Re-read the result: targets read the new strings and nothing else changed."""
     try:
-        new = YamlFile.parse(out, old.path)
+        new = parse(out, old.path)
     except InputError as exc:
         raise EditError(
             old.path, f"edit would produce invalid YAML ({exc.message}); file left unchanged"

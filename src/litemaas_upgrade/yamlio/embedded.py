@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from litemaas_upgrade.errors import EditError, InputError
 
 from .blockdoc import Embedded, _content_lines, _dotted, embedded_document
+from .cache import parse
 from .edit import ScalarChange, _same, _set, apply_changes
 from .nodes import Path
 from .reader import YamlFile
@@ -72,7 +73,7 @@ def apply_edits(data: bytes, path: str, edits: Sequence[Edit]) -> bytes:
 def _apply_embedded(
     data: bytes, path: str, doc_index: int, at: Path, changes: list[ScalarChange]
 ) -> bytes:
-    file = YamlFile.parse(data, path)
+    file = parse(data, path)
     if not 0 <= doc_index < len(file.documents):
         raise EditError(path, f"document {doc_index} does not exist")
     doc = file.documents[doc_index]
@@ -139,7 +140,7 @@ def _apply_embedded(
 def _apply_append(
     data: bytes, path: str, doc_index: int, at: Path, items: list[tuple[tuple[str, str], ...]]
 ) -> bytes:
-    file = YamlFile.parse(data, path)
+    file = parse(data, path)
     doc = file.documents[doc_index]
     node = doc.find(at)
     what = _dotted(at)
@@ -173,7 +174,7 @@ def _apply_append(
         at_pos = m.start() if m else len(text)
         body = "".join(nl + line for line in lines)
     out = encode(text[:at_pos] + body + text[at_pos:], file.encoding)
-    new = YamlFile.parse(out, path)
+    new = parse(out, path)
     expected = copy.deepcopy(doc.data)
     seq = expected
     for part in at:
@@ -186,7 +187,7 @@ def _apply_append(
 
 def _verify(old: YamlFile, out: bytes, doc_index: int, at: Path, value: str) -> None:
     try:
-        new = YamlFile.parse(out, old.path)
+        new = parse(out, old.path)
     except InputError as exc:
         raise EditError(old.path, f"edit would produce invalid YAML ({exc.message})") from None
     if len(new.documents) != len(old.documents):

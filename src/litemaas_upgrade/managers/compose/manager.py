@@ -20,7 +20,7 @@ NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.ya
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Service:
     name: str
     raw: str  # the image string as written
@@ -30,7 +30,7 @@ class Service:
     env: EnvValue | None = None  # the .env line that sets the variable
 
 
-@dataclass
+@dataclass(slots=True)
 class ComposeData:
     file: str
     env_file: str | None

@@ -4,6 +4,7 @@ targets the user or the repository's config file names explicitly."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,19 +150,23 @@ def relevant_override(data: dict[str, Any], chart_keys: set[str], rules: Rules) 
     return bool(hint_roots & set(data))
 
 
-def discover(ctx: ScanContext) -> list[HelmSpec]:
+def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
+    """The releases, in order, each as soon as it is found: a caller that resolves each
+    one before asking for the next reads its override file while it is still parsed."""
     opts = ctx.options
     all_charts = chart_dirs(ctx)
     if opts.charts or opts.values:
-        return [_explicit(ctx, all_charts)]
+        yield _explicit(ctx, all_charts)
+        return
     configured = (opts.config or {}).get("helm")
     if configured:
         if not isinstance(configured, list):
             raise InputError(".litemaas-upgrade.yaml", "helm: expected a list of targets")
-        return [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
+        yield from [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
+        return
 
     charts = [c for c in all_charts if is_litemaas_chart(ctx, c)]
-    specs: list[HelmSpec] = []
+    found = False
     used: set[str] = set()
     only = opts.only
     # Scoped (pre-commit lint): a changed chart (or a Chart.yaml come or gone) can move
@@ -173,7 +178,7 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
     )
     undetermined: set[str] = set()
     for rel in ctx.source.files():
-        if scoped and specs and only is not None and rel not in only:
+        if scoped and found and only is not None and rel not in only:
             if not _may_be_override(rel, all_charts) or rel in ctx.claimed:
                 continue
             if b"{{" not in ctx.source.read(rel):
@@ -186,7 +191,8 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
         chart = spec.chart
         if chart:
             used.add(chart)
-        specs.append(spec)
+        found = True
+        yield spec
     if undetermined:
         decided: dict[str, bool] = {}
 
@@ -200,12 +206,9 @@ def discover(ctx: ScanContext) -> list[HelmSpec]:
         ctx.deferred.append(would_claim)
     for chart in charts:
         if chart not in used:
-            specs.append(
-                HelmSpec(
-                    chart, (), f"chart {ctx.source.display(chart or '.')} alone (no override files)"
-                )
+            yield HelmSpec(
+                chart, (), f"chart {ctx.source.display(chart or '.')} alone (no override files)"
             )
-    return specs
 
 
 def _may_be_override(rel: str, all_charts: list[str]) -> bool:

@@ -15,7 +15,7 @@ from .values import get_path, walk
 MAP_KEYS = ("registry", "repository", "tag", "digest")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageLocation:
     path: YamlPath  # the image mapping, or the key holding an image string
     shape: str  # "map" | "string"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ class HelmData:
 
     def override_values(self) -> list[Any]:
         """The override files' values, in `-f` order (what `helm upgrade -f` is given)."""
-        return [layer.data for layer in self.release.layers if layer.kind != "default"]
+        return [layer.current() for layer in self.release.layers if layer.kind != "default"]
 
 
 class HelmManager:
@@ -41,7 +42,12 @@ class HelmManager:
 
     def extract(self, ctx: ScanContext) -> list[Target]:
         targets: list[Target] = []
-        for spec in discover(ctx):
+        specs: Iterable[HelmSpec] = discover(ctx)
+        if ctx.options.only is not None:
+            # Scoped: every release is found before any is resolved, as claims made
+            # below decide what discovery reads.
+            specs = list(specs)
+        for spec in specs:
             if (targets or not ctx.first_needed) and not ctx.affects(
                 set(spec.values), (spec.chart,) if spec.chart is not None else ()
             ):
@@ -89,6 +95,7 @@ class HelmManager:
             ),
         )
         resolve(ctx, target, release)
+        release.detach(ctx.rules)
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
@@ -119,6 +126,14 @@ class HelmManager:
     def _hinted(self, ctx: ScanContext, component: str) -> list[ImageLocation]:
         hints = ctx.rules.components[component].helm
         return [ImageLocation(hints.values, "map")] if hints else []
+
+    def planned(self, target: Target) -> None:
+        """Planning is done with the target: what the release's values hold where is not
+        needed any more (its spec and layers stay: the deploy command and `diff` use them)."""
+        release: Release = target.data.release
+        release.merged = {}
+        release.locations = {}
+        release.deciders = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         spec = target.data.spec

@@ -40,6 +40,7 @@ from .values import coalesce, get_path, helm_string, merge_overrides
 
 if TYPE_CHECKING:
     from ...catalog import ChartRelease
+    from ...source import Source
     from ...yamlio.blockdoc import Embedded
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -48,7 +49,7 @@ STR_TAG = "tag:yaml.org,2002:str"
 # -- layers -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Layer:
     """One source of values, in Helm precedence order (defaults first)."""
 
@@ -66,17 +67,38 @@ class Layer:
     site_hint: Site | None = None  # catalog defaults: where the chart reference is written
     # A subchart's defaults: its values sit under this key in the release's values.
     prefix: YamlPath = ()
+    # For a layer that is a whole document of `file`: the view to read it from again
+    # once the release is resolved and `ydoc` is let go (see Release.detach).
+    reread: Source | None = None
+
+    @property
+    def has_nodes(self) -> bool:
+        return self.ydoc is not None or self.reread is not None
+
+    def current(self) -> Any:
+        """The layer's values: `data`, or read again once the release let go of it."""
+        if self.data is None and self.ydoc is None and self.reread is not None:
+            doc = self.document()
+            return doc.data if doc is not None else None
+        return self.data
+
+    def document(self) -> YamlDoc | None:
+        if self.ydoc is None and self.reread is not None:
+            docs = self.reread.yaml(self.file).documents
+            return docs[self.doc] if self.doc < len(docs) else None
+        return self.ydoc
 
     def node(self, path: YamlPath) -> Node | None:
         if self.kind == "parameters":
             return self.param_nodes.get(format_path(path))
-        if self.ydoc is None:
+        ydoc = self.document()
+        if ydoc is None:
             return None
         if self.prefix:
             if path[: len(self.prefix)] != self.prefix:
                 return None
             path = path[len(self.prefix) :]
-        return self.ydoc.find(self.base + path)
+        return ydoc.find(self.base + path)
 
     def where(self, path: YamlPath) -> YamlPath:
         """The path in this layer's file of a release values path."""
@@ -84,7 +106,7 @@ class Layer:
 
     def values(self) -> Any:
         """The layer's data as it sits in the release's values."""
-        data = self.data
+        data = self.current()
         for key in reversed(self.prefix):
             data = {key: data}
         return data
@@ -123,7 +145,9 @@ def file_layer(ctx: ScanContext, rel: str, label: str, kind: str = "file") -> La
         return Layer(kind, label, rel, 0, None, (), None)  # a chart without a values.yaml
     docs = ctx.source.yaml(rel).documents
     doc = docs[0] if docs else None
-    return Layer(kind, label, rel, 0, doc, (), doc.data if doc is not None else None)
+    if doc is None:
+        return Layer(kind, label, rel, 0, None, (), None)
+    return Layer(kind, label, rel, 0, doc, (), doc.data, reread=ctx.source)
 
 
 def object_layer(rel: str, doc: YamlDoc, base: YamlPath, label: str) -> Layer:
@@ -218,7 +242,7 @@ def _set_dotted(data: dict[str, Any], name: str, value: Any) -> None:
 # -- the chart ----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ChartRef:
     """Which chart a release deploys, and where its version is written."""
 
@@ -358,7 +382,7 @@ def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
 # -- the release --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Release:
     chart: ChartRef
     layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first
@@ -371,11 +395,31 @@ class Release:
     post: Callable[[str, ImageRef, list[Site]], tuple[ImageRef, list[Site]]] | None = None
     post_change: Callable[[str, str], Change | None] | None = None
     deploy: str = ""
+    # Which layer decides each image tag path planning edits, found while the layers'
+    # documents were at hand (see detach): path -> layer, or None when none does.
+    deciders: dict[YamlPath, Layer | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Subcharts' defaults are the lowest values: the parent's defaults override them.
         subs = [s.layer for s in self.chart.subcharts if s.layer not in self.layers]
         self.layers[:0] = subs
+
+    def detach(self, rules: Rules) -> None:
+        """Let go of what only resolving needs, once resolved: the layers' parsed files
+        and values (planning reads a layer's document again when it needs one, from the
+        source's caches or parsed again), and the merged values but for the images
+        written as one string (all that planning looks up in them)."""
+        for path in _edited_paths(rules, self):
+            found = deciding_layer(self, path)
+            self.deciders[path] = found[0] if found is not None else None
+        for layer in (*self.layers, self.owner, *(s.layer for s in self.chart.subcharts)):
+            if layer.reread is not None:
+                layer.ydoc = None
+                layer.data = None
+        self.merged = _only_paths(
+            self.merged,
+            [loc.path for locs in self.locations.values() for loc in locs if loc.shape == "string"],
+        )
 
     def subchart_at(self, path: YamlPath) -> SubchartDefaults | None:
         """The (deepest) subchart that renders what is at `path` in the release's values."""
@@ -393,6 +437,46 @@ class Release:
         return self.app_version, self.app_site
 
 
+def _only_paths(data: dict[str, Any], paths: list[YamlPath]) -> dict[str, Any]:
+    """A copy of `data` that holds only what is at `paths` (the values there are shared,
+    not copied): get_path gives the same answer for each of them."""
+    out: dict[str, Any] = {}
+    own = {id(out)}  # the containers made here (the others are shared values)
+    for path in paths:
+        value = get_path(data, path)
+        if value is None or not path:
+            continue
+        node: Any = out
+        for part, nxt in zip(path, path[1:], strict=False):
+            child = _slot(node, part)
+            if child is None:
+                child = {} if isinstance(nxt, str) else []
+                own.add(id(child))
+                _put(node, part, child)
+            elif id(child) not in own:
+                break  # a shorter path holds the value already
+            node = child
+        else:
+            _put(node, path[-1], value)
+    return out
+
+
+def _slot(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    assert isinstance(part, int)
+    return node[part] if part < len(node) else None
+
+
+def _put(node: Any, part: str | int, value: Any) -> None:
+    if isinstance(node, dict):
+        node[part] = value
+        return
+    assert isinstance(part, int)
+    node.extend([None] * (part + 1 - len(node)))
+    node[part] = value
+
+
 def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     """Fill the target's components from the release's layers."""
     rules = ctx.rules
@@ -401,7 +485,9 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         if layer.kind == "default":
             values = layer.values()
             defaults = coalesce(values, defaults) if isinstance(values, dict) else defaults
-    user = merge_overrides([layer.data for layer in rel.layers if layer.kind != "default"])
+    user = merge_overrides(
+        [layer.data for layer in rel.layers if layer.kind != "default"], share=True
+    )
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
     target.findings.extend(_table_replaced(ctx, target, rel, defaults))
@@ -509,9 +595,10 @@ def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Find
     images = [loc.path for locs in rel.locations.values() for loc in locs]
     out = []
     for layer in rel.layers:
-        if layer.ydoc is None or layer.kind in ("string", "parameters"):
+        ydoc = layer.document()
+        if ydoc is None or layer.kind in ("string", "parameters"):
             continue
-        for path, key in layer.ydoc.duplicates:
+        for path, key in ydoc.duplicates:
             if path[: len(layer.base)] != layer.base:
                 continue
             inner = layer.prefix + path[len(layer.base) :]
@@ -609,7 +696,7 @@ def _state(
 
 def deciding_layer(rel: Release, path: YamlPath) -> tuple[Layer, Node | None] | None:
     for layer in reversed(rel.layers):
-        if layer.ydoc is None and layer.kind != "parameters":
+        if not layer.has_nodes and layer.kind != "parameters":
             if get_path(layer.data, path) not in (None, ""):
                 return layer, None
             continue
@@ -618,6 +705,32 @@ def deciding_layer(rel: Release, path: YamlPath) -> tuple[Layer, Node | None] | 
             if not node.tag.endswith(":null"):
                 return layer, node
     return None
+
+
+def _edit_locations(rules: Rules, rel: Release, component: str) -> list[ImageLocation]:
+    """Where `changes` sets a component's tag: its image locations, else the rules' hint."""
+    locs = rel.locations.get(component) or []
+    hints = rules.components[component].helm
+    if not locs and hints is not None:
+        locs = [ImageLocation(hints.values, "map")]
+    return locs
+
+
+def _edit_path(loc: ImageLocation) -> YamlPath:
+    return loc.path if loc.shape == "string" else loc.path + ("tag",)
+
+
+def _edited_paths(rules: Rules, rel: Release) -> list[YamlPath]:
+    return [
+        _edit_path(loc) for name in rules.components for loc in _edit_locations(rules, rel, name)
+    ]
+
+
+def _decider(rel: Release, path: YamlPath) -> Layer | None:
+    if path in rel.deciders:
+        return rel.deciders[path]
+    found = deciding_layer(rel, path)
+    return found[0] if found is not None else None
 
 
 def site_of(ctx: ScanContext, rel: Release, path: YamlPath, decides: str) -> Site:
@@ -754,15 +867,12 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
             if change is not None:
                 out.append(change)
                 continue
-        locs = rel.locations.get(component) or []
-        hints = ctx.rules.components[component].helm
-        if not locs and hints is not None:
-            locs = [ImageLocation(hints.values, "map")]
+        locs = _edit_locations(ctx.rules, rel, component)
         why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
         for loc in locs:
-            path = loc.path if loc.shape == "string" else loc.path + ("tag",)
-            found = deciding_layer(rel, path)
-            explicit = found is not None and found[0].kind != "default"
+            path = _edit_path(loc)
+            decider = _decider(rel, path)
+            explicit = decider is not None and decider.kind != "default"
             if pin_only and explicit:
                 continue
             if (
@@ -772,7 +882,7 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
                 and default_tag(ctx.rules, moved, component) == tag
             ):
                 continue  # the chart move deploys it
-            layer = found[0] if explicit and found is not None else rel.owner
+            layer = decider if explicit and decider is not None else rel.owner
             value = tag
             if loc.shape == "string":
                 value = str(ImageRef.parse(str(get_path(rel.merged, loc.path))).with_tag(tag))

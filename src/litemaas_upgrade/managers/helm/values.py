@@ -10,29 +10,36 @@ from typing import Any
 from ...model import YamlPath
 
 
-def merge_overrides(layers: list[Any]) -> dict[str, Any]:
-    """`-f a -f b`: maps merge deeply, the later file wins; nulls are kept for coalescing."""
+def merge_overrides(layers: list[Any], share: bool = False) -> dict[str, Any]:
+    """`-f a -f b`: maps merge deeply, the later file wins; nulls are kept for coalescing.
+
+    With `share`, the result is read-only: it shares the layers' subtrees that no later
+    layer merges into (copying only the maps on the way to a merged value), so that a
+    release does not hold a second copy of its override files' values."""
     merged: dict[str, Any] = {}
     for layer in layers:
         if isinstance(layer, dict):
-            _merge_into(merged, layer)
+            _merge_into(merged, layer, share)
     return merged
 
 
-def _merge_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
+def _merge_into(dst: dict[str, Any], src: dict[str, Any], share: bool) -> None:
     for key, value in src.items():
         if isinstance(value, dict) and isinstance(dst.get(key), dict):
-            _merge_into(dst[key], value)
+            if share:
+                dst[key] = dict(dst[key])  # copy on write: it may be a layer's own map
+            _merge_into(dst[key], value, share)
         else:
-            dst[key] = copy.deepcopy(value)
+            dst[key] = value if share else copy.deepcopy(value)
 
 
 def coalesce(user: dict[str, Any], defaults: Any) -> dict[str, Any]:
     """User values over chart defaults; a user `null` deletes the default key.
 
-    The result is read-only: it shares every subtree of the chart's defaults that no user
-    value touches (copying only the maps on the way to a user value), so that a release
-    costs what its override files change, not a copy of the chart's values."""
+    The result is read-only: it shares every subtree of the chart's defaults and of the
+    user's values that it does not change (copying only the maps on the way to a user
+    value), so that a release costs what its override files change, not a copy of the
+    chart's values."""
     result: dict[str, Any] = dict(defaults) if isinstance(defaults, dict) else {}
     _coalesce_into(result, user)
     return result
@@ -46,9 +53,9 @@ def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
             dst[key] = dict(dst[key])  # copy on write: it may be the chart's own map
             _coalesce_into(dst[key], value)
         elif isinstance(value, dict):
-            dst[key] = {k: copy.deepcopy(v) for k, v in value.items() if v is not None}
+            dst[key] = {k: v for k, v in value.items() if v is not None}
         else:
-            dst[key] = copy.deepcopy(value)
+            dst[key] = value
 
 
 def get_path(data: Any, path: YamlPath) -> Any:

@@ -38,7 +38,7 @@ _TAG_RE = r"(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?"
 # ------------------------------------------------------------------ image strings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an image string was written."""
 
@@ -56,7 +56,7 @@ class Origin:
         return bool(self.path) or self.span is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One `images:` entry of one kustomization."""
 
@@ -110,10 +110,30 @@ class Img(str):
     @property
     def tag_entry(self) -> Entry | None:
         """The last `images:` entry that decided the tag or digest, if any."""
-        for entry in reversed(self.applied):
-            if entry.sets_tag:
-                return entry
-        return None
+        return _tag_entry(self.applied)
+
+    def tracked(self) -> Tracked:
+        """Where it was written and what changed it, without the string (what a target
+        keeps: a str subclass carries a whole attribute dict)."""
+        return Tracked(self.origin, self.applied)
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    origin: Origin
+    applied: tuple[Entry, ...]
+
+    @property
+    def tag_entry(self) -> Entry | None:
+        """The last `images:` entry that decided the tag or digest, if any."""
+        return _tag_entry(self.applied)
+
+
+def _tag_entry(applied: tuple[Entry, ...]) -> Entry | None:
+    for entry in reversed(applied):
+        if entry.sets_tag:
+            return entry
+    return None
 
 
 def container_lists(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, list[Any]]]:
@@ -178,7 +198,7 @@ class Resource:
                 yield comp, path, item
 
 
-@dataclass
+@dataclass(slots=True)
 class Level:
     """What one kustomization (or component) contributed, for findings and phase files."""
 

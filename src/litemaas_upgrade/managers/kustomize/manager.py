@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,26 +35,26 @@ from .scope import (
 )
 
 if TYPE_CHECKING:
-    from .build import Build, Entry, Img, Origin
+    from .build import Build, Entry, Origin, Tracked
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Placed:
     """One container of the build output that runs a component's image."""
 
     workload: str  # Kind/name
     container: str
     image: str  # as rendered
-    tracked: Img | None
+    tracked: Tracked | None
     init: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class KustomizeData:
     root: str  # build root folder, relative to the source root
-    build: Build
+    files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
 
 
@@ -80,7 +81,7 @@ class KustomizeManager:
         roots, _folders = build_roots(ctx.source)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
-            ctx.claimed.update(target.data.build.files)
+            ctx.claimed.update(target.data.files)
         return targets
 
     def _kept(self, ctx: ScanContext, root: str) -> Target | None:
@@ -122,7 +123,7 @@ class KustomizeManager:
             else:
                 pending.append(root)
         for target in targets:
-            ctx.claimed.update(target.data.build.files)
+            ctx.claimed.update(target.data.files)
         unbuilt: list[str] | None = pending if roots is not None else None
 
         def would_claim(rel: str) -> bool:
@@ -137,7 +138,7 @@ class KustomizeManager:
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
-                    ctx.claimed.update(target.data.build.files)
+                    ctx.claimed.update(target.data.files)
             unbuilt = []
             return rel in ctx.claimed
 
@@ -149,8 +150,10 @@ class KustomizeManager:
         from .build import Builder, Img
 
         src = ctx.source
+        # Only what planning needs is kept of the build: the rendered resources (copies
+        # of every manifest) and the levels go once the containers are placed.
         build = Builder(src, root).run()
-        data = KustomizeData(root, build)
+        data = KustomizeData(root, tuple(sorted(build.files)))
         target = Target(
             self.kind, src.display(root), f"kubectl kustomize {src.display(root)}", data=data
         )
@@ -160,10 +163,10 @@ class KustomizeManager:
                 image = item["image"]
                 data.placed.setdefault(comp, []).append(
                     Placed(
-                        f"{res.kind}/{res.name}",
+                        sys.intern(f"{res.kind}/{res.name}"),
                         str(item.get("name", format_path(path))),
-                        str(image),
-                        image if isinstance(image, Img) else None,
+                        sys.intern(str(image)),
+                        image.tracked() if isinstance(image, Img) else None,
                         "initContainers" in path,
                     )
                 )
@@ -171,7 +174,7 @@ class KustomizeManager:
             placed.sort(key=lambda p: p.init)  # a main container is the primary one
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
-            self._remote_components(ctx, target, data)
+            self._remote_components(ctx, target, build)
         return target
 
     def _state(
@@ -292,10 +295,10 @@ class KustomizeManager:
             state.versions = tuple(rule.version_of(ImageRef.parse(p.image).tag) for p in placed)
         return state
 
-    def _remote_components(self, ctx: ScanContext, target: Target, data: KustomizeData) -> None:
+    def _remote_components(self, ctx: ScanContext, target: Target, build: Build) -> None:
         """Components a remote resource may carry: decided by a local images: entry
         that matched nothing here, else unknown."""
-        for level in data.build.levels:
+        for level in build.levels:
             for entry in level.entries:
                 if entry.index in level.used:
                     continue
@@ -471,6 +474,11 @@ class KustomizeManager:
                 lines.append(f"    digest: {_quote(digest)}")
         return {rel_file: "\n".join(lines) + "\n"}
 
+    def planned(self, target: Target) -> None:
+        """Planning is done with the target: its containers are not needed any more."""
+        data: KustomizeData = target.data
+        data.placed = {}
+
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         if phase_file:
             return f"kubectl apply -k {posixpath.dirname(phase_file)}"
@@ -519,13 +527,24 @@ def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
     prefix = node.value[: m.start()]
     if "$" in prefix:
         return None
-    folder = posixpath.dirname(template)
-    for rel in src.in_folder(folder):
-        if rel.endswith(".env") or posixpath.basename(rel) == ".env":
-            values = parse_env(src.read(rel), src.display(rel))
-            if var in values:
-                return EnvLink(template, var, rel, values[var], prefix)
+    for rel in _env_files(ctx).get(posixpath.dirname(template), ()):
+        values = parse_env(src.read(rel), src.display(rel))
+        if var in values:
+            return EnvLink(template, var, rel, values[var], prefix)
     return None
+
+
+def _env_files(ctx: ScanContext) -> dict[str, list[str]]:
+    """The source's env files by folder, in `files()` order; listed once per scan (a
+    look through every file for each generated image grew with N²)."""
+    index: dict[str, list[str]] | None = ctx.__dict__.get("_env_files")
+    if index is None:
+        index = {}
+        for rel in ctx.source.files():
+            if rel.endswith(".env") or posixpath.basename(rel) == ".env":
+                index.setdefault(posixpath.dirname(rel), []).append(rel)
+        ctx.__dict__["_env_files"] = index
+    return index
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
