@@ -114,3 +114,23 @@ def test_interrupted_apply_leaves_all_or_nothing(
         assert proc.returncode != 0 and after == original, err.decode()
     if caught and when == "renaming":
         assert after == phase1  # the renames had begun: they are finished, not cut short
+
+
+
+def test_interrupt_while_modules_load_is_not_a_traceback() -> None:
+    # A Ctrl-C that lands while the command line's modules are being imported (the start
+    # of every run) ends the run as one during the run does. Made to land there for sure
+    # by an import hook, in a fresh interpreter.
+    probe = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'litemaas_upgrade.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from litemaas_upgrade.launch import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=False)
+    assert proc.returncode == 130
+    assert proc.stderr == b"interrupted\n"

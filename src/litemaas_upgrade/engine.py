@@ -14,9 +14,6 @@ from .model import UNREADABLE, Change, Finding, Severity, Site, Target
 from .rules import Phase, Rules
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
-from .textedit import apply_text_changes
-from .yamlio import ScalarChange
-from .yamlio.embedded import apply_edits
 
 CONFIG_FILE = ".litemaas-upgrade.yaml"
 
@@ -195,6 +192,11 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
 
 
 def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Plan:
+    # The editors are loaded by the commands that plan, not by `scan` and `lint`.
+    from .textedit import apply_text_changes
+    from .yamlio import ScalarChange
+    from .yamlio.embedded import apply_edits
+
     options = options or ScanOptions()
     targets = scan(source, rules, options)
     initial = targets

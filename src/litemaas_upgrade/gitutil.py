@@ -14,7 +14,37 @@ class GitError(UpgradeError):
     exit_code = 2
 
 
+class Pending:
+    """A git command started in the background: the caller goes on with other work (a
+    pre-commit run walks the work tree while git lists the base), and `result()` waits."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.args = args
+        try:
+            self._proc = subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed (needed for --base)") from exc
+        self._out: bytes | None = None
+        self._err = b""
+
+    def result(self) -> bytes:
+        if self._out is None:
+            self._out, self._err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            message = self._err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(message[-1] if message else f"git {' '.join(self.args)} failed")
+        return self._out
+
+
 def git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
+    if input is None:
+        return Pending(args, cwd).result()
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
@@ -27,9 +57,42 @@ def git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
     return proc.stdout
 
 
+_TOPLEVELS: dict[str, Path] = {}
+
+
 def toplevel(path: Path) -> Path:
-    out = git(["rev-parse", "--show-toplevel"], path if path.is_dir() else path.parent)
-    return Path(out.decode().strip())
+    """The top folder of the work tree holding `path` (asked of git once per folder: a
+    pre-commit run asks for it from several places, and each git call is a process)."""
+    folder = path if path.is_dir() else path.parent
+    top = _TOPLEVELS.get(str(folder))
+    if top is None:
+        out = git(["rev-parse", "--show-toplevel"], folder)
+        top = Path(out.decode().strip())
+        _TOPLEVELS[str(folder)] = top
+        _TOPLEVELS.setdefault(str(top), top)
+    return top
+
+
+def toplevel_and_commit(path: Path, rev: str) -> tuple[Path, str | None]:
+    """toplevel(path), and the commit `rev` names there (None when it names none, as in
+    a repository with no commits yet), from one git call."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--verify", "--quiet", f"{rev}^{{commit}}"],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed (needed for --base)") from exc
+    lines = proc.stdout.decode().splitlines()
+    if not lines:  # not a repository: the plain call says why
+        return toplevel(path), None
+    top = Path(lines[0])
+    _TOPLEVELS[str(folder)] = top
+    _TOPLEVELS.setdefault(str(top), top)
+    return top, lines[1] if proc.returncode == 0 and len(lines) > 1 else None
 
 
 def resolve_rev(top: Path, rev: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
-from .gitutil import GitError, git, resolve_rev, toplevel
+from .gitutil import GitError, Pending, resolve_rev, toplevel
 from .yamlio import YamlFile
 from .yamlio.cache import PARSES
 
@@ -46,6 +46,9 @@ class Source(abc.ABC):
         # Files a manager passed over with a notice (e.g. Go-template text that is not YAML).
         self.skipped: dict[str, str] = {}
         self.parsed = 0  # YAML files this view parsed (not taken from a cache)
+        # A revision whose files, except `changed`, have the same bytes as this view's
+        # (lint's base: see GitTree.mirror); content searches are answered from it.
+        self.same_as: tuple[Source, frozenset[str]] | None = None
         # Parses shared with other views of the same root (lint's base and work tree):
         # a file with the same bytes at the same path is parsed once for both.
         self.shared: dict[tuple[str, bytes], YamlFile] | None = None
@@ -60,10 +63,26 @@ class Source(abc.ABC):
 
     def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
         """Files ending in one of `suffixes` whose bytes hold one of `markers` (a cheap
-        filter before parsing), in `files()` order."""
+        filter before parsing), in `files()` order; searched once per view."""
+        found = self.__dict__.setdefault("_found", {})
+        key = (markers, suffixes)
+        if key not in found:
+            found[key] = self._search(markers, suffixes)
+        return list(found[key])
+
+    def _search(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+        hits: set[str] = set()
+        same: frozenset[str] = frozenset()
+        if self.same_as is not None:
+            other, same = self.same_as
+            hits = set(other.containing(markers, suffixes))
         out = []
         for rel in self.files():
             if not rel.endswith(suffixes):
+                continue
+            if rel in same:
+                if rel in hits:
+                    out.append(rel)
                 continue
             try:
                 raw = self.read(rel)
@@ -85,6 +104,16 @@ class Source(abc.ABC):
                 index.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
             self._by_name = index
         return index.get(name, [])
+
+    def in_folder(self, folder: str) -> list[str]:
+        """Files directly in this folder ("" for the root), in `files()` order; indexed once."""
+        index = getattr(self, "_by_folder", None)
+        if index is None:
+            index = {}
+            for rel in self.files():
+                index.setdefault(posixpath.dirname(rel), []).append(rel)
+            self._by_folder = index
+        return index.get(folder, [])
 
     def is_dir(self, rel: str) -> bool:
         rel = rel.rstrip("/")
@@ -160,6 +189,8 @@ class WorkTree(Source):
     def __init__(self, root: Path) -> None:
         super().__init__(root.resolve())
         self._files: list[str] | None = None
+        self.keep_bytes = False  # remember what was read (lint's base reads it too)
+        self._bytes: dict[str, bytes] = {}
 
     def files(self) -> list[str]:
         if self._files is None:
@@ -167,29 +198,40 @@ class WorkTree(Source):
         return self._files
 
     def _walk(self) -> list[str]:
+        # os.scandir with string paths: the entries' types come with the listing, so a
+        # repository of 40,000 files costs no system call per file.
         found: list[str] = []
-        root = self.root
-        for dirpath, dirnames, filenames in os.walk(root):
-            here = Path(dirpath)
-            if OUTPUT_MARKER in filenames and here != root:
-                dirnames[:] = []
-                continue
-            keep = []
-            for d in sorted(dirnames):
-                if d in SKIP_DIRS:
-                    continue
-                if (here / d).is_symlink():
-                    self._note_link(here / d, "/")
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
-            for name in filenames:
-                full = here / name
-                rel = full.relative_to(root).as_posix()
-                if full.is_symlink():
-                    self._note_link(full, "")
-                    continue
-                found.append(rel)
+        top = str(self.root)
+        todo = [""]  # folders relative to the root, visited depth first in name order
+        while todo:
+            folder = todo.pop()
+            try:
+                with os.scandir(f"{top}/{folder}" if folder else top) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue  # unreadable folder: skipped, as os.walk does
+            if folder and any(e.name == OUTPUT_MARKER for e in entries):
+                continue  # `plan --out` output: never the repository's files
+            prefix = f"{folder}/" if folder else ""
+            below = []
+            for entry in entries:
+                rel = prefix + entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if entry.name in SKIP_DIRS:
+                        continue
+                    if entry.is_symlink():
+                        self._note_link(self.root / rel, "/")
+                        continue
+                    below.append(rel)
+                elif entry.is_symlink():
+                    self._note_link(self.root / rel, "")
+                else:
+                    found.append(rel)
+            todo.extend(reversed(below))
         return found
 
     def _inside(self, path: Path, strict: bool = False) -> bool:
@@ -206,13 +248,22 @@ class WorkTree(Source):
         (self.links if self._inside(path, strict=True) else self.outside).append(rel)
 
     def read(self, rel: str) -> bytes:
-        full = self.root / rel
+        kept = self._bytes.get(rel)
+        if kept is not None:
+            return kept
+        data = self._read(rel)
+        if self.keep_bytes:
+            self._bytes[rel] = data
+        return data
+
+    def _read(self, rel: str) -> bytes:
         # A file the walk listed is no link and lies below no linked folder: only other
         # paths need the (system-call heavy) resolve.
-        if rel not in self._file_set() and not self._inside(full):
+        if rel not in self._file_set() and not self._inside(self.root / rel):
             raise InputError(self.display(rel), "points outside the repository: not read")
         try:
-            return full.read_bytes()
+            with open(f"{self.root}/{rel}", "rb") as fh:
+                return fh.read()
         except OSError as exc:
             raise InputError(self.display(rel), f"cannot read: {exc.strerror}") from exc
 
@@ -220,42 +271,79 @@ class WorkTree(Source):
 class GitTree(Source):
     """The files below `root` as they were at a git revision, read without a checkout."""
 
-    def __init__(self, root: Path, rev: str) -> None:
+    def __init__(self, root: Path, rev: str, commit: str | None = None) -> None:
+        """`commit`: what `rev` names, when the caller has asked git already."""
         root = root.resolve()
         super().__init__(root)
         self.top = toplevel(root)
         self.rev = rev
-        self.commit = resolve_rev(self.top, rev)
+        self.commit = commit or resolve_rev(self.top, rev)
         self.label = f"{rev} ({self.commit[:12]})"
         prefix = root.relative_to(self.top).as_posix()
         self._sub = "" if prefix == "." else prefix + "/"
-        self._blobs: dict[str, str] = {}
-        out = git(["ls-tree", "-r", "-z", "--full-tree", self.commit], self.top)
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, path = entry.partition(b"\t")
-            mode, kind, sha = meta.decode().split()
-            name = path.decode("utf-8", "surrogateescape")
-            if kind != "blob" or not name.startswith(self._sub) or mode == "120000":
-                continue
-            rel = name[len(self._sub) :]
-            if any(part in SKIP_DIRS for part in rel.split("/")[:-1]):
-                continue
-            self._blobs[rel] = sha
+        # Listed in the background: the caller walks the work tree meanwhile.
+        self._listing: Pending | None = Pending(
+            ["ls-tree", "-r", "-z", "--full-tree", self.commit], self.top
+        )
+        self._blob_shas: dict[str, str] = {}
+        self._searches: dict[tuple[tuple[bytes, ...], tuple[str, ...]], Pending] = {}
         self._cat: subprocess.Popen[bytes] | None = None
+        self._mirror: Source | None = None
+        self._mirrored: frozenset[str] = frozenset()
+
+    @property
+    def _blobs(self) -> dict[str, str]:
+        """Path -> blob id of every file at the revision."""
+        if self._listing is not None:
+            out, self._listing = self._listing.result(), None
+            sub, cut = self._sub, len(self._sub)
+            for entry in out.split(b"\0"):
+                # `<mode> <type> <object>\t<path>`: blobs only, links (120000) not.
+                meta, _, path = entry.partition(b"\t")
+                fields = meta.split(b" ")
+                if len(fields) != 3 or fields[1] != b"blob" or fields[0] == b"120000":
+                    continue
+                name = path.decode("utf-8", "surrogateescape")
+                if not name.startswith(sub):
+                    continue
+                rel = name[cut:]
+                if "/" in rel and not SKIP_DIRS.isdisjoint(rel.split("/")[:-1]):
+                    continue
+                self._blob_shas[rel] = fields[2].decode()
+        return self._blob_shas
 
     def files(self) -> list[str]:
         return sorted(self._blobs)
 
-    def containing(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+    def search_ahead(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> None:
+        """Start the `containing` search now, in the background."""
+        if (markers, suffixes) not in self._searches:
+            self._searches[(markers, suffixes)] = self._grep(markers, suffixes)
+
+    def mirror(self, work: WorkTree, changed: set[str]) -> None:
+        """Read the files that are the same in the work tree `work` (all but `changed`,
+        from `git diff`) from disk rather than through `git cat-file`, and let `work`
+        answer content searches for them from this revision's `git grep`. A pre-commit
+        run reads a few files that changed and many that did not."""
+        same = frozenset(rel for rel in self._blobs if rel not in changed and work.exists(rel))
+        self._mirror, self._mirrored = work, same
+        work.same_as = (self, same)
+        # Both views now read these files from disk, and a scan of each reads the same
+        # ones (kustomizations, chart files): keep their bytes for the second.
+        work.keep_bytes = True
+
+    def _grep(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> Pending:
         # One `git grep` instead of reading every blob through cat-file.
         args = ["grep", "-l", "-z", "-F", "--no-color"]
         for marker in markers:
             args += ["-e", marker.decode("utf-8")]
         args += [self.commit, "--", *(f"*{s}" for s in suffixes)]
+        return Pending(args, self.top)
+
+    def _search(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
+        pending = self._searches.pop((markers, suffixes), None) or self._grep(markers, suffixes)
         try:
-            out = git(args, self.top)
+            out = pending.result()
         except GitError:
             out = b""  # git grep exits 1 when nothing matches
         hits = set()
@@ -269,13 +357,11 @@ class GitTree(Source):
         sha = self._blobs.get(rel)
         if sha is None:
             raise InputError(self.display(rel), f"not in {self.label}")
+        if rel in self._mirrored and self._mirror is not None:
+            return self._mirror.read(rel)
         if self._cat is None:
-            self._cat = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self.top,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
+            self.prepare_reads()
+        assert self._cat is not None
         assert self._cat.stdin is not None and self._cat.stdout is not None
         self._cat.stdin.write(sha.encode() + b"\n")
         self._cat.stdin.flush()
@@ -285,7 +371,25 @@ class GitTree(Source):
         self._cat.stdout.read(1)  # the newline after each object
         return data
 
+    def prepare_reads(self) -> None:
+        """Start the `git cat-file` that reads blobs now (its start-up then overlaps other
+        work; lint's pre-commit mode knows it will read the changed files)."""
+        if self._cat is None:
+            self._cat = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+
     def close(self) -> None:
+        for pending in [*self._searches.values(), *([self._listing] if self._listing else [])]:
+            try:
+                pending.result()  # reaped, whatever it found
+            except GitError:
+                pass
+        self._searches.clear()
+        self._listing = None
         if self._cat is not None:
             assert self._cat.stdin is not None
             self._cat.stdin.close()

@@ -100,6 +100,7 @@ def _changeset(
     new = {t.key: t for t in after}
     targets = []
     claimed: set[str] = set()
+    index = _FileIndex(files)
     for key in sorted(set(old) | set(new)):
         b, a = old.get(key), new.get(key)
         names = sorted(set(b.components if b else {}) | set(a.components if a else {}))
@@ -109,7 +110,7 @@ def _changeset(
             )
             for n in names
         ]
-        mine = [f for f in files if _reads(b, f) or _reads(a, f)]
+        mine = [files[i] for i in sorted(index.read_by(b) | index.read_by(a))]
         claimed.update(f.path for f in mine)
         targets.append(
             TargetChange(key[1], key[0], b, a, comps, mine, verdict(b, a, rules))
@@ -119,28 +120,61 @@ def _changeset(
                      other, how)
 
 
-def _reads(target: Target | None, change: FileChange) -> bool:
-    """Does the target read this file (as far as the scan tells)?"""
-    if target is None:
-        return False
-    shown = change.display
-    if shown == target.path or shown.startswith(target.path.rstrip("/") + "/"):
-        return True
-    for state in target.components.values():
-        if any(site.file == shown for site in state.sites):
-            return True
-    data: Any = target.data
-    layers = getattr(data, "layers", None) or []
-    if any(getattr(layer, "file", None) == change.path for layer in layers):
-        return True
-    spec = getattr(data, "spec", None)
-    chart = getattr(spec, "chart", None)
-    if isinstance(chart, str):
-        return chart == "" or change.path.startswith(chart.rstrip("/") + "/")
-    root_path = getattr(data, "root", None) or getattr(data, "path", None)
-    if isinstance(root_path, str) and root_path:
-        return change.path.startswith(root_path.rstrip("/") + "/")
-    return False
+class _FileIndex:
+    """The changed files by path, as shown and relative to the root, and by each folder
+    prefix of those paths: which files a target reads is then a few lookups per target,
+    not a pass over every changed file (targets and changed files both grow with the
+    repository)."""
+
+    def __init__(self, files: list[FileChange]) -> None:
+        self.count = len(files)
+        self.shown: dict[str, list[int]] = {}
+        self.rel: dict[str, list[int]] = {}
+        self.shown_under: dict[str, list[int]] = {}
+        self.rel_under: dict[str, list[int]] = {}
+        for i, f in enumerate(files):
+            self.shown.setdefault(f.display, []).append(i)
+            self.rel.setdefault(f.path, []).append(i)
+            for prefix in folder_prefixes(f.display):
+                self.shown_under.setdefault(prefix, []).append(i)
+            for prefix in folder_prefixes(f.path):
+                self.rel_under.setdefault(prefix, []).append(i)
+
+    def read_by(self, target: Target | None) -> set[int]:
+        """The changed files the target reads (as far as the scan tells): the files at or
+        below its path, its sites' files, its values layers' files, and the files below
+        its chart (every file for a chart at the root) or, without a chart, below its
+        build root."""
+        if target is None:
+            return set()
+        out: set[int] = set()
+        out.update(self.shown.get(target.path, ()))
+        out.update(self.shown_under.get(target.path.rstrip("/") + "/", ()))
+        for state in target.components.values():
+            for site in state.sites:
+                out.update(self.shown.get(site.file, ()))
+        data: Any = target.data
+        layers = getattr(data, "layers", None) or []
+        for layer in layers:
+            file = getattr(layer, "file", None)
+            if isinstance(file, str):
+                out.update(self.rel.get(file, ()))
+        spec = getattr(data, "spec", None)
+        chart = getattr(spec, "chart", None)
+        if isinstance(chart, str):
+            if chart == "":
+                return set(range(self.count))
+            out.update(self.rel_under.get(chart.rstrip("/") + "/", ()))
+            return out
+        root_path = getattr(data, "root", None) or getattr(data, "path", None)
+        if isinstance(root_path, str) and root_path:
+            out.update(self.rel_under.get(root_path.rstrip("/") + "/", ()))
+        return out
+
+
+def folder_prefixes(path: str) -> list[str]:
+    """Every `p` ending in "/" with path.startswith(p): the path up to each slash."""
+    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
 
 
 def root_relative(source: Source, shown: str) -> str:

@@ -117,13 +117,16 @@ def render_markdown(
     table = ["| target | component | before → after | stage before → after | lint |",
              "|---|---|---|---|---|"]
 
-    def assemble(kept_rows: int, kept: list[Section], dropped: list[Section]) -> str:
+    notes_text = "\n" + "\n".join(notes) + "\n" if notes else ""
+
+    def top(kept_rows: int) -> str:
         lines = [*head, *table, *rows[:kept_rows]]
         if kept_rows < len(rows):
             lines.append(f"| … {len(rows) - kept_rows} more row(s) left out | | | | |")
         lines.append("")
-        parts = ["\n".join(lines) + "\n"]
-        parts.extend(s.text + "\n" for s in kept)
+        return "\n".join(lines) + "\n"
+
+    def left_out(kept_rows: int, dropped: list[Section]) -> str:
         left = []
         if dropped:
             names = ", ".join(_code(s.name) for s in dropped[:_NAMES_SHOWN])
@@ -131,28 +134,47 @@ def render_markdown(
             left.append(f"the diffs of {len(dropped)} section(s): {names}{more}")
         if kept_rows < len(rows):
             left.append(f"{len(rows) - kept_rows} summary row(s)")
-        if left:
-            parts.append(
-                f"> **Left out** to stay within GitHub's {budget:,}-character comment limit: "
-                + "; ".join(left)
-                + f". Run `{command}` to see everything.\n"
-            )
-        if notes:
-            parts.append("\n" + "\n".join(notes) + "\n")
-        return "".join(parts)
+        if not left:
+            return ""
+        return (
+            f"> **Left out** to stay within GitHub's {budget:,}-character comment limit: "
+            + "; ".join(left)
+            + f". Run `{command}` to see everything.\n"
+        )
 
-    kept = list(secs)
-    dropped: list[Section] = []
+    def assemble(kept_rows: int, kept: list[Section], dropped: list[Section]) -> str:
+        body = "".join(s.text + "\n" for s in kept)
+        return top(kept_rows) + body + left_out(kept_rows, dropped) + notes_text
+
+    # Leave out whole sections, the largest first (the first of equals first), until the
+    # comment fits. The comment's length is counted, not built, at each step: building
+    # it each time grew with the square of the number of sections.
     kept_rows = len(rows)
+    fixed = len(top(kept_rows)) + len(notes_text)
+    size = sum(len(s.text) + 1 for s in secs)
+    gone: set[int] = set()
+    dropped: list[Section] = []
+    for i in sorted(range(len(secs)), key=lambda i: (-len(secs[i].text), i)):
+        if fixed + size + len(left_out(kept_rows, dropped)) <= budget:
+            break
+        gone.add(i)
+        dropped.append(secs[i])
+        size -= len(secs[i].text) + 1
+    kept = [s for i, s in enumerate(secs) if i not in gone]
+    first: dict[tuple[str, str], int] = {}
+    for i, sec in enumerate(secs):
+        first.setdefault((sec.name, sec.text), i)
+    dropped.sort(key=lambda s: first[(s.name, s.text)])
     text = assemble(kept_rows, kept, dropped)
-    while len(text) > budget and kept:
-        largest = max(kept, key=lambda s: len(s.text))
-        kept.remove(largest)
-        dropped.append(largest)
-        text = assemble(kept_rows, kept, dropped)
-    dropped.sort(key=lambda s: secs.index(s))
-    text = assemble(kept_rows, kept, dropped)
-    while len(text) > budget and kept_rows > 0:
-        kept_rows = max(0, kept_rows - max(1, (len(text) - budget) // 80))
-        text = assemble(kept_rows, kept, dropped)
+    if len(text) > budget:
+        # Then as many summary rows as fit, in order (the most that fit, found by halving:
+        # the comment grows with each row kept).
+        fits, over = 0, kept_rows
+        while over - fits > 1:
+            mid = (fits + over) // 2
+            if len(assemble(mid, kept, dropped)) <= budget:
+                fits = mid
+            else:
+                over = mid
+        text = assemble(fits, kept, dropped)
     return text

@@ -17,6 +17,9 @@ class FileChange:
     display: str  # relative to the current directory
     old: bytes | None
     new: bytes | None
+    # Its shown diffs by (context, show_secrets): a file that many targets read (a shared
+    # base) appears in each one's section, and is diffed once.
+    diffs: dict[tuple[int, bool], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def status(self) -> str:

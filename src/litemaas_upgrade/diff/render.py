@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..model import Target
 from ..source import Overlay, Source, WorkTree
-from .collect import root_relative
+from .collect import folder_prefixes, root_relative
 
 HELM_MISSING = (
     "--rendered needs the Helm engine to render Helm targets, and it is not installed: "
@@ -55,23 +55,43 @@ class Materializer:
     def __init__(self, stack: contextlib.ExitStack) -> None:
         self._stack = stack
         self._trees: dict[int, Path] = {}
+        self._folders: dict[int, frozenset[str]] = {}
+        self._copies: dict[tuple[int, str], Path] = {}
+
+    def _changed_folders(self, source: Source) -> frozenset[str]:
+        """Every folder prefix ("a/", "a/b/") of the files an Overlay replaces, once per
+        view: asked for each target, a pass over every replaced file grew with N²."""
+        if not isinstance(source, Overlay):
+            return frozenset()
+        key = id(source)
+        if key not in self._folders:
+            self._folders[key] = frozenset(
+                p for f in source.changed for p in folder_prefixes(f)
+            )
+        return self._folders[key]
 
     def folder(self, source: Source, rel: str) -> Path:
-        disk = _on_disk(source, rel)
+        disk = _on_disk(source, rel, self._changed_folders(source))
         if disk is not None:
             return disk
         key = id(source)
         if key in self._trees:
             return self._trees[key] / rel
-        tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lmu-render-")))
         prefix = rel.rstrip("/") + "/" if rel not in ("", ".") else ""
-        for f in source.files():
-            if f.startswith(prefix):
-                _write(tmp / f, source.read(f))
+        tmp = self._copies.get((key, prefix))
+        if tmp is None:
+            # One copy of the folder per view, shared by the targets that render it.
+            tmp = Path(
+                self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lmu-render-"))
+            )
+            for f in source.files():
+                if f.startswith(prefix):
+                    _write(tmp / f, source.read(f))
+            self._copies[(key, prefix)] = tmp
         return tmp / rel
 
     def tree(self, source: Source) -> Path:
-        disk = _on_disk(source, None)
+        disk = _on_disk(source, None, frozenset())
         if disk is not None:
             return disk
         key = id(source)
@@ -85,15 +105,17 @@ class Materializer:
         return self._trees[key]
 
 
-def _on_disk(source: Source, rel: str | None) -> Path | None:
-    """The work tree's own folder, when the view reads the same bytes there."""
+def _on_disk(source: Source, rel: str | None, changed_folders: frozenset[str]) -> Path | None:
+    """The work tree's own folder, when the view reads the same bytes there
+    (`changed_folders`: the folder prefixes of an Overlay's replaced files)."""
     if isinstance(source, WorkTree):
         return source.root if rel is None else source.root / rel
     if isinstance(source, Overlay) and isinstance(source.base, WorkTree):
-        if rel is None:
-            return source.base.root if not source.changed else None
-        prefix = rel.rstrip("/") + "/" if rel not in ("", ".") else ""
-        if not any(f.startswith(prefix) for f in source.changed):
+        if rel is None or rel in ("", "."):
+            if not source.changed:
+                return source.base.root if rel is None else source.base.root / rel
+            return None
+        if rel.rstrip("/") + "/" not in changed_folders:
             return source.base.root / rel
     return None
 

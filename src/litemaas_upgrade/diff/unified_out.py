@@ -3,7 +3,7 @@ unless a secret had to be hidden), or, with --rendered, of each changed resource
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..output.unified import DiffText, file_diff_counted, text_diff
 from .model import ChangeSet, FileChange, TargetChange
@@ -13,25 +13,40 @@ from .structured import ResourceChange, dump
 
 @dataclass
 class Text:
-    text: str = ""
+    # The pieces, joined once when read: adding to one string copied all of it each
+    # time (quadratic in the size of a diff of thousands of files).
+    parts: list[str] = field(default_factory=list)
     masked: int = 0
     apply_context: int = 1 << 30
 
+    @property
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
     def add(self, other: DiffText | Text | str) -> None:
         if isinstance(other, str):
-            self.text += other
+            self.parts.append(other)
             return
-        self.text += other.text
+        self.parts.append(other.text)
         self.masked += other.masked
         self.apply_context = min(self.apply_context, other.apply_context)
 
 
 def source_diff(f: FileChange, context: int, show_secrets: bool) -> DiffText:
-    if show_secrets:
-        return file_diff_counted(f.path, f.old, f.new, context)
-    return file_diff_counted(
-        f.path, f.old, f.new, context, line_masks(f.old, f.path), line_masks(f.new, f.path)
-    )
+    key = (context, show_secrets)
+    done: DiffText | None = f.diffs.get(key)
+    if done is None:
+        if show_secrets:
+            done = file_diff_counted(f.path, f.old, f.new, context)
+        else:
+            done = file_diff_counted(
+                f.path, f.old, f.new, context, line_masks(f.old, f.path),
+                line_masks(f.new, f.path),
+            )
+        f.diffs[key] = done
+    return done
 
 
 def resource_diff(

@@ -10,8 +10,9 @@ from pathlib import Path
 from .. import codes
 from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
-from ..gitutil import GitError, git, toplevel
-from ..managers.base import ScanOptions
+from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
+from ..managers import all_managers
+from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Finding, Severity, Target
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
@@ -29,6 +30,7 @@ class Selection:
     files: set[Path] = field(default_factory=set)  # absolute
     folders: list[Path] = field(default_factory=list)  # absolute
     file_mode: bool = False
+    head: str | None = None  # the commit HEAD names, asked with the root in file mode
 
 
 def select(paths: list[str]) -> Selection:
@@ -48,13 +50,14 @@ def select(paths: list[str]) -> Selection:
             # vendored chart, a Kustomize base), so the repository is what is read.
             return Selection(top, folders=resolved)
         return Selection(root, folders=resolved if len(resolved) > 1 else [])
+    head = None
     try:
         first = resolved[0]
-        root = toplevel(first if first.is_dir() else first.parent)
+        root, head = toplevel_and_commit(first if first.is_dir() else first.parent, "HEAD")
     except GitError:
         root = Path.cwd()
     root = root.resolve()
-    sel = Selection(root, file_mode=True)
+    sel = Selection(root, file_mode=True, head=head)
     for p in resolved:
         try:
             p.relative_to(root)
@@ -127,7 +130,7 @@ def repository_context(
     tree: GitTree | None = None
     if rev is not None:
         try:
-            tree = GitTree(sel.root, rev)
+            tree = GitTree(sel.root, rev, sel.head if rev == "HEAD" else None)
         except GitError as exc:
             why = str(exc)
             if base is None and "unknown revision" in why:
@@ -145,10 +148,21 @@ def repository_context(
                 )
             )
     if tree is not None:
+        # GitOps objects are searched for at the base whatever changed, and the changed
+        # files are read there: start both now.
+        tree.search_ahead(GITOPS_MARKERS, GITOPS_FILES)
+        tree.prepare_reads()
+        all_managers()  # their modules are loaded while git works
+    diff = base_diff(tree, source) if tree is not None else None
+    if tree is not None:
         # A file unchanged since the base is parsed once for both sides.
         source.shared = tree.shared = {}
+        if diff is not None:
+            # ... and read from disk once, not through git.
+            tree.mirror(source, diff.changed)
     try:
-        only = scope(sel, source, tree) if not (charts or values) else None
+        changed = diff.changed if diff is not None else None if tree is not None else set()
+        only = scope(sel, changed) if not (charts or values) else None
         now = scan(source, rules, _options(sel.root, charts, values, only))
         if sel.file_mode or sel.folders:
             now = [t for t in now if _selected(t, source, sel)]
@@ -157,7 +171,7 @@ def repository_context(
                 found = scan(tree, rules, _options(sel.root, charts, values, only))
                 base_targets = {t.key: t for t in found}
                 label = tree.label
-                renames = _renames(tree, source)
+                renames = diff.renames if diff is not None else {}
             except (InputError, UsageError) as exc:
                 notes.append(
                     f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
@@ -193,7 +207,7 @@ def repository_context(
     return LintContext(rules, checks, label, sorted(files))
 
 
-def scope(sel: Selection, source: Source, tree: GitTree | None) -> frozenset[str] | None:
+def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:
     """Pre-commit mode (files, no folders): the files a target must involve to be worth
     resolving, relative to the root: the named files, and every file that differs
     between the base and the work tree (a target is compared with itself at the base,
@@ -201,55 +215,51 @@ def scope(sel: Selection, source: Source, tree: GitTree | None) -> frozenset[str
     if not sel.file_mode or sel.folders:
         return None
     only = {p.relative_to(sel.root).as_posix() for p in sel.files}
-    if tree is not None:
-        changed = changed_files(tree, source)
-        if changed is None:
-            return None
-        only |= changed
+    if changed is None:
+        return None
+    only |= changed
     if CONFIG_FILE in only:
         return None  # the config file forms the targets: all of them may change
     return frozenset(only)
 
 
-def changed_files(tree: GitTree, source: Source) -> set[str] | None:
-    """Files below the root that differ between the base and the work tree (changed,
-    added, deleted, untracked or ignored); None if git cannot say."""
+@dataclass
+class BaseDiff:
+    """How the work tree differs from the base, from one `git diff`: the files below
+    the root that differ (changed, added, deleted, untracked or ignored), and the new
+    path -> old path (as shown) of the files git sees renamed."""
+
+    changed: set[str]
+    renames: dict[str, str]
+
+
+def base_diff(tree: GitTree, source: Source) -> BaseDiff | None:
+    """None if git cannot say."""
     try:
-        out = git(
-            ["diff", "--no-renames", "--name-only", "-z", tree.commit, "--", str(source.root)],
-            tree.top,
+        pending = Pending(
+            ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
         )
+        # Untracked and ignored files are not in `git diff`: the listings tell them apart
+        # (the work tree is walked while git compares).
+        unlisted = set(source.files()) ^ set(tree.files())
+        out = pending.result()
     except UpgradeError:
         return None
     sub = source.root.relative_to(tree.top).as_posix()
     prefix = "" if sub == "." else sub + "/"
-    changed = set()
-    for name in out.decode("utf-8", "surrogateescape").split("\0"):
-        if name and name.startswith(prefix):
-            changed.add(name[len(prefix) :])
-    return changed | (set(source.files()) ^ set(tree.files()))
-
-
-def _renames(tree: GitTree, source: Source) -> dict[str, str]:
-    """New path -> old path (as shown) of the files git sees renamed since the base."""
-    try:
-        out = git(
-            ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
-        )
-    except UpgradeError:
-        return {}
-    parts = out.decode("utf-8", "surrogateescape").split("\0")
+    changed: set[str] = set()
     renames: dict[str, str] = {}
+    parts = out.decode("utf-8", "surrogateescape").split("\0")
     i = 0
     while i < len(parts) and parts[i]:
         status = parts[i]
-        if status.startswith(("R", "C")) and i + 2 < len(parts):
-            old, new = parts[i + 1], parts[i + 2]
-            renames[_shown(tree.top / new)] = _shown(tree.top / old)
-            i += 3
-        else:
-            i += 2
-    return renames
+        # A rename or copy names two paths (old, new); every other status one.
+        names = parts[i + 1 : i + 3] if status.startswith(("R", "C")) else parts[i + 1 : i + 2]
+        i += 1 + len(names)
+        if len(names) == 2:
+            renames[_shown(tree.top / names[1])] = _shown(tree.top / names[0])
+        changed.update(n[len(prefix) :] for n in names if n.startswith(prefix))
+    return BaseDiff(changed | unlisted, renames)
 
 
 def _shown(path: Path) -> str:

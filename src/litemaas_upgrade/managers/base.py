@@ -10,6 +10,13 @@ from ..model import Change, Target
 from ..rules import Phase, Rules
 from ..source import Source
 
+# What a file holding a GitOps object contains (a cheap filter before parsing): an Argo CD
+# or Flux object, or a kustomization with `helmCharts:`. The three GitOps managers search
+# for all of it in the same files, so that one search of the repository (one `git grep`
+# at a base) serves them all; lint starts that search early, before they are loaded.
+GITOPS_MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
+GITOPS_FILES = (".yaml", ".yml", "Kustomization")
+
 
 @dataclass
 class ScanOptions:

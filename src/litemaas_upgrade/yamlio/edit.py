@@ -13,7 +13,8 @@ from typing import Any
 from litemaas_upgrade.errors import EditError, InputError
 
 from .cache import parse
-from .nodes import STR, TAG_PREFIX, Node, Path
+from .implicit import MERGE, STR
+from .nodes import Node, Path
 from .reader import YamlDoc, YamlFile
 from .scalars import double_quoted, inserted, plain_or_double, single_quoted
 from .text import encode
@@ -324,7 +325,7 @@ def plain_text_line(line: str) -> bool:
 
 
 def _key_is(key: Node, part: str | int) -> bool:
-    return key.kind == "scalar" and key.tag != TAG_PREFIX + "merge" and key.value == str(part)
+    return key.kind == "scalar" and key.tag != MERGE and key.value == str(part)
 
 
 def _is_empty(node: Node) -> bool:

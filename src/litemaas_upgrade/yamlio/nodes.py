@@ -6,13 +6,11 @@ from typing import Any
 
 from litemaas_upgrade.errors import InputError
 
+from .implicit import MERGE
+from .implicit import PREFIX as TAG_PREFIX
 from .text import LineIndex
 
 Path = tuple[str | int, ...]
-
-TAG_PREFIX = "tag:yaml.org,2002:"
-STR = TAG_PREFIX + "str"
-MERGE = TAG_PREFIX + "merge"
 
 # Nesting and alias expansion are bounded so hostile input fails fast instead of
 # exhausting the stack or memory.

@@ -7,15 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml import events as ruamel_events
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.resolver import VersionedResolver
-
 from litemaas_upgrade.errors import InputError
 
+from . import implicit
 from .nodes import MAX_DEPTH, DocContext, Node, Path
 from .text import LineIndex, decode
 
@@ -76,30 +70,12 @@ class YamlFile:
         decoded = decode(data, path)
         self = cls(path, decoded.text, decoded.encoding, decoded.newline)
         _check_flow_depth(self)
-        if _libyaml_events(self):
-            return self
-        try:
-            _Composer(self).run()
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise self.error(self._problem(exc), mark.index if mark else None) from None
-        except ReaderError as exc:
-            raise self.error(
-                f"character {exc.character:#x} is not allowed in YAML", exc.position
-            ) from None
-        except YAMLError as exc:
-            raise self.error(str(exc).strip().splitlines()[0], None) from None
-        except RecursionError:
-            raise self.error("YAML is nested too deeply", None) from None
-        except (AssertionError, TypeError) as exc:
-            # ruamel asserts on a `%YAML` version it does not know (1.3, 2.0, ...).
-            raise self.error(f"unsupported YAML ({exc})", None) from None
-        if not self.documents:
-            # An empty or comments-only stream still has a place for content.
-            self.documents.append(YamlDoc(0, None, 0, len(self.text)))
+        if not _libyaml_events(self):
+            _ruamel_compose(self)
         return self
 
-    def _problem(self, exc: MarkedYAMLError) -> str:
+    def _problem(self, exc: Any) -> str:
+        """The message of one of ruamel's MarkedYAMLErrors."""
         context = exc.context or ""
         where, at = exc.context_mark, exc.problem_mark
         if context and where is not None and at is not None and where.index != at.index:
@@ -112,6 +88,34 @@ class YamlFile:
             return InputError(self.path, message)
         line, col = self.lines.locate(min(offset, len(self.text)))
         return InputError(self.path, message, line, col)
+
+
+def _ruamel_compose(file: YamlFile) -> None:
+    """Fill `file.documents` with ruamel's round-trip parser (and its resolver); every
+    error becomes an InputError. ruamel is imported here only: reading through libyaml
+    never loads it (start-up time of a pre-commit hook)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    try:
+        _Composer(file).run()
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise file.error(file._problem(exc), mark.index if mark else None) from None
+    except ReaderError as exc:
+        raise file.error(
+            f"character {exc.character:#x} is not allowed in YAML", exc.position
+        ) from None
+    except YAMLError as exc:
+        raise file.error(str(exc).strip().splitlines()[0], None) from None
+    except RecursionError:
+        raise file.error("YAML is nested too deeply", None) from None
+    except (AssertionError, TypeError) as exc:
+        # ruamel asserts on a `%YAML` version it does not know (1.3, 2.0, ...).
+        raise file.error(f"unsupported YAML ({exc})", None) from None
+    if not file.documents:
+        # An empty or comments-only stream still has a place for content.
+        file.documents.append(YamlDoc(0, None, 0, len(file.text)))
 
 
 _LINE = re.compile(r"[^\r\n\x85\u2028\u2029]+")
@@ -188,13 +192,10 @@ def _event_kinds(module: Any) -> dict[type, int]:
     return {getattr(module, name): kind for name, kind in _KIND_OF_NAME.items()}
 
 
-_RUAMEL_KINDS = _event_kinds(ruamel_events)
-
 # libyaml (PyYAML's C event parser), loaded on first use: (CParser, YAMLError, kinds), or
 # False when PyYAML or its libyaml binding is missing. LITEMAAS_UPGRADE_LIBYAML=0 turns
 # it off (ruamel's pure-Python parser is then used for everything, as before).
 _libyaml: Any = None
-_RESOLVERS: dict[tuple[int, int], VersionedResolver] = {}
 
 
 def _load_libyaml() -> Any:
@@ -244,26 +245,19 @@ def _libyaml_events(file: YamlFile) -> bool:
     return True
 
 
-def _resolver(version: tuple[int, int]) -> VersionedResolver:
-    resolver = _RESOLVERS.get(version)
-    if resolver is None:
-        resolver = _RESOLVERS[version] = VersionedResolver(version=version)
-        _RESOLVED[id(resolver)] = {}
-    return resolver
-
-
-# Per fixed-version resolver: (node kind, plain scalar value or None) -> resolved tag. The
-# resolver is a pure function of these once its version is fixed; bounded, as values are
+# Per YAML version: plain scalar value -> its implicit tag. Bounded, as values are
 # arbitrary.
-_RESOLVED: dict[int, dict[tuple[Any, str | None], str]] = {}
+_RESOLVED: dict[tuple[int, int], dict[str, str]] = {(1, 1): {}, (1, 2): {}}
 _RESOLVED_MAX = 20_000
+_DEFAULT_TAG = {"scalar": implicit.STR, "mapping": implicit.MAP, "sequence": implicit.SEQ}
 
 
 class _Composer:
     """Builds Node trees from parser events, iteratively (no recursion limit).
 
-    The events come from ruamel's round-trip parser (`events` None) or from libyaml;
-    tags are resolved by ruamel's versioned resolver either way.
+    The events come from ruamel's round-trip parser (`events` None), whose tags its own
+    resolver gives (it follows the `%YAML` version that its scanner saw), or from
+    libyaml, whose tags `implicit.plain_tag` gives (the same rules).
     """
 
     def __init__(
@@ -273,21 +267,29 @@ class _Composer:
         kinds: dict[type, int] | None = None,
     ) -> None:
         self.file = file
+        self.resolver: Any = None
+        self.stream_version: tuple[int, int] | None = None
+        # The version whose rules resolve tags (libyaml's events).
+        self.version = (1, 2)
         if events is None:
+            from ruamel.yaml import YAML, nodes
+            from ruamel.yaml import events as ruamel_events
+
             yaml = YAML(typ="rt")
             self.resolver = yaml.resolver
+            self.node_classes = {
+                "scalar": nodes.ScalarNode,
+                "mapping": nodes.MappingNode,
+                "sequence": nodes.SequenceNode,
+            }
             self.events: Iterator[Any] = yaml.parse(file.text)
-            self.kinds = _RUAMEL_KINDS
+            self.kinds = _event_kinds(ruamel_events)
             self.tag_attr = "ctag"
-            self.stream_version: tuple[int, int] | None = None
             self.libyaml = False
         else:
             self.events = events
             self.kinds = kinds or {}
             self.tag_attr = "tag"
-            # Like ruamel's scanner, a `%YAML` directive holds for the later documents.
-            self.stream_version = None
-            self.resolver = _resolver((1, 2))
             self.libyaml = True
 
     def run(self) -> None:
@@ -304,11 +306,14 @@ class _Composer:
             kind = kinds[type(event)]
             if kind == _DOC_START:
                 if self.libyaml:
+                    # Like ruamel's scanner, a `%YAML` directive holds for later documents.
                     if event.version is not None:
                         self.stream_version = tuple(event.version)
-                    if (self.stream_version or (1, 2)) in ((1, 1), (1, 2)):
-                        self.resolver = _resolver(self.stream_version or (1, 2))
-                version = self._version() if not self.libyaml else self.stream_version or (1, 2)
+                    version = self.stream_version or (1, 2)
+                    if version in _RESOLVED:
+                        self.version = version
+                else:
+                    version = self._version()
                 if version not in ((1, 1), (1, 2)):
                     raise self.file.error(
                         f"unsupported YAML version {version[0]}.{version[1]} (1.1 and 1.2 are)",
@@ -391,20 +396,25 @@ class _Composer:
                 stack[-1].children.append(node)
 
     def _version(self) -> tuple[int, int]:
+        if self.libyaml:
+            return self.version
         version = self.resolver.processing_version
         if isinstance(version, str):
             major, minor = version.split(".")
             return int(major), int(minor)
         return int(version[0]), int(version[1])
 
-    def _tag(self, kind: Any, event: Any, value: str | None) -> tuple[str, bool]:
+    def _tag(self, kind: str, event: Any, value: str | None) -> tuple[str, bool]:
         tag = getattr(event, self.tag_attr)
         if tag is None or str(tag) == "!":
-            implicit = getattr(event, "implicit", (True, False))
+            flags = getattr(event, "implicit", (True, False))
             if self.libyaml:
-                return self._resolve_fixed(kind, value, implicit), False
+                if kind != "scalar" or not flags[0]:
+                    return _DEFAULT_TAG[kind], False
+                return _plain_tag(value or "", self.version), False
+            node_class = self.node_classes[kind]
             try:
-                return str(self.resolver.resolve(kind, value, implicit)), False
+                return str(self.resolver.resolve(node_class, value, flags)), False
             except KeyError:
                 # ruamel's resolver knows YAML 1.1 and 1.2 only; a `%YAML 9.9` seen by
                 # the scanner's lookahead switches it to a version it has no rules for.
@@ -412,16 +422,6 @@ class _Composer:
                     "unsupported %YAML version (1.1 and 1.2 are)", event.start_mark.index
                 ) from None
         return str(tag), True
-
-    def _resolve_fixed(self, kind: Any, value: str | None, implicit: Any) -> str:
-        memo = _RESOLVED[id(self.resolver)]
-        key = (kind, value if kind is ScalarNode and implicit[0] else None)
-        tag = memo.get(key)
-        if tag is None:
-            if len(memo) >= _RESOLVED_MAX:
-                memo.clear()
-            tag = memo[key] = str(self.resolver.resolve(kind, value, implicit))
-        return tag
 
     def _scalar(self, ctx: DocContext, event: Any) -> Node:
         text = self.file.text
@@ -437,7 +437,7 @@ class _Composer:
             # ruamel's round-trip scanner marks each folded line break with BEL so that
             # it can re-dump the scalar; we never re-dump, and the value has none.
             value = value.replace("\a", "")
-        tag, explicit = self._tag(ScalarNode, event, value)
+        tag, explicit = self._tag("scalar", event, value)
         return Node(
             ctx,
             "scalar",
@@ -454,7 +454,7 @@ class _Composer:
         start = event.start_mark.index
         if event.anchor is not None or getattr(event, self.tag_attr) is not None:
             start = _skip_properties(self.file.text, start, len(self.file.text))
-        tag, explicit = self._tag(MappingNode if is_map else SequenceNode, event, None)
+        tag, explicit = self._tag("mapping" if is_map else "sequence", event, None)
         return Node(
             ctx,
             "mapping" if is_map else "sequence",
@@ -465,6 +465,16 @@ class _Composer:
             anchor=event.anchor,
             explicit_tag=explicit,
         )
+
+
+def _plain_tag(value: str, version: tuple[int, int]) -> str:
+    memo = _RESOLVED[version]
+    tag = memo.get(value)
+    if tag is None:
+        if len(memo) >= _RESOLVED_MAX:
+            memo.clear()
+        tag = memo[value] = implicit.plain_tag(value, version)
+    return tag
 
 
 def _check_pair_colons(file: YamlFile, pairs: Node) -> None:

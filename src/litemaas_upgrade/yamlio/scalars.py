@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.resolver import VersionedResolver
-
-from .nodes import STR
+from .implicit import STR, plain_tag
 
 # Helm reads values the YAML 1.1 way (sigs.k8s.io/yaml), ruamel the 1.2 way: a plain
 # scalar must be a string under both (`yes`, `0755`, `0.20`, `1e3` are not).
-_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+_VERSIONS = ((1, 1), (1, 2))
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",[]{}")
 
 
 def _resolves_to_str(value: str) -> bool:
-    return all(str(r.resolve(ScalarNode, value, (True, False))) == STR for r in _RESOLVERS)
+    return all(plain_tag(value, version) == STR for version in _VERSIONS)
 
 
 def plain_ok(value: str, flow: bool) -> bool:

@@ -14,7 +14,7 @@ from ... import codes
 from ...model import Finding, Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext
-from ..gitops import Declared, GitOpsManager, norm, objects
+from ..gitops import MARKERS, Declared, GitOpsManager, norm, objects
 from ..helm.release import (
     Layer,
     Release,
@@ -25,8 +25,6 @@ from ..helm.release import (
     parameters_layer,
     string_layer,
 )
-
-MARKERS = (b"argoproj.io",)
 
 
 class ArgoCDManager(GitOpsManager):

@@ -14,7 +14,7 @@ from ... import codes
 from ...model import Finding, Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext
-from ..gitops import Declared, GitOpsManager, find_object, norm, objects
+from ..gitops import MARKERS, Declared, GitOpsManager, find_object, norm, objects
 from ..helm.release import (
     ChartRef,
     Layer,
@@ -25,7 +25,6 @@ from ..helm.release import (
     string_layer,
 )
 
-MARKERS = (b"fluxcd.io",)
 CM_MARKERS = (b"ConfigMap", b"Secret")
 
 

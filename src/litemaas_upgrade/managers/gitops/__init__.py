@@ -11,10 +11,11 @@ from typing import Any
 
 from ...model import Change, Finding, Target
 from ...yamlio import YamlDoc
-from ..base import PhaseStep, ScanContext
+from ..base import GITOPS_FILES, GITOPS_MARKERS, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
+MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there
 
 
 @dataclass
@@ -36,7 +37,7 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     charts = tuple(
         posixpath.dirname(f) + "/" for f in files if posixpath.basename(f) == "Chart.yaml"
     )
-    for rel in ctx.source.containing(markers, YAML_EXT):
+    for rel in ctx.source.containing(markers, SEARCHED):
         if any(rel.startswith(c) or c == "/" for c in charts):
             continue
         for doc in ctx.source.yaml(rel).documents:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ... import codes
-from ...catalog import ChartRelease, catalog_for
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
@@ -32,8 +31,7 @@ from ...model import (
 )
 from ...rules import Rules
 from ...versions import Version
-from ...yamlio import ScalarChange, YamlDoc
-from ...yamlio.embedded import Embedded, EmbeddedChange, SequenceAppend, embedded_document
+from ...yamlio import YamlDoc
 from ...yamlio.nodes import Node
 from ..base import PhaseStep, ScanContext
 from .discover import Subchart, is_litemaas_chart, subcharts
@@ -41,7 +39,9 @@ from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
 if TYPE_CHECKING:
+    from ...catalog import ChartRelease
     from ...source import Source
+    from ...yamlio.blockdoc import Embedded
 
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -118,6 +118,9 @@ class Layer:
 
     def change(self, path: YamlPath, value: str, component: str, reason: str) -> Change:
         if self.kind == "string":
+            from ...yamlio import ScalarChange
+            from ...yamlio.embedded import EmbeddedChange
+
             inner = ScalarChange(0, path, value)
             edit = EmbeddedChange(self.doc, self.at, (inner,))
             return Change(self.file, self.doc, self.at + path, value, component, reason, edit=edit)
@@ -128,6 +131,8 @@ class Layer:
                 return Change(
                     self.file, self.doc, self.at + (index, "value"), value, component, reason
                 )
+            from ...yamlio.embedded import SequenceAppend
+
             append = SequenceAppend(self.doc, self.at, (("name", name), ("value", value)))
             return Change(
                 self.file, self.doc, self.at + (name,), value, component, reason, edit=append
@@ -155,6 +160,8 @@ def string_layer(
     ctx: ScanContext, rel: str, doc: YamlDoc, at: YamlPath, label: str
 ) -> Layer | None:
     """Values written as a YAML document inside a block string; None if not one."""
+    from ...yamlio.blockdoc import embedded_document  # GitOps values strings only
+
     emb = embedded_document(ctx.source.yaml(rel), doc, at)
     node = doc.find(at)
     if emb is None:
@@ -267,6 +274,8 @@ def chart_ref(
         if not is_litemaas_chart(ctx, folder):
             return None
         return ChartRef(name, ref, vendored=folder, describe=f"chart {ctx.source.display(folder)}")
+    from ...catalog import catalog_for  # charts referenced by version only
+
     catalog = catalog_for(ctx.rules)
     chart = catalog.chart(name)
     if chart is None:
@@ -802,6 +811,8 @@ def _move_chart(
     chart = rel.chart
     if chart.release is None or chart.path is None:
         return None
+    from ...catalog import catalog_for
+
     catalog = catalog_for(ctx.rules).chart(chart.name)
     assert catalog is not None
     for candidate in catalog.releases:

@@ -14,7 +14,6 @@ Nothing outside the source root and nothing remote is read; those are reported.
 from __future__ import annotations
 
 import copy
-import difflib
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -28,8 +27,8 @@ from ...model import Finding, Severity, YamlPath, format_path
 from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
+from .names import KFILES, is_remote, kustomization_file, split
 
-KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 CONTAINER_KEYS = ("containers", "initContainers")
 
 # kustomize's image.IsImageMatched: the entry name is used as a regular expression.
@@ -137,26 +136,6 @@ def _tag_entry(applied: tuple[Entry, ...]) -> Entry | None:
     return None
 
 
-def split(image: str) -> tuple[str, str, str]:
-    """kustomize's image.Split: (name, tag, digest); a port in the first component is
-    not a tag."""
-    slash = image.find("/")
-    offset = slash if slash > 0 else 0
-    search = image[offset:]
-    at, colon = search.find("@"), search.find(":")
-    if colon < 0 and at < 0:
-        return image, "", ""
-    if at >= 0 and (at < colon or colon < 0):
-        return image[: offset + at], "", image[offset + at + 1 :]
-    if at >= 0 and colon >= 0:
-        return (
-            image[: offset + colon],
-            image[offset + colon + 1 : offset + at],
-            image[offset + at + 1 :],
-        )
-    return image[: offset + colon], image[offset + colon + 1 :], ""
-
-
 def container_lists(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, list[Any]]]:
     """Every `containers` / `initContainers` list anywhere (kustomize's legacy images
     filter updates them in every kind)."""
@@ -237,26 +216,6 @@ class Build:
     files: set[str] = field(default_factory=set)  # every file read
     levels: list[Level] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
-
-
-def kustomization_file(src: Source, folder: str) -> str | None:
-    for name in KFILES:
-        rel = posixpath.join(folder, name) if folder else name
-        if src.exists(rel):
-            return rel
-    return None
-
-
-def is_remote(entry: str) -> bool:
-    if "://" in entry or entry.startswith("git@") or "?ref=" in entry or "?version=" in entry:
-        return True
-    first = entry.split("/", 1)[0]
-    return first in ("github.com", "gitlab.com", "bitbucket.org") or (
-        "." in first.strip(".")
-        and "/" in entry
-        and not first.startswith(".")
-        and first.endswith((".com", ".org", ".io", ".net"))
-    )
 
 
 class Builder:
@@ -598,6 +557,8 @@ class Builder:
             if entry.index in level.used or level.remote:
                 continue  # with a remote resource, the UNRESOLVED finding says it all
             node = doc.find(("images", entry.index, "name"))
+            import difflib  # for the message only
+
             close = difflib.get_close_matches(entry.name, seen, n=3, cutoff=0.6)
             base = entry.name.rsplit("/", 1)[-1]
             close += [s for s in seen if s.rsplit("/", 1)[-1] == base and s not in close]

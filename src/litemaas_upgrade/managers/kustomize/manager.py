@@ -8,6 +8,7 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ... import codes
 from ...errors import InputError
@@ -23,18 +24,8 @@ from ...model import (
     unknown_version_note,
 )
 from ..base import PhaseStep, ScanContext
-from .build import (
-    Build,
-    Builder,
-    Entry,
-    Img,
-    Origin,
-    Tracked,
-    build_roots,
-    kustomization_file,
-    split,
-)
 from .envfile import EnvValue, can_hold, parse_env
+from .names import kustomization_file, split
 from .scope import (
     RootScope,
     folders_and_ancestors,
@@ -42,6 +33,9 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
+
+if TYPE_CHECKING:
+    from .build import Build, Entry, Origin, Tracked
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -82,6 +76,8 @@ class KustomizeManager:
         only = ctx.options.only
         if only is not None:
             return self._scoped(ctx, only)
+        from .build import build_roots  # (loaded only when roots are built)
+
         roots, _folders = build_roots(ctx.source)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
@@ -111,6 +107,8 @@ class KustomizeManager:
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
+            from .build import build_roots
+
             roots, _ = build_roots(src)
             scope = RootScope(src, folders) if reaches else None
         targets: list[Target] = []
@@ -134,6 +132,8 @@ class KustomizeManager:
             if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments, above):
                 return rel in ctx.claimed
             if unbuilt is None:
+                from .build import build_roots
+
                 unbuilt, _ = build_roots(src)
             for root in unbuilt:
                 target = self._kept(ctx, root)
@@ -147,6 +147,8 @@ class KustomizeManager:
         return targets
 
     def _target(self, ctx: ScanContext, root: str) -> Target:
+        from .build import Builder, Img
+
         src = ctx.source
         # Only what planning needs is kept of the build: the rendered resources (copies
         # of every manifest) and the levels go once the containers are placed.
@@ -525,24 +527,13 @@ def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
     prefix = node.value[: m.start()]
     if "$" in prefix:
         return None
-    for rel in _env_files(ctx).get(posixpath.dirname(template), ()):
-        values = parse_env(src.read(rel), src.display(rel))
-        if var in values:
-            return EnvLink(template, var, rel, values[var], prefix)
+    folder = posixpath.dirname(template)
+    for rel in src.in_folder(folder):
+        if rel.endswith(".env") or posixpath.basename(rel) == ".env":
+            values = parse_env(src.read(rel), src.display(rel))
+            if var in values:
+                return EnvLink(template, var, rel, values[var], prefix)
     return None
-
-
-def _env_files(ctx: ScanContext) -> dict[str, list[str]]:
-    """The source's env files by folder, in `files()` order; listed once per scan (a
-    look through every file for each generated image grew with N²)."""
-    index: dict[str, list[str]] | None = ctx.__dict__.get("_env_files")
-    if index is None:
-        index = {}
-        for rel in ctx.source.files():
-            if rel.endswith(".env") or posixpath.basename(rel) == ".env":
-                index.setdefault(posixpath.dirname(rel), []).append(rel)
-        ctx.__dict__["_env_files"] = index
-    return index
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:

@@ -29,7 +29,7 @@ import re
 from typing import Any
 
 from ...source import Source
-from .build import KFILES, is_remote
+from .names import KFILES, is_remote
 
 _SPLIT = re.compile(rb"[\s'\"\[\]{},/]+")
 _UNSAFE = re.compile(r"[\s'\"\[\]{},\\]")

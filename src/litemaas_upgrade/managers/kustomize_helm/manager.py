@@ -17,7 +17,7 @@ from ...imageref import ImageRef
 from ...model import Change, Finding, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
 from ..base import ScanContext
-from ..gitops import Declared, GitOpsManager, norm
+from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager, norm
 from ..helm.release import (
     ChartRef,
     Layer,
@@ -36,7 +36,7 @@ class KustomizeHelmManager(GitOpsManager):
 
     def declared(self, ctx: ScanContext) -> list[Declared]:
         out: list[Declared] = []
-        for rel in ctx.source.files():
+        for rel in ctx.source.containing(MARKERS, SEARCHED):
             if posixpath.basename(rel) not in KFILES or b"helmCharts" not in ctx.source.read(rel):
                 continue
             docs = ctx.source.yaml(rel).documents

@@ -8,7 +8,7 @@ import posixpath
 from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
-from ..kustomize.build import KFILES, Builder, Img, split
+from ..kustomize.names import KFILES, split
 from ..kustomize.scope import ancestors
 
 
@@ -21,11 +21,17 @@ class ManifestManager:
         skip = {
             posixpath.dirname(f) for f in files if posixpath.basename(f) in (*KFILES, "Chart.yaml")
         }
+        # Scoped scans: a folder's target reads the folder's own files only, so only the
+        # folders of the changed files are worth reading.
+        only = ctx.options.only
+        wanted = None if only is None or ctx.first_needed else {posixpath.dirname(o) for o in only}
         by_folder: dict[str, list[str]] = {}
         for rel in files:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
                 continue
             folder = posixpath.dirname(rel)
+            if wanted is not None and folder not in wanted:
+                continue
             if folder in skip or any(parent in skip for parent in ancestors(folder)):
                 continue
             data = src.read(rel)
@@ -43,6 +49,8 @@ class ManifestManager:
         return out
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
+        from ..kustomize.build import Builder, Img  # (loaded only for a folder of workloads)
+
         src = ctx.source
         builder = Builder(src, folder)
         placed: dict[str, list[Img]] = {}
