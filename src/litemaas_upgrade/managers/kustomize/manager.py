@@ -527,24 +527,13 @@ def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
     prefix = node.value[: m.start()]
     if "$" in prefix:
         return None
-    for rel in _env_files(ctx).get(posixpath.dirname(template), ()):
-        values = parse_env(src.read(rel), src.display(rel))
-        if var in values:
-            return EnvLink(template, var, rel, values[var], prefix)
+    folder = posixpath.dirname(template)
+    for rel in src.in_folder(folder):
+        if rel.endswith(".env") or posixpath.basename(rel) == ".env":
+            values = parse_env(src.read(rel), src.display(rel))
+            if var in values:
+                return EnvLink(template, var, rel, values[var], prefix)
     return None
-
-
-def _env_files(ctx: ScanContext) -> dict[str, list[str]]:
-    """The source's env files by folder, in `files()` order; listed once per scan (a
-    look through every file for each generated image grew with N²)."""
-    index: dict[str, list[str]] | None = ctx.__dict__.get("_env_files")
-    if index is None:
-        index = {}
-        for rel in ctx.source.files():
-            if rel.endswith(".env") or posixpath.basename(rel) == ".env":
-                index.setdefault(posixpath.dirname(rel), []).append(rel)
-        ctx.__dict__["_env_files"] = index
-    return index
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
