@@ -335,15 +335,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
-    import gc
     import signal
-
-    # A run allocates many small objects that hold no reference cycles (parsed nodes,
-    # sites, values). With the default thresholds the cycle collector runs every 700
-    # allocations, and each full collection walks a heap that grows with the repository:
-    # a quarter of `plan`'s time at N = 1,000, and more at 10,000 (bench/README.md).
-    gc.set_threshold(100_000, 50, 100)
-    gc.freeze()  # what the imports made is never garbage
 
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
