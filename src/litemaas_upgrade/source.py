@@ -159,12 +159,9 @@ class Source(abc.ABC):
         self._yaml.clear()
 
     def _parse(self, data: bytes, rel: str) -> YamlFile:
-        shown = self.display(rel)
-        found = PARSES.get(shown, data)
-        if found is None:
-            found = YamlFile.parse(data, shown)
-            self.parsed += 1
-            PARSES.put(shown, data, found)
+        before = PARSES.parsed
+        found = PARSES.parse(data, self.display(rel))
+        self.parsed += PARSES.parsed - before  # this view's count of real parses
         return found
 
     def display(self, rel: str) -> str:
