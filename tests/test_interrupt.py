@@ -115,8 +115,13 @@ def test_interrupted_apply_leaves_all_or_nothing(
     if proc.returncode == 0:
         assert after == phase1
     if caught and when == "staging":
-        # Files were being staged, nothing renamed yet: the signal stops the run.
-        assert proc.returncode != 0 and after == original, err.decode()
+        # Staging had begun when the test looked. The signal lands while files are staged
+        # (the run stops, nothing renamed) or, when staging is quicker than the test's
+        # look, after the renames (then finished): never with some files renamed.
+        if after == original:
+            assert proc.returncode != 0, err.decode()
+        else:
+            assert after == phase1, err.decode()
     if caught and when == "renaming":
         assert after == phase1  # the renames had begun: they are finished, not cut short
 
