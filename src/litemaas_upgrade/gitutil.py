@@ -33,28 +33,22 @@ class Pending:
         self._out: bytes | None = None
         self._err = b""
 
-    def result(self) -> bytes:
+    def finish(self) -> tuple[int, bytes, bytes]:
+        """(exit code, output, error output), once the command has ended."""
         if self._out is None:
             self._out, self._err = self._proc.communicate()
-        if self._proc.returncode != 0:
-            message = self._err.decode("utf-8", "replace").strip().splitlines()
+        return self._proc.returncode, self._out, self._err
+
+    def result(self) -> bytes:
+        code, out, err = self.finish()
+        if code != 0:
+            message = err.decode("utf-8", "replace").strip().splitlines()
             raise GitError(message[-1] if message else f"git {' '.join(self.args)} failed")
-        return self._out
+        return out
 
 
-def git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
-    if input is None:
-        return Pending(args, cwd).result()
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed (needed for --base)") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(message[-1] if message else f"git {' '.join(args)} failed")
-    return proc.stdout
+def git(args: list[str], cwd: Path) -> bytes:
+    return Pending(args, cwd).result()
 
 
 _TOPLEVELS: dict[str, Path] = {}
@@ -67,9 +61,13 @@ def toplevel(path: Path) -> Path:
     top = _TOPLEVELS.get(str(folder))
     if top is None:
         out = git(["rev-parse", "--show-toplevel"], folder)
-        top = Path(out.decode().strip())
-        _TOPLEVELS[str(folder)] = top
-        _TOPLEVELS.setdefault(str(top), top)
+        top = _remember(folder, Path(out.decode().strip()))
+    return top
+
+
+def _remember(folder: Path, top: Path) -> Path:
+    _TOPLEVELS[str(folder)] = top
+    _TOPLEVELS.setdefault(str(top), top)
     return top
 
 
@@ -77,22 +75,14 @@ def toplevel_and_commit(path: Path, rev: str) -> tuple[Path, str | None]:
     """toplevel(path), and the commit `rev` names there (None when it names none, as in
     a repository with no commits yet), from one git call."""
     folder = path if path.is_dir() else path.parent
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "--verify", "--quiet", f"{rev}^{{commit}}"],
-            cwd=folder,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed (needed for --base)") from exc
-    lines = proc.stdout.decode().splitlines()
+    code, out, _err = Pending(
+        ["rev-parse", "--show-toplevel", "--verify", "--quiet", f"{rev}^{{commit}}"], folder
+    ).finish()
+    lines = out.decode().splitlines()
     if not lines:  # not a repository: the plain call says why
         return toplevel(path), None
-    top = Path(lines[0])
-    _TOPLEVELS[str(folder)] = top
-    _TOPLEVELS.setdefault(str(top), top)
-    return top, lines[1] if proc.returncode == 0 and len(lines) > 1 else None
+    top = _remember(folder, Path(lines[0]))
+    return top, lines[1] if code == 0 and len(lines) > 1 else None
 
 
 def resolve_rev(top: Path, rev: str) -> str:

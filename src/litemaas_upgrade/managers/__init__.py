@@ -29,11 +29,15 @@ def all_managers() -> list[Manager]:
     ]
 
 
+_BY_KIND: dict[str, Manager] = {}
+
+
 def manager_for(kind: str) -> Manager:
-    for manager in all_managers():
-        if manager.kind == kind:
-            return manager
-    raise KeyError(kind)
+    # Managers hold no state (a scan's state is in its ScanContext): one of each kind
+    # serves every lookup (plan asks once per target and phase).
+    if not _BY_KIND:
+        _BY_KIND.update((m.kind, m) for m in all_managers())
+    return _BY_KIND[kind]
 
 
 __all__ = ["Manager", "PhaseStep", "ScanContext", "all_managers", "manager_for"]
