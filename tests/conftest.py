@@ -24,8 +24,9 @@ class Result:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run `litemaas-upgrade ARGS` in-process (the same `main` the console script runs)."""
-    from litemaas_upgrade.cli import main
+    """Run `litemaas-upgrade ARGS` in-process, as the console script does (`lint FILE...`
+    without click, everything else through it), without its garbage collector settings."""
+    from litemaas_upgrade.launch import dispatch
 
     def run(*args: str, cwd: Path | None = None) -> Result:
         if cwd is not None:
@@ -33,7 +34,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(sys, "argv", ["litemaas-upgrade", *args])
         capsys.readouterr()
         try:
-            main()
+            dispatch(list(args))
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

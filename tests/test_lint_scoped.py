@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from litemaas_upgrade.lint import resolve
 from litemaas_upgrade.lint.runner import run_rules
+from litemaas_upgrade.records import asdict
 from litemaas_upgrade.rules import load_rules
 from litemaas_upgrade.yamlio import YamlFile
 from litemaas_upgrade.yamlio.cache import PARSES

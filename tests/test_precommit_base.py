@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from conftest import git, init_repo, write
 from litemaas_upgrade.gitutil import GitError, toplevel, toplevel_and_commit
 from litemaas_upgrade.lint import resolve
 from litemaas_upgrade.lint.runner import run_rules
+from litemaas_upgrade.records import asdict
 from litemaas_upgrade.rules import load_rules
 from litemaas_upgrade.source import GitTree, WorkTree
 

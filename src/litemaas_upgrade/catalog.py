@@ -3,16 +3,16 @@ referenced by version (not vendored), its appVersion and the image part of its v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
+from .records import record
 from .rules import Rules, read_data_file
 
 DEFAULT_CATALOG = "catalog.yaml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChartRelease:
     chart: str
     version: str  # the release, e.g. LiteMaaS "0.2.0"
@@ -23,7 +23,7 @@ class ChartRelease:
     line: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CatalogChart:
     name: str
     names: tuple[str, ...]
@@ -40,7 +40,7 @@ class CatalogChart:
         return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Catalog:
     charts: tuple[CatalogChart, ...]
     source: str

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import UpgradeError
+from . import __version__, guard
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -325,27 +322,8 @@ def rules_cmd(rules_file: str | None) -> None:
     raise SystemExit(command.run(rules_file))
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that cleanup (temporary files) runs: by default
-    SIGTERM ends the process on the spot."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated()
-
-
 def main() -> None:
-    import signal
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
-    try:
-        _main()
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    guard.run(_main)
 
 
 def _main() -> None:
@@ -356,27 +334,5 @@ def _main() -> None:
     except click.ClickException as exc:
         exc.show()
         raise SystemExit(2) from None
-    except click.exceptions.Abort as exc:
-        terminated = isinstance(exc.__cause__, _Terminated)
-        click.echo("terminated" if terminated else "aborted", err=True)
-        raise SystemExit(143 if terminated else 130) from None
-    except UpgradeError as exc:
-        click.echo(f"litemaas-upgrade: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, _Terminated)
-        click.echo("terminated" if terminated else "interrupted", err=True)
-        raise SystemExit(143 if terminated else 130) from None
-    except RecursionError:
-        click.echo("litemaas-upgrade: input nested too deeply", err=True)
-        raise SystemExit(3) from None
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
-        if os.environ.get("LITEMAAS_UPGRADE_DEBUG"):
-            raise
-        click.echo(
-            f"litemaas-upgrade: internal error: {type(exc).__name__}: {exc} "
-            "(set LITEMAAS_UPGRADE_DEBUG=1 for a traceback)",
-            err=True,
-        )
-        raise SystemExit(4) from None
-    sys.exit(0)
+    except click.exceptions.Abort as exc:  # click's form of a KeyboardInterrupt
+        guard.interrupted(exc.__cause__)

@@ -4,13 +4,12 @@ again, so that each phase's result is checked by the same code that reads the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import codes, progress
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
 from .model import UNREADABLE, Change, Finding, Severity, Site, Target
+from .records import field, record
 from .rules import Phase, Rules
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
@@ -125,7 +124,7 @@ def _unknown_versions(target: Target) -> list[Finding]:
     return out
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TargetStep:
     target: Target  # as it was before the phase
     step: PhaseStep
@@ -135,7 +134,7 @@ class TargetStep:
     deploy: str = ""
 
 
-@dataclass
+@record
 class PhasePlan:
     phase: Phase
     steps: list[TargetStep]
@@ -144,7 +143,7 @@ class PhasePlan:
     targets_after: list[Target]
 
 
-@dataclass
+@record
 class Plan:
     rules: Rules
     source: Source

@@ -6,11 +6,12 @@ normalisation, because kustomize `images:` entries match the name as written.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
+
+from . import records
+from .records import record
 
 __all__ = ["ImageRef", "ImageRefError", "matches_pattern"]
 
@@ -106,7 +107,7 @@ def _split_name(name: str) -> tuple[str | None, str]:
     return None, name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageRef:
     """An image reference as written; every instance is valid and `str()` round-trips."""
 
@@ -172,17 +173,17 @@ class ImageRef:
         return self.path.rsplit("/", 1)[-1]
 
     def with_tag(self, tag: str | None) -> ImageRef:
-        return dataclasses.replace(self, tag=tag)
+        return records.replace(self, tag=tag)
 
     def with_digest(self, digest: str | None) -> ImageRef:
-        return dataclasses.replace(self, digest=digest)
+        return records.replace(self, digest=digest)
 
     def with_name(self, name: str) -> ImageRef:
         """Replace registry and path from `reg/path` (or a bare path), keeping tag and digest."""
         if not name or "@" in name or ":" in name.rpartition("/")[2]:
             raise ImageRefError(f"expected an image name without tag or digest, got {name!r}")
         new = ImageRef.parse(name)
-        return dataclasses.replace(self, registry=new.registry, path=new.path)
+        return records.replace(self, registry=new.registry, path=new.path)
 
     def __str__(self) -> str:
         out = self.name

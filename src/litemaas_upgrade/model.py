@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import enum
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 from .imageref import ImageRef
+from .records import field, record
 from .versions import Version
 
 YamlPath = tuple[str | int, ...]
@@ -38,7 +38,7 @@ def format_path(path: YamlPath) -> str:
     return sys.intern(out)  # the same few paths are named by every target
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Site:
     """One place in one file that decides (part of) a component's image."""
 
@@ -65,7 +65,7 @@ class Site:
         return out
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ComponentState:
     """The effective image a target deploys for one component, and where it comes from."""
 
@@ -125,7 +125,7 @@ class Severity(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """Something worth telling about a target, with a stable code and a fix."""
 
@@ -156,7 +156,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Change:
     """Set one scalar in one YAML document of one file (inserting the key if missing)."""
 
@@ -177,7 +177,7 @@ class Change:
     edit: Any = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
     a compose file, a folder of plain manifests."""

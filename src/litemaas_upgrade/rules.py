@@ -4,25 +4,25 @@ constraint between them and the phases. Loaded from YAML; validated with clear e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .imageref import ImageRef, matches_pattern
+from .records import field, record
 from .versions import Version, version_from_tag
 
 DEFAULT_RULES = "rules.yaml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HelmHints:
     values: tuple[str, ...]  # where the chart reads the image, e.g. ("backend", "image")
     default_tag: str | None  # "appVersion": an empty tag renders Chart.yaml's appVersion
     enabled: tuple[str, ...] | None  # a boolean value that turns the component off
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Component:
     name: str
     images: tuple[str, ...]
@@ -40,7 +40,7 @@ class Component:
             return None  # looks versioned but is not readable: treat as unknown, never guess
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Constraint:
     id: str
     if_component: str
@@ -50,7 +50,7 @@ class Constraint:
     why: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Phase:
     number: int
     title: str
@@ -60,7 +60,7 @@ class Phase:
     rollback: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rules:
     name: str
     title: str

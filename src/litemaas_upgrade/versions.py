@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from .records import record
 
 __all__ = ["Version", "version_from_tag"]
 
@@ -48,7 +49,7 @@ def _tokens(rest: str, text: str) -> list[str]:
 
 
 @functools.total_ordering
-@dataclass(frozen=True, eq=False, slots=True)
+@record(frozen=True, eq=False, slots=True)
 class Version:
     """A release number with optional pre- and post-release; `text` is kept for messages
     and takes no part in comparison."""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
 from ..managers.base import ScanOptions
 from ..model import Target
+from ..records import field, record
 from ..rules import Rules, load_rules
 from ..source import OUTPUT_MARKER, WorkTree
 
 
-@dataclass
+@record
 class Inputs:
     paths: list[str]
     rules_file: str | None = None

@@ -7,8 +7,8 @@ rows, and the comment says what it left out."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ..records import record
 from .model import ChangeSet, ComponentChange, TargetChange
 from .unified_out import Text, source_diff, target_diff
 
@@ -17,7 +17,7 @@ BUDGET = 65_536
 _NAMES_SHOWN = 20
 
 
-@dataclass
+@record
 class Section:
     name: str
     text: str

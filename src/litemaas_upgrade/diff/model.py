@@ -4,14 +4,14 @@ does to each target (images, versions, stages, a lint verdict, rendered resource
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import ComponentState, Target
+from ..records import field, record
 from ..source import Source
 
 
-@dataclass
+@record
 class FileChange:
     path: str  # relative to the source root (the path in `git apply` diffs)
     display: str  # relative to the current directory
@@ -30,7 +30,7 @@ class FileChange:
         return "modified"
 
 
-@dataclass
+@record
 class ComponentChange:
     name: str
     before: ComponentState | None
@@ -70,7 +70,7 @@ class ComponentChange:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """The lint verdict on one target's change: codes with their severity and message."""
 
@@ -91,7 +91,7 @@ class Verdict:
         return [{"code": c, "severity": s, "message": m} for c, s, m in self.findings]
 
 
-@dataclass
+@record
 class TargetChange:
     kind: str
     path: str  # as shown (relative to the current directory)
@@ -118,7 +118,7 @@ class TargetChange:
         return bool(self.files) or any(c.changed for c in self.components)
 
 
-@dataclass
+@record
 class ChangeSet:
     title: str  # "phase 1: …" or "REV → work tree"
     before_label: str

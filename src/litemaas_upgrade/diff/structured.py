@@ -5,10 +5,10 @@ Chart-noise labels are dropped before comparing."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import format_path
+from ..records import field, record
 from .secrets import REDACTED, redact_at
 
 DEFAULT_IGNORED_LABELS = ("helm.sh/chart", "app.kubernetes.io/version")
@@ -16,7 +16,7 @@ DEFAULT_IGNORED_LABELS = ("helm.sh/chart", "app.kubernetes.io/version")
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Identity:
     # Field order is the print order: kind, then namespace and name, then apiVersion.
     kind: str
@@ -78,7 +78,7 @@ def drop_labels(doc: Any, ignored: frozenset[str]) -> Any:
     return doc
 
 
-@dataclass
+@record
 class FieldChange:
     path: Path
     change: str  # "changed" | "added" | "removed"
@@ -97,7 +97,7 @@ class FieldChange:
         return out
 
 
-@dataclass
+@record
 class ResourceChange:
     identity: Identity
     change: str  # "added" | "removed" | "changed"

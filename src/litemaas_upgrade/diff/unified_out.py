@@ -3,15 +3,14 @@ unless a secret had to be hidden), or, with --rendered, of each changed resource
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..output.unified import DiffText, file_diff_counted, text_diff
+from ..records import field, record
 from .model import ChangeSet, FileChange, TargetChange
 from .secrets import line_masks
 from .structured import ResourceChange, dump
 
 
-@dataclass
+@record
 class Text:
     # The pieces, joined once when read: adding to one string copied all of it each
     # time (quadratic in the size of a diff of thousands of files).

@@ -3,14 +3,13 @@ target at the base (or before the step) when there is one, and the rules."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..model import ComponentState, Target
+from ..records import field, record
 from ..rules import Constraint, Rules
 from .suppress import Comments
 
 
-@dataclass
+@record
 class Check:
     """One target to judge: its state `target`, and `base`, the same target at the base
     revision (or before a plan step); None for a fresh install or when there is no base."""
@@ -29,7 +28,7 @@ class Check:
         return bool(self.where)
 
 
-@dataclass
+@record
 class LintContext:
     rules: Rules
     checks: list[Check]

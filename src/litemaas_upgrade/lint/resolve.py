@@ -4,7 +4,6 @@ base revision (read from git without touching the work tree), matched by (path, 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import codes
@@ -14,6 +13,7 @@ from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
 from ..managers import all_managers
 from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Finding, Severity, Target
+from ..records import field, record
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
 from .context import Check, LintContext
@@ -21,7 +21,7 @@ from .context import Check, LintContext
 PRE_COMMIT_BASE = "HEAD"
 
 
-@dataclass
+@record
 class Selection:
     """What the PATH arguments name: the root to read, and (for files, as pre-commit
     passes them) the files and folders whose targets are linted."""
@@ -221,7 +221,7 @@ def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:
     return frozenset(only)
 
 
-@dataclass
+@record
 class BaseDiff:
     """How the work tree differs from the base, from one `git diff`: the files below
     the root that differ (changed, added, deleted, untracked or ignored), and the new

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..model import Finding, Severity
+from ..records import field, record
 from .context import LintContext
 from .rules import all_rules
 from .suppress import Comments
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppressed:
     finding: Finding
     reason: str
     line: int  # where the suppression comment is
 
 
-@dataclass
+@record
 class LintResult:
     findings: list[Finding]
     suppressed: list[Suppressed]

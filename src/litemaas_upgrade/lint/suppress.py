@@ -5,10 +5,10 @@ one, or for no known code, silences nothing and is itself reported (LU011)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Finding
+from ..records import record
 
 DIRECTIVE = re.compile(r"(?:^|\s)#\s*litemaas-upgrade\s*:\s*ignore\b(?P<rest>.*)$", re.I)
 CODE = re.compile(r"\s*(?P<code>[A-Za-z]+\d+)\s*,?", re.ASCII)
@@ -16,7 +16,7 @@ _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _REASON_LEAD = " \t-:\u2013\u2014"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Directive:
     file: str
     line: int

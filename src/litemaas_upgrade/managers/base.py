@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..model import Change, Target
+from ..records import field, record
 from ..rules import Phase, Rules
 from ..source import Source
 
@@ -18,7 +18,7 @@ GITOPS_MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
 GITOPS_FILES = (".yaml", ".yml", "Kustomization")
 
 
-@dataclass
+@record
 class ScanOptions:
     """What the user said about how targets are formed."""
 
@@ -35,7 +35,7 @@ class ScanOptions:
     only: frozenset[str] | None = None
 
 
-@dataclass
+@record
 class ScanContext:
     source: Source
     rules: Rules
@@ -62,7 +62,7 @@ class ScanContext:
         return any(f == "" or any(c.startswith(f + "/") for c in only) for f in folders)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PhaseStep:
     """What one phase does to one target: tags to move to, tags to write explicitly."""
 

@@ -5,17 +5,17 @@ Editing it is yamlio.embedded's; reading it needs none of the editor."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from litemaas_upgrade.errors import InputError
 
+from ..records import record
 from .nodes import Node, Path
 from .reader import YamlDoc, YamlFile
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
-@dataclass
+@record
 class Embedded:
     """A YAML document inside a literal block scalar, with the way back to the outer file."""
 

@@ -7,11 +7,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from litemaas_upgrade.errors import EditError, InputError
 
+from ..records import field, record
 from .cache import parse
 from .implicit import MERGE, STR
 from .nodes import Node, Path
@@ -26,14 +26,14 @@ _BLOCK_HEADER = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
 _Tree = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScalarChange:
     doc: int
     path: Path
     value: str
 
 
-@dataclass
+@record
 class _Splice:
     start: int
     end: int
@@ -43,7 +43,7 @@ class _Splice:
     depth: int | None = None
 
 
-@dataclass
+@record
 class _Insertion:
     """New keys for one existing place: a mapping, an empty value, or an empty document."""
 

@@ -17,10 +17,10 @@ import copy
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from litemaas_upgrade.errors import EditError, InputError
 
+from ..records import record
 from .blockdoc import Embedded, _content_lines, _dotted, embedded_document
 from .cache import parse
 from .edit import ScalarChange, _same, _set, apply_changes
@@ -32,14 +32,14 @@ from .text import encode
 _HEADER = re.compile(r"([|>])([1-9]?)([+-]?)([1-9]?)")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EmbeddedChange:
     doc: int
     path: Path  # the block scalar that holds a YAML document
     changes: tuple[ScalarChange, ...]  # scalar changes in that inner document
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SequenceAppend:
     doc: int
     path: Path  # a block sequence of mappings

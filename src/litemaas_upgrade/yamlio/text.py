@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 
 from litemaas_upgrade.errors import InputError
+
+from ..records import record
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -47,7 +48,7 @@ class LineIndex:
         return self.starts[bisect.bisect_right(self.starts, offset) - 1]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Decoded:
     text: str
     encoding: str

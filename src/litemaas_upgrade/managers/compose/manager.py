@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import Change, ComponentState, Site, Target, unknown_version_note
+from ...records import field, record
 from ..base import PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
@@ -20,7 +20,7 @@ NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.ya
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Service:
     name: str
     raw: str  # the image string as written
@@ -30,7 +30,7 @@ class Service:
     env: EnvValue | None = None  # the .env line that sets the variable
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ComposeData:
     file: str
     env_file: str | None

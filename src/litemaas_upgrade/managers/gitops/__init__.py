@@ -6,10 +6,10 @@ from __future__ import annotations
 import abc
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import Change, Finding, Target
+from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
@@ -18,7 +18,7 @@ YAML_EXT = (".yaml", ".yml")
 MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there
 
 
-@dataclass
+@record
 class Declared:
     """A release found in the repository, before resolution."""
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ...errors import InputError, UsageError
+from ...records import record
 from ...rules import Rules
 from ..base import ScanContext
 from .images import find_images
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HelmSpec:
     chart: str | None  # chart folder, relative to the source root
     values: tuple[str, ...]  # override files in `-f` order
@@ -46,7 +46,7 @@ def _inside(path: str, folder: str) -> bool:
     return folder == "" or path == folder or path.startswith(folder + "/")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Subchart:
     """A dependency vendored as a folder under `<chart>/charts/`: Helm gives it the
     parent's values under `key` (the dependency's alias, or its name)."""

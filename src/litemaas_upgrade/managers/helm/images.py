@@ -4,18 +4,18 @@ digest}`, and `"repo:tag"` strings, nested anywhere (subchart keys included)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ...imageref import ImageRef, ImageRefError
 from ...model import YamlPath
+from ...records import record
 from ...rules import Rules
 from .values import get_path, walk
 
 MAP_KEYS = ("registry", "repository", "tag", "digest")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageLocation:
     path: YamlPath  # the image mapping, or the key holding an image string
     shape: str  # "map" | "string"

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ...imageref import ImageRef
 from ...model import Change, Target, YamlPath
+from ...records import record
 from ..base import PhaseStep, ScanContext
 from .discover import HelmSpec, discover
 from .images import ImageLocation
@@ -19,7 +19,7 @@ from .release import ChartRef, Layer, Release, changes, default_layers, file_lay
 from .values import get_path
 
 
-@dataclass
+@record
 class HelmData:
     spec: HelmSpec
     release: Release

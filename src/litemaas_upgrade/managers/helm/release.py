@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ... import codes
@@ -29,6 +28,7 @@ from ...model import (
     format_path,
     unknown_version_note,
 )
+from ...records import field, record
 from ...rules import Rules
 from ...versions import Version
 from ...yamlio import YamlDoc
@@ -49,7 +49,7 @@ STR_TAG = "tag:yaml.org,2002:str"
 # -- layers -------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Layer:
     """One source of values, in Helm precedence order (defaults first)."""
 
@@ -242,7 +242,7 @@ def _set_dotted(data: dict[str, Any], name: str, value: Any) -> None:
 # -- the chart ----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ChartRef:
     """Which chart a release deploys, and where its version is written."""
 
@@ -333,7 +333,7 @@ def _app_version(ctx: ScanContext, folder: str) -> tuple[str | None, Site | None
     return app, site
 
 
-@dataclass
+@record
 class SubchartDefaults:
     """A vendored subchart's defaults: its values.yaml under its key, and the appVersion
     that an empty tag of an image it renders falls back to."""
@@ -382,7 +382,7 @@ def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
 # -- the release --------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Release:
     chart: ChartRef
     layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first

@@ -17,13 +17,13 @@ import copy
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ... import codes
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import Finding, Severity, YamlPath, format_path
+from ...records import field, record
 from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
@@ -38,7 +38,7 @@ _TAG_RE = r"(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?"
 # ------------------------------------------------------------------ image strings
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Origin:
     """Where an image string was written."""
 
@@ -56,7 +56,7 @@ class Origin:
         return bool(self.path) or self.span is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Entry:
     """One `images:` entry of one kustomization."""
 
@@ -118,7 +118,7 @@ class Img(str):
         return Tracked(self.origin, self.applied)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Tracked:
     origin: Origin
     applied: tuple[Entry, ...]
@@ -164,7 +164,7 @@ def tag_images(data: Any, make: Callable[[YamlPath, str], Img | None], base: Yam
 # ------------------------------------------------------------------ resources
 
 
-@dataclass
+@record
 class Resource:
     kind: str
     api: str
@@ -198,7 +198,7 @@ class Resource:
                 yield comp, path, item
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Level:
     """What one kustomization (or component) contributed, for findings and phase files."""
 
@@ -208,7 +208,7 @@ class Level:
     remote: bool = False
 
 
-@dataclass
+@record
 class Build:
     root: str
     resources: list[Resource] = field(default_factory=list)

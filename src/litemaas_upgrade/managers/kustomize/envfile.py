@@ -9,8 +9,8 @@ replaces the characters of the value only; quotes, comments and line endings sta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ...records import record
 from ...yamlio.text import LineIndex, decode
 
 _LINE = re.compile(
@@ -21,7 +21,7 @@ _LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvValue:
     key: str
     value: str

@@ -7,7 +7,6 @@ import os
 import posixpath
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ... import codes
@@ -23,6 +22,7 @@ from ...model import (
     format_path,
     unknown_version_note,
 )
+from ...records import field, record
 from ..base import PhaseStep, ScanContext
 from .envfile import EnvValue, can_hold, parse_env
 from .names import kustomization_file, split
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Placed:
     """One container of the build output that runs a component's image."""
 
@@ -51,14 +51,14 @@ class Placed:
     init: bool = False
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class KustomizeData:
     root: str  # build root folder, relative to the source root
     files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvLink:
     """A generated `.local` file whose template fills the image from an env variable."""
 

@@ -1,0 +1,64 @@
+"""How a run ends: with an exit code and one line on stderr, never a traceback, whatever
+stops it (an error in the input, Ctrl-C, SIGTERM, a bug). Shared by the command line
+(`cli.py`) and the pre-commit path that runs without it (`launch.py`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from .errors import UpgradeError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that cleanup (temporary files) runs: by default
+    SIGTERM ends the process on the spot."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def interrupted(exc: BaseException | None) -> NoReturn:
+    """The end of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
+    terminated = isinstance(exc, Terminated)
+    say("terminated" if terminated else "interrupted")
+    raise SystemExit(143 if terminated else 130)
+
+
+def run(body: Callable[[], int | None]) -> NoReturn:
+    """Run `body` (which returns or raises SystemExit with the exit code) and exit."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        code = body()
+    except UpgradeError as exc:
+        say(f"litemaas-upgrade: {exc}")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
+    except RecursionError:
+        say("litemaas-upgrade: input nested too deeply")
+        raise SystemExit(3) from None
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
+        if os.environ.get("LITEMAAS_UPGRADE_DEBUG"):
+            raise
+        say(
+            f"litemaas-upgrade: internal error: {type(exc).__name__}: {exc} "
+            "(set LITEMAAS_UPGRADE_DEBUG=1 for a traceback)"
+        )
+        raise SystemExit(4) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    raise SystemExit(code or 0)
