@@ -8,9 +8,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
 
 from .errors import UpgradeError
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 
 class Terminated(KeyboardInterrupt):

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Any
 
 from .imageref import ImageRef
 from .records import field, record
 from .versions import Version
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 YamlPath = tuple[str | int, ...]
 

@@ -16,9 +16,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import IO, TypeVar
+
+    T = TypeVar("T")
 
 DELAY = 1.0  # seconds before the line appears
 PERIOD = 0.25  # seconds between redraws

@@ -19,11 +19,11 @@ extends another record (none does; `record` refuses rather than guess), `init=Fa
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import TypeVar, dataclass_transform
+    from typing import Any, TypeVar, dataclass_transform
 
     R = TypeVar("R")
 else:

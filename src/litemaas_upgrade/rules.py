@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from .errors import InputError
 from .imageref import ImageRef, matches_pattern
 from .records import field, record
 from .versions import Version, version_from_tag
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_RULES = "rules.yaml"
 

@@ -14,6 +14,10 @@ from ..errors import UsageError
 from ..rules import load_rules
 from .common import Inputs, err
 
+TYPE_CHECKING = False  # (the typing module is not loaded at run time: see records.py)
+if TYPE_CHECKING:
+    from ..lint.runner import LintResult
+
 
 def run(
     inputs: Inputs,
@@ -34,16 +38,18 @@ def run(
         raise UsageError(f"--format {fmt}: expected one of {', '.join(formatters.FORMATS)}")
     if plan_file is not None and base is not None:
         raise UsageError("--plan and --base cannot be used together (a plan holds its own base)")
-    rules = load_rules(inputs.rules_file).with_targets(inputs.tags)
     notes: list[str] = []
     if plan_file is not None:
         from ..lint.plancheck import plan_context
 
-        ctx = plan_context(plan_file, rules)
+        ctx = plan_context(plan_file, load_rules(inputs.rules_file).with_targets(inputs.tags))
     else:
-        from ..lint.resolve import repository_context
+        from ..lint.resolve import Opened, lint_context
 
-        ctx = repository_context(rules, inputs.paths, inputs.charts, inputs.values, base, notes)
+        # Opened first: git reads the base while the rules load.
+        with Opened(inputs.paths, base, notes) as repo:
+            rules = load_rules(inputs.rules_file).with_targets(inputs.tags)
+            ctx = lint_context(rules, repo, inputs.charts, inputs.values, notes)
     result = run_rules(ctx, notes)
     for note in result.notes:
         err(f"litemaas-upgrade: {note}")
@@ -57,17 +63,23 @@ def run(
     return result.exit_code(fail_on_warn)
 
 
-def _render(fmt: str, result: object, show_suppressed: bool) -> str:
+def _render(fmt: str, result: LintResult, show_suppressed: bool) -> str:
     from ..lint import formatters
-    from ..lint.formatters import github, sarif, text
-    from ..lint.formatters import json as json_format
 
-    module = {"text": text, "json": json_format, "sarif": sarif, "github": github}[fmt]
+    # Only the format asked for is loaded (a pre-commit run prints text).
+    if fmt == "json":
+        from ..lint.formatters import json as module
+    elif fmt == "sarif":
+        from ..lint.formatters import sarif as module  # type: ignore[no-redef]
+    elif fmt == "github":
+        from ..lint.formatters import github as module  # type: ignore[no-redef]
+    else:
+        from ..lint.formatters import text as module  # type: ignore[no-redef]
     colour = fmt == "text" and formatters.use_colour(sys.stdout)
-    return module.render(result, show_suppressed=show_suppressed, colour=colour)  # type: ignore[attr-defined]
+    return module.render(result, show_suppressed=show_suppressed, colour=colour)
 
 
-def _step_summary(result: object, show_suppressed: bool) -> None:
+def _step_summary(result: LintResult, show_suppressed: bool) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
@@ -75,7 +87,7 @@ def _step_summary(result: object, show_suppressed: bool) -> None:
 
     try:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(step_summary(result, show_suppressed))  # type: ignore[arg-type]
+            fh.write(step_summary(result, show_suppressed))
     except OSError as exc:
         err(f"litemaas-upgrade: cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror}")
 

@@ -112,25 +112,24 @@ def _selected(target: Target, source: Source, sel: Selection) -> bool:
     return own.is_dir() and any(own in f.parents for f in sel.files)
 
 
-def repository_context(
-    rules: Rules,
-    paths: list[str],
-    charts: list[str],
-    values: list[str],
-    base: str | None,
-    notes: list[str],
-) -> LintContext:
-    sel = select(paths)
-    source = WorkTree(sel.root)
-    rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
-    base_targets: dict[tuple[str, str], Target] | None = None
-    label: str | None = None
-    extra: list[Finding] = []
-    renames: dict[str, str] = {}
-    tree: GitTree | None = None
-    if rev is not None:
+class Opened:
+    """A repository as lint opens it: what the PATHs select, the work tree, and the base
+    revision with its git queries (listing, GitOps search, blob reader, diff) already
+    running, so that they overlap the loading of the rules and of the managers."""
+
+    def __init__(self, paths: list[str], base: str | None, notes: list[str]) -> None:
+        self.sel = sel = select(paths)
+        self.source = WorkTree(sel.root)
+        self.base = base
+        self.rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
+        self.extra: list[Finding] = []
+        self.tree: GitTree | None = None
+        self.diff: Pending | None = None
+        rev = self.rev
+        if rev is None:
+            return
         try:
-            tree = GitTree(sel.root, rev, sel.head if rev == "HEAD" else None)
+            self.tree = GitTree(sel.root, rev, sel.head if rev == "HEAD" else None)
         except GitError as exc:
             why = str(exc)
             if base is None and "unknown revision" in why:
@@ -138,7 +137,7 @@ def repository_context(
             notes.append(f"cannot read the base {rev}: {why}; checking the state alone")
             # Asked for explicitly (CI), an unreadable base must not pass quietly: the state
             # is still linted, and the missing transition check is an error.
-            extra.append(
+            self.extra.append(
                 Finding(
                     codes.UNRESOLVED,
                     Severity.ERROR if base is not None else Severity.WARNING,
@@ -147,44 +146,72 @@ def repository_context(
                     "fetch-depth: 0), or run in a git repository",
                 )
             )
+            return
+        # GitOps objects are searched for at the base whatever changed, the changed files
+        # are read there, and what changed is asked of `git diff`: start all of it now.
+        self.tree.search_ahead(GITOPS_MARKERS, GITOPS_FILES)
+        self.tree.prepare_reads()
+        self.diff = start_diff(self.tree, self.source)
+
+    def __enter__(self) -> Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.diff is not None:
+            self.diff.finish()  # reaped, whatever it found
+        if self.tree is not None:
+            self.tree.close()
+
+
+def repository_context(
+    rules: Rules,
+    paths: list[str],
+    charts: list[str],
+    values: list[str],
+    base: str | None,
+    notes: list[str],
+) -> LintContext:
+    with Opened(paths, base, notes) as repo:
+        return lint_context(rules, repo, charts, values, notes)
+
+
+def lint_context(
+    rules: Rules, repo: Opened, charts: list[str], values: list[str], notes: list[str]
+) -> LintContext:
+    sel, source, tree, rev, extra = repo.sel, repo.source, repo.tree, repo.rev, repo.extra
+    base_targets: dict[tuple[str, str], Target] | None = None
+    label: str | None = None
+    renames: dict[str, str] = {}
     if tree is not None:
-        # GitOps objects are searched for at the base whatever changed, and the changed
-        # files are read there: start both now.
-        tree.search_ahead(GITOPS_MARKERS, GITOPS_FILES)
-        tree.prepare_reads()
         all_managers()  # their modules are loaded while git works
-    diff = base_diff(tree, source) if tree is not None else None
+    diff = base_diff(tree, source, repo.diff) if tree is not None else None
     if tree is not None and diff is not None:
         # A file unchanged since the base is read from disk once, not through git (and
         # parsed once for both sides: yamlio.cache).
         tree.mirror(source, diff.changed)
-    try:
-        changed = diff.changed if diff is not None else None if tree is not None else set()
-        only = scope(sel, changed) if not (charts or values) else None
-        now = scan(source, rules, _options(sel.root, charts, values, only))
-        if sel.file_mode or sel.folders:
-            now = [t for t in now if _selected(t, source, sel)]
-        if tree is not None:
-            try:
-                found = scan(tree, rules, _options(sel.root, charts, values, only))
-                base_targets = {t.key: t for t in found}
-                label = tree.label
-                renames = diff.renames if diff is not None else {}
-            except (InputError, UsageError) as exc:
-                notes.append(
-                    f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
+    changed = diff.changed if diff is not None else None if tree is not None else set()
+    only = scope(sel, changed) if not (charts or values) else None
+    now = scan(source, rules, _options(sel.root, charts, values, only))
+    if sel.file_mode or sel.folders:
+        now = [t for t in now if _selected(t, source, sel)]
+    if tree is not None:
+        try:
+            found = scan(tree, rules, _options(sel.root, charts, values, only))
+            base_targets = {t.key: t for t in found}
+            label = tree.label
+            renames = diff.renames if diff is not None else {}
+        except (InputError, UsageError) as exc:
+            notes.append(
+                f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
+            )
+            extra.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"the targets cannot be resolved at {tree.label} ({exc}): transitions "
+                    "are not checked",
                 )
-                extra.append(
-                    Finding(
-                        codes.UNRESOLVED,
-                        Severity.WARNING,
-                        f"the targets cannot be resolved at {tree.label} ({exc}): transitions "
-                        "are not checked",
-                    )
-                )
-    finally:
-        if tree is not None:
-            tree.close()
+            )
     checks = []
     for target in now:
         before = None
@@ -231,12 +258,22 @@ class BaseDiff:
     renames: dict[str, str]
 
 
-def base_diff(tree: GitTree, source: Source) -> BaseDiff | None:
-    """None if git cannot say."""
+def start_diff(tree: GitTree, source: Source) -> Pending | None:
+    """`git diff` of the work tree against the base, started (None if git cannot run)."""
     try:
-        pending = Pending(
+        return Pending(
             ["diff", "-M", "--name-status", "-z", tree.commit, "--", str(source.root)], tree.top
         )
+    except UpgradeError:
+        return None
+
+
+def base_diff(tree: GitTree, source: Source, pending: Pending | None = None) -> BaseDiff | None:
+    """None if git cannot say. `pending`: the diff, if start_diff started it already."""
+    try:
+        pending = pending or start_diff(tree, source)
+        if pending is None:
+            return None
         # Untracked and ignored files are not in `git diff`: the listings tell them apart
         # (the work tree is walked while git compares).
         unlisted = set(source.files()) ^ set(tree.files())

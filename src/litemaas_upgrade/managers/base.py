@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from ..model import Change, Target
 from ..records import field, record
@@ -75,23 +74,27 @@ class PhaseStep:
         return {**self.set, **self.pin}
 
 
-class Manager(Protocol):
-    kind: str
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Protocol
 
-    def extract(self, ctx: ScanContext) -> list[Target]: ...
+    class Manager(Protocol):
+        kind: str
 
-    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        """Edits of the repository's own files that make `target` take the step."""
-        ...
+        def extract(self, ctx: ScanContext) -> list[Target]: ...
 
-    def phase_files(
-        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
-    ) -> dict[str, str]:
-        """Thin files (values files, overlays) that deploy the phase without editing the
-        repository, by path relative to the phase folder; `tags` are all of the phase's
-        effective tags for the target (cumulative)."""
-        ...
+        def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+            """Edits of the repository's own files that make `target` take the step."""
+            ...
 
-    def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        """The command an operator runs to deploy the target (with the phase file, if any)."""
-        ...
+        def phase_files(
+            self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+        ) -> dict[str, str]:
+            """Thin files (values files, overlays) that deploy the phase without editing the
+            repository, by path relative to the phase folder; `tags` are all of the phase's
+            effective tags for the target (cumulative)."""
+            ...
+
+        def deploy_command(self, target: Target, phase_file: str | None) -> str:
+            """The command an operator runs to deploy the target (with the phase file, if any)."""
+            ...

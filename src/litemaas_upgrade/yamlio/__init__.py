@@ -6,12 +6,13 @@ scalar values into that text and verifies that nothing else changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .nodes import Node, Path
 from .reader import YamlDoc, YamlFile
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .edit import ScalarChange, apply_changes
 
 __all__ = ["Node", "Path", "ScalarChange", "YamlDoc", "YamlFile", "apply_changes"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litemaas_upgrade.errors import InputError
 
 from .implicit import MERGE
 from .implicit import PREFIX as TAG_PREFIX
 from .text import LineIndex
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 Path = tuple[str | int, ...]
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from litemaas_upgrade.errors import InputError
 
 from . import implicit
 from .nodes import MAX_DEPTH, DocContext, Node, Path
 from .text import LineIndex, decode
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 _UNSET: Any = object()
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Protocol
 
 from ...model import Finding, Severity
 from ..context import LintContext
@@ -23,14 +22,17 @@ from . import (
     unresolved,
 )
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Rule(Protocol):
-    CODE: str
-    NAME: str
-    SEVERITY: Severity
-    EXPLANATION: str
+    class Rule(Protocol):
+        CODE: str
+        NAME: str
+        SEVERITY: Severity
+        EXPLANATION: str
 
-    def check(self, ctx: LintContext) -> Iterator[Finding]: ...
+        def check(self, ctx: LintContext) -> Iterator[Finding]: ...
 
 
 _MODULES: tuple[ModuleType, ...] = (

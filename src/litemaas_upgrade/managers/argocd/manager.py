@@ -8,7 +8,6 @@ are taken to be this repository (their repoURL cannot be checked offline)."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from ... import codes
 from ...model import Finding, Severity, YamlPath
@@ -25,6 +24,10 @@ from ..helm.release import (
     parameters_layer,
     string_layer,
 )
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ArgoCDManager(GitOpsManager):

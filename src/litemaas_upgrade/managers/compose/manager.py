@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
@@ -15,6 +14,10 @@ from ...model import Change, ComponentState, Site, Target, unknown_version_note
 from ...records import field, record
 from ..base import PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")

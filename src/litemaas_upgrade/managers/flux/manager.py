@@ -8,7 +8,6 @@ entry in order, then `spec.values`. The chart is `spec.chart.spec` (a chart name
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from ... import codes
 from ...model import Finding, Severity, YamlPath
@@ -24,6 +23,10 @@ from ..helm.release import (
     object_layer,
     string_layer,
 )
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 CM_MARKERS = (b"ConfigMap", b"Secret")
 

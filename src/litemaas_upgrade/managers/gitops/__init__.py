@@ -6,13 +6,16 @@ from __future__ import annotations
 import abc
 import posixpath
 from collections.abc import Iterator
-from typing import Any
 
 from ...model import Change, Finding, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 YAML_EXT = (".yaml", ".yml")
 MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
 
 from ...errors import InputError, UsageError
 from ...records import record
 from ...rules import Rules
 from ..base import ScanContext
 from .images import find_images
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=True)
@@ -171,7 +174,8 @@ def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
     only = opts.only
     # Scoped (pre-commit lint): a changed chart (or a Chart.yaml come or gone) can move
     # every release and which chart each override file goes with; otherwise an override
-    # file that did not change is not read at all (once the first release is found).
+    # file that did not change is not read at all (once the first release is found), so
+    # one elsewhere that cannot be read, or is a Go template, is not reported either.
     scoped = only is not None and not any(
         posixpath.basename(c) == "Chart.yaml" or any(_inside(c, ch) for ch in all_charts)
         for c in only
@@ -179,12 +183,9 @@ def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
     undetermined: set[str] = set()
     for rel in ctx.source.files():
         if scoped and found and only is not None and rel not in only:
-            if not _may_be_override(rel, all_charts) or rel in ctx.claimed:
-                continue
-            if b"{{" not in ctx.source.read(rel):
+            if _may_be_override(rel, all_charts) and rel not in ctx.claimed:
                 undetermined.add(rel)  # read only if another manager asks (is_claimed)
-                continue
-            # A Go-template values file is reported as skipped: read it as a whole scan does.
+            continue
         spec = _override_spec(ctx, rel, all_charts, charts)
         if spec is None:
             continue

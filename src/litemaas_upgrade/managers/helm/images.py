@@ -4,13 +4,15 @@ digest}`, and `"repo:tag"` strings, nested anywhere (subchart keys included)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...imageref import ImageRef, ImageRefError
 from ...model import YamlPath
 from ...records import record
 from ...rules import Rules
 from .values import get_path, walk
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAP_KEYS = ("registry", "repository", "tag", "digest")
 

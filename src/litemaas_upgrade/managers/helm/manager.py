@@ -4,10 +4,8 @@ this module forms releases from files and writes the thin values file for `helm 
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterable
-from typing import Any
 
 from ...imageref import ImageRef
 from ...model import Change, Target, YamlPath
@@ -17,6 +15,10 @@ from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
 from .values import get_path
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record
@@ -155,6 +157,8 @@ def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:
 
 
 def _emit(tree: dict[str, Any], indent: int = 0) -> str:
+    import json  # (only plan writes values files: lint and scan do not load it)
+
     lines = []
     for key, value in tree.items():
         if isinstance(value, dict):

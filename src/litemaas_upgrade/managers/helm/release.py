@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ... import codes
 from ...errors import InputError
@@ -38,7 +37,10 @@ from .discover import Subchart, is_litemaas_chart, subcharts
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ...catalog import ChartRelease
     from ...source import Source
     from ...yamlio.blockdoc import Embedded

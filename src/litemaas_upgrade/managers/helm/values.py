@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import Any
 
 from ...model import YamlPath
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def merge_overrides(layers: list[Any], share: bool = False) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import os
 import posixpath
 import re
 import sys
-from typing import TYPE_CHECKING
 
 from ... import codes
 from ...errors import InputError
@@ -34,6 +33,7 @@ from .scope import (
     written_segments,
 )
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from .build import Build, Entry, Origin, Tracked
 

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any
 
 from ...source import Source
 from .names import KFILES, is_remote
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 _SPLIT = re.compile(rb"[\s'\"\[\]{},/]+")
 _UNSAFE = re.compile(r"[\s'\"\[\]{},\\]")

@@ -10,7 +10,6 @@ rendered manifests then go through the kustomization's `images:`."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from ... import codes
 from ...imageref import ImageRef
@@ -27,6 +26,10 @@ from ..helm.release import (
     file_layer,
     object_layer,
 )
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
