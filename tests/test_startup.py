@@ -10,14 +10,16 @@ import sys
 from pathlib import Path
 
 PROBE = """
-import json, sys
-sys.argv = ["litemaas-upgrade", *json.loads(sys.argv[1])]
+import sys
+sys.argv = ["litemaas-upgrade", *sys.argv[1:]]
 from litemaas_upgrade.launch import dispatch
 try:
     dispatch(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"exit": code, "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"exit": code, "modules": modules}))
 """
 
 HEAVY = ("deepdiff", "jsonpatch", "helm_python")
@@ -27,7 +29,7 @@ EDITING = ("litemaas_upgrade.yamlio.edit", "litemaas_upgrade.yamlio.embedded", "
 
 def loaded(args: list[str], cwd: Path) -> tuple[int, set[str]]:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
+        [sys.executable, "-c", PROBE, *args],
         cwd=cwd,
         capture_output=True,
         text=True,

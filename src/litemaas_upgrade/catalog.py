@@ -3,11 +3,13 @@ referenced by version (not vendored), its appVersion and the image part of its v
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import InputError
 from .records import record
 from .rules import Rules, read_data_file
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_CATALOG = "catalog.yaml"
 

@@ -5,7 +5,11 @@ load (or as it exits) ending as one that comes during the run does ("interrupted
 `lint FILE...` with nothing else, which is how pre-commit runs the hook on every commit,
 does not go through click: file names need no parser, and importing click (with the
 standard modules it brings) is about a third of that run's time (bench/README.md). Any
-option, `--`, or another subcommand goes through the command line (`cli.py`)."""
+option, `--`, or another subcommand goes through the command line (`cli.py`).
+
+The rest of what such a run loads is kept to what it uses (tests/test_startup.py): records
+are not dataclasses (`records.py`), and the modules lint loads import `typing` for the type
+checker only, under `TYPE_CHECKING = False` (which mypy reads as true)."""
 
 from __future__ import annotations
 

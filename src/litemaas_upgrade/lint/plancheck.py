@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
 from ..imageref import ImageRef, ImageRefError
@@ -16,6 +15,10 @@ from ..rules import Rules
 from ..versions import Version
 from ..yamlio import YamlDoc, YamlFile
 from .context import Check, LintContext
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT_HINT = (
     'expected {"phases": [{"phase": 1, "steps": [{"target": ..., "before": {component: '

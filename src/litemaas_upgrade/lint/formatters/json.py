@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ...model import Finding, Severity
 from ..rules import rule_for
 from ..runner import LintResult
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _finding(f: Finding) -> dict[str, Any]:

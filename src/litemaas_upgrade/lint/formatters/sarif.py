@@ -5,13 +5,16 @@ suppression with its reason, as the standard says (viewers hide them)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import quote
 
 from ... import __version__
 from ...model import Finding, Severity
 from ..rules import all_rules, summary
 from ..runner import LintResult
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -17,7 +17,6 @@ import copy
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from ... import codes
 from ...errors import InputError
@@ -28,6 +27,10 @@ from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
 from .names import KFILES, is_remote, kustomization_file, split
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONTAINER_KEYS = ("containers", "initContainers")
 
