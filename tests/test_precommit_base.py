@@ -104,6 +104,47 @@ def test_work_tree_search_answers_changed_files_itself(gitops_repo: Path) -> Non
         tree.close()
 
 
+def test_search_ahead_in_the_work_tree_answers_as_the_revision_does(gitops_repo: Path) -> None:
+    # The search started ahead greps the work tree; for the base it must answer exactly
+    # as a grep of the revision does: files that changed are searched at the base.
+    argo = gitops_repo / "gitops" / "argocd"
+    shutil.move(argo / "app-values-string.yaml", argo / "app-moved.yaml")  # renamed, untracked
+    flux = gitops_repo / "gitops" / "flux" / "helmrelease.yaml"
+    flux.write_text("kind: ConfigMap\n", encoding="utf-8")  # marker gone from the work tree
+    chart = gitops_repo / "charts" / "litemaas" / "values.yaml"  # tracked; the marker comes
+    chart.write_text(chart.read_text(encoding="utf-8") + "# see argoproj.io\n", encoding="utf-8")
+    markers, suffixes = (b"argoproj.io", b"fluxcd.io"), (".yaml",)
+    reference = GitTree(gitops_repo, "HEAD")
+    work, tree = WorkTree(gitops_repo), GitTree(gitops_repo, "HEAD")
+    try:
+        tree.search_ahead(markers, suffixes)
+        diff = resolve.base_diff(tree, work)
+        assert diff is not None
+        tree.mirror(work, diff.changed)
+        at_base = tree.containing(markers, suffixes)
+        assert at_base == reference.containing(markers, suffixes)
+        assert "gitops/flux/helmrelease.yaml" in at_base
+        assert "gitops/argocd/app-values-string.yaml" in at_base
+        assert "charts/litemaas/values.yaml" not in at_base
+        now = work.containing(markers, suffixes)
+        assert "gitops/argocd/app-moved.yaml" in now and "charts/litemaas/values.yaml" in now
+        assert "gitops/flux/helmrelease.yaml" not in now
+    finally:
+        tree.close()
+        reference.close()
+
+
+def test_search_ahead_without_a_mirror_greps_the_revision(gitops_repo: Path) -> None:
+    flux = gitops_repo / "gitops" / "flux" / "helmrelease.yaml"
+    flux.write_text("kind: ConfigMap\n", encoding="utf-8")
+    tree = GitTree(gitops_repo, "HEAD")
+    try:
+        tree.search_ahead((b"fluxcd.io",), (".yaml",))  # and then no `git diff` answer
+        assert "gitops/flux/helmrelease.yaml" in tree.containing((b"fluxcd.io",), (".yaml",))
+    finally:
+        tree.close()
+
+
 def test_lint_reports_the_same_with_and_without_disk_reads(
     sample_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

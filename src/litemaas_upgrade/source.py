@@ -80,14 +80,16 @@ class Source(abc.ABC):
             if rel in same:
                 if rel in hits:
                     out.append(rel)
-                continue
-            try:
-                raw = self.read(rel)
-            except InputError:
-                continue
-            if any(m in raw for m in markers):
+            elif self._holds(rel, markers):
                 out.append(rel)
         return out
+
+    def _holds(self, rel: str, markers: tuple[bytes, ...]) -> bool:
+        try:
+            raw = self.read(rel)
+        except InputError:
+            return False
+        return any(m in raw for m in markers)
 
     def exists(self, rel: str) -> bool:
         return rel in self._file_set()
@@ -275,6 +277,7 @@ class GitTree(Source):
         )
         self._blob_shas: dict[str, str] = {}
         self._searches: dict[tuple[tuple[bytes, ...], tuple[str, ...]], Pending] = {}
+        self._in_work_tree: set[tuple[tuple[bytes, ...], tuple[str, ...]]] = set()
         self._cat: subprocess.Popen[bytes] | None = None
         self._mirror: Source | None = None
         self._mirrored: frozenset[str] = frozenset()
@@ -304,15 +307,20 @@ class GitTree(Source):
         return sorted(self._blobs)
 
     def search_ahead(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> None:
-        """Start the `containing` search now, in the background."""
+        """Start the `containing` search now, in the background, for a revision that will
+        be mirrored: in the work tree's tracked files, which git reads from disk (cheaper
+        than inflating every blob of the revision). It answers for the files `mirror`
+        finds unchanged; the others are read and searched here."""
         if (markers, suffixes) not in self._searches:
-            self._searches[(markers, suffixes)] = self._grep(markers, suffixes)
+            self._searches[(markers, suffixes)] = self._grep(markers, suffixes, work_tree=True)
+            self._in_work_tree.add((markers, suffixes))
 
     def mirror(self, work: WorkTree, changed: set[str]) -> None:
         """Read the files that are the same in the work tree `work` (all but `changed`,
         from `git diff`) from disk rather than through `git cat-file`, and let `work`
-        answer content searches for them from this revision's `git grep`. A pre-commit
-        run reads a few files that changed and many that did not."""
+        answer content searches for them from the search started ahead (or this
+        revision's `git grep`). A pre-commit run reads a few files that changed and many
+        that did not."""
         same = frozenset(rel for rel in self._blobs if rel not in changed and work.exists(rel))
         self._mirror, self._mirrored = work, same
         work.same_as = (self, same)
@@ -320,26 +328,48 @@ class GitTree(Source):
         # ones (kustomizations, chart files): keep their bytes for the second.
         work.keep_bytes = True
 
-    def _grep(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> Pending:
+    def _grep(
+        self, markers: tuple[bytes, ...], suffixes: tuple[str, ...], work_tree: bool = False
+    ) -> Pending:
         # One `git grep` instead of reading every blob through cat-file.
         args = ["grep", "-l", "-z", "-F", "--no-color"]
         for marker in markers:
             args += ["-e", marker.decode("utf-8")]
-        args += [self.commit, "--", *(f"*{s}" for s in suffixes)]
+        if not work_tree:
+            args.append(self.commit)
+        args += ["--", *(f"*{s}" for s in suffixes)]
         return Pending(args, self.top)
 
     def _search(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
-        pending = self._searches.pop((markers, suffixes), None) or self._grep(markers, suffixes)
+        key = (markers, suffixes)
+        pending = self._searches.pop(key, None)
+        in_work_tree = key in self._in_work_tree and self._mirror is not None
+        if pending is not None and key in self._in_work_tree and not in_work_tree:
+            pending.finish()  # started for a mirror that did not come (git diff failed)
+            pending = None
+        if pending is None:
+            pending = self._grep(markers, suffixes)
         try:
             out = pending.result()
         except GitError:
             out = b""  # git grep exits 1 when nothing matches
+        # Each hit is `<commit>:<path>`, or the path alone in the work tree.
+        prefix = "" if in_work_tree else f"{self.commit}:"
         hits = set()
         for entry in out.split(b"\0"):
-            name = entry.decode("utf-8", "surrogateescape").split(":", 1)[-1]
-            if name.startswith(self._sub) and name[len(self._sub) :] in self._blobs:
+            name = entry.decode("utf-8", "surrogateescape")[len(prefix) :]
+            if name.startswith(self._sub):
                 hits.add(name[len(self._sub) :])
-        return [rel for rel in self.files() if rel in hits]
+        if not in_work_tree:
+            return [rel for rel in self.files() if rel in hits]
+        found = []
+        for rel in self.files():
+            if rel in self._mirrored:  # the same bytes as in the work tree
+                if rel in hits:
+                    found.append(rel)
+            elif rel.endswith(suffixes) and self._holds(rel, markers):
+                found.append(rel)
+        return found
 
     def read(self, rel: str) -> bytes:
         sha = self._blobs.get(rel)
