@@ -108,3 +108,25 @@ def test_interrupt_on_the_path_without_click_is_not_a_traceback(helm_repo: Path)
     )
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr == b"interrupted\n"
+
+
+def test_the_program_ends_with_all_its_output_and_its_exit_code(cli, helm_repo: Path) -> None:
+    # The console script ends a pre-commit run without the interpreter's teardown: what
+    # it printed must all be there, and the exit code too (here: findings, exit 1).
+    path = helm_repo / VALUES
+    path.write_text(path.read_text().replace(f'tag: "{OLD_LLM}"', f'tag: "{NEW_LLM}"'))
+    in_process = cli("lint", VALUES, PROD, cwd=helm_repo)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from litemaas_upgrade.launch import main; main()"]
+        + ["lint", VALUES, PROD],
+        cwd=helm_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert in_process.code == 1
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        in_process.code,
+        in_process.out,
+        in_process.err,
+    )
