@@ -12,6 +12,7 @@ from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
 from .model import UNREADABLE, Change, Finding, Severity, Site, Target
 from .rules import Phase, Rules
+from .share import Shared
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
 
@@ -30,8 +31,13 @@ def load_config(source: Source) -> dict | None:
     return data
 
 
-def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> list[Target]:
+def scan(
+    source: Source, rules: Rules, options: ScanOptions | None = None, shared: Shared | None = None
+) -> list[Target]:
+    """Every target of the source. `shared`: the table that makes equal values one
+    object, for a run that scans several views (plan's phases); one per scan otherwise."""
     options = options or ScanOptions()
+    shared = shared or Shared()
     if options.config is None:
         options.config = load_config(source)
     ctx = ScanContext(source, rules, options)
@@ -46,9 +52,15 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
     for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
         # The scan's notices go to its first target: a scoped scan must find that one too.
         ctx.first_needed = not targets
-        targets.extend(manager.extract(ctx))
+        found = manager.extract(ctx)
+        share_data = getattr(manager, "share", None)
+        for target in found:
+            shared.target(target)
+            if share_data is not None:
+                share_data(target, shared)
+        targets.extend(found)
     for target in targets:
-        target.stage = stage_of(target.components, rules)
+        target.stage = shared.stage(stage_of(target.components, rules))
         target.findings.extend(_unknown_versions(target))
         target.findings.extend(_unreadable_images(target))
         target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
@@ -198,7 +210,8 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
     from .yamlio.embedded import apply_edits
 
     options = options or ScanOptions()
-    targets = scan(source, rules, options)
+    shared = Shared()  # the phases' targets share what they have in common
+    targets = scan(source, rules, options, shared)
     initial = targets
     notes: list[Finding] = []
     for target in targets:
@@ -224,12 +237,14 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         ctx = ScanContext(current, rules, options)
         steps: list[TargetStep] = []
         by_file: dict[str, dict[tuple, Change]] = {}
+        made: dict[tuple, PhaseStep] = {}  # equal steps (most targets take the same) once
         for target in targets:
             step = step_for(target, phase, rules, notes)
             if step is None:
                 continue
+            step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
             manager = manager_for(target.kind)
-            target_changes = manager.changes(ctx, target, step)
+            target_changes = [shared.change(c) for c in manager.changes(ctx, target, step)]
             steps.append(TargetStep(target, step, target_changes))
             for change in target_changes:
                 slot = by_file.setdefault(change.file, {})
@@ -264,7 +279,7 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         changed.update(after)
         nxt = Overlay(source, changed)
         targets_after = scan(
-            nxt, rules, ScanOptions(options.charts, options.values, options.config)
+            nxt, rules, ScanOptions(options.charts, options.values, options.config), shared
         )
         by_key = {t.key: t for t in targets_after}
         nctx = ScanContext(nxt, rules, options)

@@ -8,7 +8,7 @@ import json
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...imageref import ImageRef
 from ...model import Change, Target, YamlPath
@@ -17,6 +17,9 @@ from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
 from .values import get_path
+
+if TYPE_CHECKING:
+    from ...share import Shared
 
 
 @dataclass
@@ -126,6 +129,19 @@ class HelmManager:
     def _hinted(self, ctx: ScanContext, component: str) -> list[ImageLocation]:
         hints = ctx.rules.components[component].helm
         return [ImageLocation(hints.values, "map")] if hints else []
+
+    def share(self, target: Target, shared: Shared) -> None:
+        """What the release keeps, shared with the equal releases of other phases."""
+        data: HelmData = target.data
+        data.spec = shared.value(data.spec)
+        release = data.release
+        t = shared.text
+        for layer in {id(x): x for x in (*release.layers, release.owner)}.values():
+            layer.label = t(layer.label)
+            layer.file = t(layer.file)
+        if release.app_site is not None:
+            release.app_site = shared.site(release.app_site)
+        release.chart.describe = t(release.chart.describe)
 
     def planned(self, target: Target) -> None:
         """Planning is done with the target: what the release's values hold where is not
