@@ -4,6 +4,7 @@ again, so that each phase's result is checked by the same code that reads the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import codes, progress
@@ -143,7 +144,9 @@ class TargetStep:
     step: PhaseStep
     changes: list[Change]
     after: Target | None = None
-    files: dict[str, str] = field(default_factory=dict)  # phase files, by path in the phase folder
+    # Phase files, by path in the phase folder (`plan --out` lets go of their texts, "",
+    # once it has written them)
+    files: dict[str, str] = field(default_factory=dict)
     deploy: str = ""
 
 
@@ -203,7 +206,15 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
     return PhaseStep(phase, sets, pins)
 
 
-def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Plan:
+def plan(
+    source: Source,
+    rules: Rules,
+    options: ScanOptions | None = None,
+    done: Callable[[PhasePlan], None] | None = None,
+) -> Plan:
+    """Both phases, each computed on the repository as the one before leaves it. `done`
+    is given each phase once it is planned (its steps, files and results complete):
+    `plan --out` writes it then and lets go of what only the files needed."""
     # The editors are loaded by the commands that plan, not by `scan` and `lint`.
     from .textedit import apply_text_changes
     from .yamlio import ScalarChange
@@ -294,6 +305,8 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        if done is not None:
+            done(phases[-1])
         if current is not source:
             current.forget()  # the previous phase's view: planning is done with it
         targets, current = targets_after, nxt
@@ -301,6 +314,13 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         current.forget()
     _planned(targets)
     return Plan(rules, source, initial, phases, notes)
+
+
+def without_steps(ph: PhasePlan) -> None:
+    """A `done` hook for the commands that use a phase's files and targets but not its
+    steps (`diff`, `apply`): the steps (edits, phase files) are let go as each phase is
+    planned."""
+    ph.steps = []
 
 
 def _planned(targets: list[Target]) -> None:
