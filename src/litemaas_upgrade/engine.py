@@ -287,6 +287,7 @@ def plan(
             )
             if new != old:
                 before[rel], after[rel] = old, new
+        del by_file  # the edits are made (the steps keep theirs)
         changed.update(after)
         nxt = Overlay(source, changed)
         targets_after = scan(

@@ -292,6 +292,10 @@ class PhaseWriter:
         self.staging.phases += 1
         for ts in ph.steps:
             ts.files = dict.fromkeys(ts.files, "")  # their names stay (plan.json)
+            # Its deploy command is made: what the manager kept of the target before
+            # the phase is not needed by the rest of the plan nor by what `plan` writes
+            # (plan.json and the runbook report components, stages and findings).
+            ts.target.data = None
         ph.before = {}
 
 
