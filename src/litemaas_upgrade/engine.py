@@ -4,6 +4,8 @@ again, so that each phase's result is checked by the same code that reads the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import codes, progress
 from .errors import EditError, InputError
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
@@ -11,6 +13,7 @@ from .managers.base import ScanOptions
 from .model import UNREADABLE, Change, Finding, Severity, Site, Target
 from .records import field, record
 from .rules import Phase, Rules
+from .share import Shared
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
 
@@ -29,8 +32,13 @@ def load_config(source: Source) -> dict | None:
     return data
 
 
-def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> list[Target]:
+def scan(
+    source: Source, rules: Rules, options: ScanOptions | None = None, shared: Shared | None = None
+) -> list[Target]:
+    """Every target of the source. `shared`: the table that makes equal values one
+    object, for a run that scans several views (plan's phases); one per scan otherwise."""
     options = options or ScanOptions()
+    shared = shared or Shared()
     if options.config is None:
         options.config = load_config(source)
     ctx = ScanContext(source, rules, options)
@@ -45,9 +53,15 @@ def scan(source: Source, rules: Rules, options: ScanOptions | None = None) -> li
     for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
         # The scan's notices go to its first target: a scoped scan must find that one too.
         ctx.first_needed = not targets
-        targets.extend(manager.extract(ctx))
+        found = manager.extract(ctx)
+        share_data = getattr(manager, "share", None)
+        for target in found:
+            shared.target(target)
+            if share_data is not None:
+                share_data(target, shared)
+        targets.extend(found)
     for target in targets:
-        target.stage = stage_of(target.components, rules)
+        target.stage = shared.stage(stage_of(target.components, rules))
         target.findings.extend(_unknown_versions(target))
         target.findings.extend(_unreadable_images(target))
         target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
@@ -130,7 +144,9 @@ class TargetStep:
     step: PhaseStep
     changes: list[Change]
     after: Target | None = None
-    files: dict[str, str] = field(default_factory=dict)  # phase files, by path in the phase folder
+    # Phase files, by path in the phase folder (`plan --out` lets go of their texts, "",
+    # once it has written them)
+    files: dict[str, str] = field(default_factory=dict)
     deploy: str = ""
 
 
@@ -190,14 +206,23 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
     return PhaseStep(phase, sets, pins)
 
 
-def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Plan:
+def plan(
+    source: Source,
+    rules: Rules,
+    options: ScanOptions | None = None,
+    done: Callable[[PhasePlan], None] | None = None,
+) -> Plan:
+    """Both phases, each computed on the repository as the one before leaves it. `done`
+    is given each phase once it is planned (its steps, files and results complete):
+    `plan --out` writes it then and lets go of what only the files needed."""
     # The editors are loaded by the commands that plan, not by `scan` and `lint`.
     from .textedit import apply_text_changes
     from .yamlio import ScalarChange
     from .yamlio.embedded import apply_edits
 
     options = options or ScanOptions()
-    targets = scan(source, rules, options)
+    shared = Shared()  # the phases' targets share what they have in common
+    targets = scan(source, rules, options, shared)
     initial = targets
     notes: list[Finding] = []
     for target in targets:
@@ -223,12 +248,14 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         ctx = ScanContext(current, rules, options)
         steps: list[TargetStep] = []
         by_file: dict[str, dict[tuple, Change]] = {}
+        made: dict[tuple, PhaseStep] = {}  # equal steps (most targets take the same) once
         for target in targets:
             step = step_for(target, phase, rules, notes)
             if step is None:
                 continue
+            step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
             manager = manager_for(target.kind)
-            target_changes = manager.changes(ctx, target, step)
+            target_changes = [shared.change(c) for c in manager.changes(ctx, target, step)]
             steps.append(TargetStep(target, step, target_changes))
             for change in target_changes:
                 slot = by_file.setdefault(change.file, {})
@@ -260,10 +287,11 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             )
             if new != old:
                 before[rel], after[rel] = old, new
+        del by_file  # the edits are made (the steps keep theirs)
         changed.update(after)
         nxt = Overlay(source, changed)
         targets_after = scan(
-            nxt, rules, ScanOptions(options.charts, options.values, options.config)
+            nxt, rules, ScanOptions(options.charts, options.values, options.config), shared
         )
         by_key = {t.key: t for t in targets_after}
         nctx = ScanContext(nxt, rules, options)
@@ -278,6 +306,8 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        if done is not None:
+            done(phases[-1])
         if current is not source:
             current.forget()  # the previous phase's view: planning is done with it
         targets, current = targets_after, nxt
@@ -285,6 +315,13 @@ def plan(source: Source, rules: Rules, options: ScanOptions | None = None) -> Pl
         current.forget()
     _planned(targets)
     return Plan(rules, source, initial, phases, notes)
+
+
+def without_steps(ph: PhasePlan) -> None:
+    """A `done` hook for the commands that use a phase's files and targets but not its
+    steps (`diff`, `apply`): the steps (edits, phase files) are let go as each phase is
+    planned."""
+    ph.steps = []
 
 
 def _planned(targets: list[Target]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..engine import plan
+from ..engine import plan, without_steps
 from ..errors import UsageError
 from ..output.atomic import write_files
 from ..output.unified import tree_diff
@@ -15,7 +15,7 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     source, rules, options = open_inputs(inputs)
     if not 1 <= phase <= len(rules.phases):
         raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
-    result = plan(source, rules, options)
+    result = plan(source, rules, options, without_steps)
     if result.unsafe():
         for finding in result.unsafe():
             err(f"error: {finding.message}")

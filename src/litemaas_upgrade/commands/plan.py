@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine import plan
-from ..output.planfiles import write_plan
+from ..output.planfiles import PhaseWriter, Staging, write_plan
 from .common import Inputs, check_out, err, open_inputs
 
 
@@ -18,13 +18,21 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
         options.out = Path(out).resolve().relative_to(source.root).as_posix()
     except ValueError:
         options.out = str(Path(out).resolve())
-    result = plan(source, rules, options)
-    if result.unsafe():
-        for finding in result.unsafe():
-            err(f"error: {finding.message}")
-        err("refused: nothing was written")
-        return 1
-    files = write_plan(result, Path(out), force)
+    # Each phase's files are staged as soon as it is planned; nothing is in place
+    # before the whole plan is written (all or nothing).
+    staging = Staging(Path(out))
+    try:
+        result = plan(source, rules, options, PhaseWriter(staging, source.root, force))
+        if result.unsafe():
+            staging.discard()
+            for finding in result.unsafe():
+                err(f"error: {finding.message}")
+            err("refused: nothing was written")
+            return 1
+        files = write_plan(result, Path(out), force, staging)
+    except BaseException:
+        staging.discard()
+        raise
     for ph in result.phases:
         n = ph.phase.number
         if ph.steps:

@@ -8,7 +8,7 @@ import os
 import posixpath
 from typing import Any
 
-from ..engine import plan, scan
+from ..engine import plan, scan, without_steps
 from ..errors import UsageError
 from ..managers.base import ScanOptions
 from ..model import Target
@@ -43,7 +43,7 @@ def from_base(source: WorkTree, rules: Rules, options: ScanOptions, rev: str) ->
 def from_phase(source: WorkTree, rules: Rules, options: ScanOptions, phase: int) -> ChangeSet:
     if not 1 <= phase <= len(rules.phases):
         raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
-    result = plan(source, rules, options)
+    result = plan(source, rules, options, without_steps)
     changed: dict[str, bytes] = {}
     for done in result.phases[: phase - 1]:
         changed.update(done.after)

@@ -17,16 +17,13 @@ from ..errors import UsageError
 from ..managers import manager_for
 from ..model import YamlPath, format_path
 from ..source import OUTPUT_MARKER
-from .runbook import runbook
-from .unified import tree_diff
+from .runbook import runbook_text
+from .unified import tree_diff_parts
 
 # Thin phase files (values files, overlays) live apart from the changed repository files,
 # which keep their repository paths.
 DEPLOY_DIR = "_deploy"
-
-
-def phase_diff(plan: Plan, phase: PhasePlan, context: int = 3) -> str:
-    return tree_diff(phase.before, phase.after, context)
+MARKER_TEXT = b"written by litemaas-upgrade plan; not scanned\n"
 
 
 class _Each(list):  # type: ignore[type-arg]
@@ -173,63 +170,149 @@ def _position(plan: Plan, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
     return {"line": 1, "col": 1, "from": None}
 
 
-def render_files(plan: Plan, out_rel: str) -> Iterator[tuple[str, bytes | Iterator[str]]]:
+def out_relative(out: Path, root: Path) -> str:
+    """The output folder as the runbook and deploy commands name it."""
+    try:
+        return out.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(out)
+
+
+def phase_outputs(
+    ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes]
+) -> Iterator[tuple[str, bytes | Iterator[str]]]:
+    """One phase's files: the thin deploy files, the repository files as the phase leaves
+    them (every earlier phase's included: `cumulative`, updated here) and its diff. Sets
+    each step's deploy command."""
+    n = ph.phase.number
+    cumulative.update(ph.after)
+    for ts in ph.steps:
+        for name, text in ts.files.items():
+            yield f"phase-{n}/{DEPLOY_DIR}/{name}", text.encode("utf-8")
+        manager_file = next(iter(sorted(ts.files)), None)
+        ts.deploy = manager_for(ts.target.kind).deploy_command(
+            ts.target,
+            f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None,
+        )
+    for rel, data in cumulative.items():
+        yield f"phase-{n}/{rel}", data
+    yield f"phase-{n}.diff", tree_diff_parts(ph.before, ph.after)
+
+
+def render_files(
+    plan: Plan, out_rel: str, written: int = 0
+) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """Every file `plan --out` writes, by path relative to the output folder, made one
-    at a time (plan.json as pieces of text)."""
-    yield OUTPUT_MARKER, b"written by litemaas-upgrade plan; not scanned\n"
+    at a time (plan.json as pieces of text); the first `written` phases' files are left
+    out (written as they were planned: PhaseWriter)."""
+    yield OUTPUT_MARKER, MARKER_TEXT
     cumulative: dict[str, bytes] = {}
-    for ph in plan.phases:
-        n = ph.phase.number
-        cumulative.update(ph.after)
-        for ts in ph.steps:
-            for name, text in ts.files.items():
-                yield f"phase-{n}/{DEPLOY_DIR}/{name}", text.encode("utf-8")
-            manager_file = next(iter(sorted(ts.files)), None)
-            ts.deploy = manager_for(ts.target.kind).deploy_command(
-                ts.target,
-                f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None,
-            )
-        for rel, data in cumulative.items():
-            yield f"phase-{n}/{rel}", data
-        yield f"phase-{n}.diff", phase_diff(plan, ph).encode("utf-8")
-    yield "RUNBOOK.md", runbook(plan, out_rel).encode("utf-8")
+    for i, ph in enumerate(plan.phases):
+        if i < written:
+            cumulative.update(ph.after)
+            continue
+        yield from phase_outputs(ph, out_rel, cumulative)
+    yield "RUNBOOK.md", runbook_text(plan, out_rel)
     encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
     yield "plan.json", itertools.chain(encoder.iterencode(plan_json(plan, out_rel)), ["\n"])
 
 
-def write_plan(plan: Plan, out: Path, force: bool) -> set[str]:
-    """Write the plan's files into a new folder and move it into place; the paths
-    written, relative to it."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out}: folder is not empty (use --force to replace it)")
-    try:
-        out_rel = out.resolve().relative_to(plan.source.root).as_posix()
-    except ValueError:
-        out_rel = str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    written: set[str] = set()
-    try:
-        for rel, data in render_files(plan, out_rel):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                target.write_bytes(data)
-            else:
-                with target.open("w", encoding="utf-8", newline="") as fh:
-                    for chunk in data:
-                        fh.write(chunk)
-            written.add(rel)
+class Staging:
+    """A new folder beside the output folder that the plan's files are written into,
+    made when the first file comes, and moved into place whole (`commit`) or removed
+    (`discard`): the output folder is replaced all or nothing."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.folder: Path | None = None
+        self.written: set[str] = set()  # paths relative to the output folder
+        self.phases = 0  # phases whose files are in (the first ones, in order)
+
+    def put(self, rel: str, data: bytes | Iterator[str]) -> None:
+        if self.folder is None:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        target = self.folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                for chunk in data:
+                    fh.write(chunk)
+        self.written.add(rel)
+
+    def commit(self) -> None:
+        out = self.out
+        if self.folder is None:
+            self.put(OUTPUT_MARKER, MARKER_TEXT)
+        assert self.folder is not None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             out.rename(old / "previous")
-            staging.rename(out)
+            self.folder.rename(out)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            staging.rename(out)
+            self.folder.rename(out)
+        self.folder = None
+
+    def discard(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+def _writable(out: Path, force: bool) -> bool:
+    """Would write_plan accept this output folder (as things are now)?"""
+    if out.exists():
+        return out.is_dir() and (force or not any(out.iterdir()))
+    return out.parent.is_dir()
+
+
+class PhaseWriter:
+    """`plan`'s hook for `plan --out`: each phase's files go into the staging folder as
+    soon as the phase is planned, and the plan lets go of what only they needed (the
+    phase files' texts, the changed files as they were before the phase). Only when the
+    final write will be allowed: otherwise everything waits for write_plan, which then
+    refuses as it always did."""
+
+    def __init__(self, staging: Staging, root: Path, force: bool) -> None:
+        self.staging = staging
+        self.out_rel = out_relative(staging.out, root)
+        self.on = _writable(staging.out, force)
+        self.cumulative: dict[str, bytes] = {}
+
+    def __call__(self, ph: PhasePlan) -> None:
+        if not self.on:
+            return
+        if self.staging.phases == 0:
+            self.staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
+        for rel, data in phase_outputs(ph, self.out_rel, self.cumulative):
+            self.staging.put(rel, data)
+        self.staging.phases += 1
+        for ts in ph.steps:
+            ts.files = dict.fromkeys(ts.files, "")  # their names stay (plan.json)
+            # Its deploy command is made: what the manager kept of the target before
+            # the phase is not needed by the rest of the plan nor by what `plan` writes
+            # (plan.json and the runbook report components, stages and findings).
+            ts.target.data = None
+        ph.before = {}
+
+
+def write_plan(plan: Plan, out: Path, force: bool, staging: Staging | None = None) -> set[str]:
+    """Write the plan's files into a new folder and move it into place; the paths
+    written, relative to it. `staging`: where PhaseWriter already wrote the first phases."""
+    staging = staging or Staging(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out}: exists and is not a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise UsageError(f"--out {out}: folder is not empty (use --force to replace it)")
+        out_rel = out_relative(out, plan.source.root)
+        for rel, data in render_files(plan, out_rel, staging.phases):
+            staging.put(rel, data)
+        staging.commit()
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard()
         raise
-    return written
+    return staging.written

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..engine import Plan
 
 
 def runbook(plan: Plan, out_rel: str) -> str:
+    return "".join(runbook_text(plan, out_rel))
+
+
+def runbook_text(plan: Plan, out_rel: str) -> Iterator[str]:
+    """RUNBOOK.md in pieces, made as they are written (it has a section per target and
+    phase: tens of MB for a repository of 10,000 targets)."""
+    first = True
+    for line in _lines(plan, out_rel):
+        yield line if first else "\n" + line
+        first = False
+
+
+def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
     rules = plan.rules
-    lines = [
+    yield from [
         f"# Upgrade runbook: {rules.title}",
         "",
         f"Made by litemaas-upgrade from `{plan.source.display('')}` with the rules "
@@ -15,8 +30,8 @@ def runbook(plan: Plan, out_rel: str) -> str:
         "before the next.",
     ]
     if rules.guide:
-        lines += ["", f"Upgrade guide: {rules.guide}"]
-    lines += [
+        yield from ["", f"Upgrade guide: {rules.guide}"]
+    yield from [
         "",
         "## Targets",
         "",
@@ -32,39 +47,39 @@ def runbook(plan: Plan, out_rel: str) -> str:
                 if state and state.image
                 else ("unknown" if state else "not deployed")
             )
-        lines.append(f"| `{t.path}` | {t.kind} | {t.stage} | " + " | ".join(cells) + " |")
+        yield f"| `{t.path}` | {t.kind} | {t.stage} | " + " | ".join(cells) + " |"
     warnings = [f for f in plan.findings] + [
         f for t in plan.targets for f in t.findings if str(f.severity) != "info"
     ]
     if warnings:
-        lines += ["", "## Read this first", ""]
+        yield from ["", "## Read this first", ""]
         for f in warnings:
-            lines.append(f"- **{f.severity}** {f.code} `{f.where()}`: {f.message}")
+            yield f"- **{f.severity}** {f.code} `{f.where()}`: {f.message}"
     if any(
         "<release>" in ts.deploy or "<namespace>" in ts.deploy
         for ph in plan.phases
         for ts in ph.steps
     ):
-        lines += [
+        yield from [
             "",
             "`<release>` and `<namespace>` stand for each release's own: name them per target "
             "in `.litemaas-upgrade.yaml` (`helm: [{chart, values, release, namespace}]`) to "
             "get exact commands.",
         ]
-    lines += ["", "## Before you start", ""]
-    lines += [f"- [ ] {item}" for item in rules.before]
+    yield from ["", "## Before you start", ""]
+    yield from (f"- [ ] {item}" for item in rules.before)
     for ph in plan.phases:
         n = ph.phase.number
-        lines += ["", f"## Phase {n}: {ph.phase.title}", ""]
+        yield from ["", f"## Phase {n}: {ph.phase.title}", ""]
         if not ph.steps:
-            lines += ["Nothing to do: every target is already past this phase."]
+            yield from ["Nothing to do: every target is already past this phase."]
             continue
         changes = ", ".join(f"{c} → `{t}`" for c, t in ph.phase.set.items())
         pins = ", ".join(ph.phase.pin)
-        lines += [
+        yield from [
             f"Moves {changes}" + (f"; keeps {pins} pinned at its current tag." if pins else ".")
         ]
-        lines += [
+        yield from [
             "",
             f"Edits in the repository: `{out_rel}/phase-{n}.diff` "
             f"(`git apply {out_rel}/phase-{n}.diff`"
@@ -77,21 +92,20 @@ def runbook(plan: Plan, out_rel: str) -> str:
                 for c, t in ts.step.set.items()
             )
             pinned = ", ".join(f"{c} at `{t}`" for c, t in ts.step.pin.items())
-            lines += ["", f"### `{ts.target.path}` ({ts.target.kind})", ""]
-            lines += [f"- {moves}" + (f"; pin {pinned}" if pinned else "")]
+            yield from ["", f"### `{ts.target.path}` ({ts.target.kind})", ""]
+            yield from [f"- {moves}" + (f"; pin {pinned}" if pinned else "")]
             if ts.after is not None:
-                lines += [f"- stage after this phase: {ts.after.stage}"]
+                yield from [f"- stage after this phase: {ts.after.stage}"]
             if ts.deploy:
-                lines += ["", "```bash", ts.deploy, "```"]
-        lines += ["", "### Verify", ""]
-        lines += [f"- [ ] {check}" for check in ph.phase.checks]
+                yield from ["", "```bash", ts.deploy, "```"]
+        yield from ["", "### Verify", ""]
+        yield from (f"- [ ] {check}" for check in ph.phase.checks)
         if ph.phase.rollback:
-            lines += ["", f"**Rollback:** {ph.phase.rollback}"]
-    lines += [
+            yield from ["", f"**Rollback:** {ph.phase.rollback}"]
+    yield from [
         "",
         "## If both phases fail",
         "",
         "Restore both databases from the backups, then roll the releases back.",
         "",
     ]
-    return "\n".join(lines)

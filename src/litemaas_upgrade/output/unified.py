@@ -8,7 +8,7 @@ text is what is printed on both sides. `colorize` adds terminal colours."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 LineMask = Mapping[int, str]  # 0-based line index -> the line to print instead (with its EOL)
@@ -158,8 +158,16 @@ def text_diff(
 def tree_diff(
     before: Mapping[str, bytes | None], after: Mapping[str, bytes | None], context: int = 3
 ) -> str:
+    return "".join(tree_diff_parts(before, after, context))
+
+
+def tree_diff_parts(
+    before: Mapping[str, bytes | None], after: Mapping[str, bytes | None], context: int = 3
+) -> Iterator[str]:
+    """tree_diff one file at a time (a phase of a large repository changes thousands)."""
     paths: Iterable[str] = sorted(set(before) | set(after))
-    return "".join(file_diff(p, before.get(p), after.get(p), context) for p in paths)
+    for p in paths:
+        yield file_diff(p, before.get(p), after.get(p), context)
 
 
 _RESET = "\033[0m"

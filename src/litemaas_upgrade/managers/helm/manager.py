@@ -20,6 +20,8 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from typing import Any
 
+    from ...share import Shared
+
 
 @record
 class HelmData:
@@ -128,6 +130,19 @@ class HelmManager:
     def _hinted(self, ctx: ScanContext, component: str) -> list[ImageLocation]:
         hints = ctx.rules.components[component].helm
         return [ImageLocation(hints.values, "map")] if hints else []
+
+    def share(self, target: Target, shared: Shared) -> None:
+        """What the release keeps, shared with the equal releases of other phases."""
+        data: HelmData = target.data
+        data.spec = shared.value(data.spec)
+        release = data.release
+        t = shared.text
+        for layer in {id(x): x for x in (*release.layers, release.owner)}.values():
+            layer.label = t(layer.label)
+            layer.file = t(layer.file)
+        if release.app_site is not None:
+            release.app_site = shared.site(release.app_site)
+        release.chart.describe = t(release.chart.describe)
 
     def planned(self, target: Target) -> None:
         """Planning is done with the target: what the release's values hold where is not

@@ -35,6 +35,7 @@ from .scope import (
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from ...share import Shared
     from .build import Build, Entry, Origin, Tracked
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -473,6 +474,12 @@ class KustomizeManager:
             if digest:
                 lines.append(f"    digest: {_quote(digest)}")
         return {rel_file: "\n".join(lines) + "\n"}
+
+    def share(self, target: Target, shared: Shared) -> None:
+        """What the build root keeps, shared with the equal roots of other phases."""
+        data: KustomizeData = target.data
+        data.root = shared.text(data.root)
+        data.files = shared.value(tuple(shared.text(f) for f in data.files))
 
     def planned(self, target: Target) -> None:
         """Planning is done with the target: its containers are not needed any more."""
