@@ -229,3 +229,28 @@ def test_runbook_uses_the_release_and_namespace_the_config_names(
     runbook = (tmp_path / "up/RUNBOOK.md").read_text()
     assert "helm upgrade lm-prod charts/litemaas -n litemaas-prod \\" in runbook
     assert "<release>" not in runbook
+
+
+def test_a_refused_plan_leaves_nothing_beside_the_out_folder(
+    cli, helm_repo: Path, tmp_path: Path
+) -> None:
+    """plan --out stages each phase's files beside the output folder as soon as the phase
+    is planned: phase 1 is staged before phase 2 is found unsafe (LU012), and a refused
+    plan, like a refused output folder, leaves no staging folder and no partial output."""
+    parent = tmp_path / "outs"
+    parent.mkdir()
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    result = cli("plan", ".", "--out", str(parent / "up"), *bad, cwd=helm_repo)
+    assert result.code == 1
+    assert "phase 2 is unsafe" in result.err and "nothing was written" in result.err
+    assert sorted(p.name for p in parent.iterdir()) == []
+
+    write(parent / "up/keep.txt", "mine\n")
+    result = cli("plan", ".", "--out", str(parent / "up"), cwd=helm_repo)
+    assert result.code == 2 and "not empty" in result.err
+    assert sorted(p.relative_to(parent).as_posix() for p in parent.rglob("*")) == [
+        "up",
+        "up/keep.txt",
+    ]
+    assert (parent / "up/keep.txt").read_text() == "mine\n"
+    assert git(helm_repo, "status", "--porcelain") == ""
