@@ -17,7 +17,7 @@ import gc
 import os
 import sys
 
-TYPE_CHECKING = False  # (typing is not loaded at run time)
+TYPE_CHECKING = False  # (typing is not loaded at run time: see above)
 if TYPE_CHECKING:
     from typing import NoReturn
 

@@ -71,11 +71,20 @@ class Source(abc.ABC):
         return list(found[key])
 
     def _search(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> list[str]:
-        hits: set[str] = set()
-        same: frozenset[str] = frozenset()
-        if self.same_as is not None:
-            other, same = self.same_as
-            hits = set(other.containing(markers, suffixes))
+        if self.same_as is None:
+            return self._combine(set(), frozenset(), markers, suffixes)
+        other, same = self.same_as
+        return self._combine(set(other.containing(markers, suffixes)), same, markers, suffixes)
+
+    def _combine(
+        self,
+        hits: set[str],
+        same: frozenset[str],
+        markers: tuple[bytes, ...],
+        suffixes: tuple[str, ...],
+    ) -> list[str]:
+        """The files of `same` (the same bytes as another view's) from `hits` (what was
+        found there), and every other file read and searched here."""
         out = []
         for rel in self.files():
             if not rel.endswith(suffixes):
@@ -365,14 +374,7 @@ class GitTree(Source):
                 hits.add(name[len(self._sub) :])
         if not in_work_tree:
             return [rel for rel in self.files() if rel in hits]
-        found = []
-        for rel in self.files():
-            if rel in self._mirrored:  # the same bytes as in the work tree
-                if rel in hits:
-                    found.append(rel)
-            elif rel.endswith(suffixes) and self._holds(rel, markers):
-                found.append(rel)
-        return found
+        return self._combine(hits, self._mirrored, markers, suffixes)
 
     def read(self, rel: str) -> bytes:
         sha = self._blobs.get(rel)

@@ -14,7 +14,7 @@ from ..errors import UsageError
 from ..rules import load_rules
 from .common import Inputs, err
 
-TYPE_CHECKING = False  # (the typing module is not loaded at run time: see records.py)
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from ..lint.runner import LintResult
 

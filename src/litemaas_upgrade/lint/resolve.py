@@ -120,7 +120,6 @@ class Opened:
     def __init__(self, paths: list[str], base: str | None, notes: list[str]) -> None:
         self.sel = sel = select(paths)
         self.source = WorkTree(sel.root)
-        self.base = base
         self.rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
         self.extra: list[Finding] = []
         self.tree: GitTree | None = None
