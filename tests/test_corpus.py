@@ -174,12 +174,17 @@ def prepared(entry: Path, prepare: dict[str, Any], tmp: Path) -> Path:
     return root
 
 
+def build(entry: Path, target: dict[str, Any]) -> tuple[list[Any] | None, str]:
+    """`kubectl kustomize` of the target's folder, after its `prepare` step if any."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = prepared(entry, target["prepare"], Path(tmp)) if target.get("prepare") else entry
+        return kustomize_build(root / target.get("build", target["path"]))
+
+
 def engine_images(entry: Path, target: dict[str, Any]) -> dict[str, set[str]]:
     engine = target["engine"]
     if engine == "kustomize":
-        with tempfile.TemporaryDirectory() as tmp:
-            root = prepared(entry, target["prepare"], Path(tmp)) if target.get("prepare") else entry
-            docs, error = kustomize_build(root / target.get("build", target["path"]))
+        docs, error = build(entry, target)
         if docs is None:
             raise RuntimeError(f"kubectl kustomize failed: {error}")
         return rendered_images(docs)
@@ -285,7 +290,7 @@ def test_corpus_size() -> None:
 def test_engine(entry: Path, target: dict[str, Any]) -> None:
     """The real engine renders exactly the expected images (or refuses, where expected)."""
     if target["engine"] == "kustomize" and target.get("fails"):
-        docs, error = kustomize_build(entry / target.get("build", target["path"]))
+        docs, error = build(entry, target)
         assert docs is None, "kustomize builds it; expected.yaml says it cannot"
         assert target["fails"] in error, error
         return
