@@ -17,7 +17,9 @@ expected.yaml."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
 import os
 import re
@@ -32,7 +34,6 @@ import pytest
 from ruamel.yaml import YAML
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
-TOOL = [sys.executable, "-c", "from litemaas_upgrade.launch import main; main()"]
 # Objects whose spec describes something else's pods (a chart's values), never their own.
 NOT_WORKLOADS = {"HelmRelease", "Application", "ApplicationSet", "Kustomization"}
 
@@ -45,9 +46,13 @@ def entries() -> list[Path]:
     return sorted(p.parent for p in CORPUS.glob("*/expected.yaml"))
 
 
+def load_entry(entry: Path) -> dict[str, Any]:
+    data: dict[str, Any] = _yaml().load((entry / "expected.yaml").read_text(encoding="utf-8"))
+    return data
+
+
 def load_expected(entry: Path) -> list[dict[str, Any]]:
-    data = _yaml().load((entry / "expected.yaml").read_text(encoding="utf-8"))
-    return list(data["targets"])
+    return list(load_entry(entry)["targets"])
 
 
 # ---------------------------------------------------------------- images, as engines render
@@ -211,16 +216,28 @@ def expected_images(target: dict[str, Any]) -> dict[str, set[str]]:
 
 @functools.cache
 def scan(entry: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    proc = subprocess.run(
-        [*TOOL, "scan", ".", "--format", "json"],
-        cwd=entry,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if not proc.stdout.strip():
-        raise AssertionError(f"scan exit {proc.returncode}, no output: {proc.stderr[-2000:]}")
-    data = json.loads(proc.stdout)
+    """`litemaas-upgrade scan . --format json` in the entry's folder, run in this process
+    as the console script runs it (a subprocess per entry costs a second of start-up)."""
+    from litemaas_upgrade.launch import dispatch
+
+    args = ["scan", ".", "--format", "json"]
+    out, err = io.StringIO(), io.StringIO()
+    saved_argv, saved_cwd = sys.argv, os.getcwd()
+    code: Any = 0
+    try:
+        sys.argv = ["litemaas-upgrade", *args]
+        os.chdir(entry)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                dispatch(args)
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+    if not out.getvalue().strip():
+        raise AssertionError(f"scan exit {code}, no output: {err.getvalue()[-2000:]}")
+    data = json.loads(out.getvalue())
     return {(t["kind"], t["path"]): t for t in data["targets"]}
 
 
@@ -257,6 +274,11 @@ def tool_problems(entry: Path, target: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------- the tests
 
 
+def xfail(reason: str) -> Any:
+    # Strict, and only for a wrong answer: a crash of the tool still fails the test.
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
+
+
 def _cases(check: str) -> list[Any]:
     cases = []
     for entry in entries():
@@ -266,7 +288,7 @@ def _cases(check: str) -> list[Any]:
             if check == "engine" and target["engine"] == "none":
                 continue
             if check == "tool" and target.get("tool_xfail"):
-                marks.append(pytest.mark.xfail(strict=True, reason=target["tool_xfail"]))
+                marks.append(xfail(target["tool_xfail"]))
             cases.append(pytest.param(entry, target, id=tid, marks=marks))
     return cases
 
@@ -275,10 +297,13 @@ def test_corpus_size() -> None:
     """At least 30 repositories, each with its source recorded and every target explained."""
     found = entries()
     assert len(found) >= 30, [p.name for p in found]
+    folders = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+    assert folders == found, "every corpus folder needs an expected.yaml"
     for entry in found:
         source = (entry / "SOURCE.md").read_text(encoding="utf-8")
         assert "- commit: " in source and "- license: " in source, entry.name
         for target in load_expected(entry):
+            assert target.get("layout") and target.get("id"), (entry.name, target)
             engines = ("kustomize", "helm", "manifest", "none")
             assert target["engine"] in engines, (entry.name, target)
             if target["engine"] == "none":
@@ -306,7 +331,67 @@ def test_tool(entry: Path, target: dict[str, Any]) -> None:
     assert not problems, "\n".join(problems)
 
 
+def _entry_cases() -> list[Any]:
+    cases = []
+    for entry in entries():
+        reason = load_entry(entry).get("extra_xfail")
+        marks = [xfail(reason)] if reason else []
+        cases.append(pytest.param(entry, id=entry.name, marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("entry", _entry_cases())
+def test_tool_claims_no_other_target(entry: Path) -> None:
+    """Every target to which the tool gives an image is one expected.yaml lists: no image
+    claimed for a target that is not deployed that way."""
+    listed = {(t["kind"], t["path"]) for t in load_expected(entry)}
+    extra = [
+        (key, {c: v["image"] for c, v in t["components"].items() if v.get("image")})
+        for key, t in scan(entry).items()
+        if key not in listed and any(v.get("image") for v in t["components"].values())
+    ]
+    assert not extra, extra
+
+
+def summary() -> str:
+    """The corpus README's tables: entries, and per layout how many targets the tool
+    gets right (a target is wrong exactly when it carries tool_xfail: the strict marks
+    keep the two in step)."""
+    rows = ["| entry | layout | targets | source commit |", "|---|---|---|---|"]
+    by_layout: dict[str, list[int]] = {}
+    gaps: dict[str, set[str]] = {}
+    for entry in entries():
+        source = (entry / "SOURCE.md").read_text(encoding="utf-8")
+        commit = re.search(r"- commit: (\w+)", source)
+        repo = entry.name.replace("--", "/", 1)
+        targets = load_expected(entry)
+        layouts = sorted({t["layout"] for t in targets})
+        ids = ", ".join(f"`{t['id']}`" + (" ✗" if t.get("tool_xfail") else " ✓") for t in targets)
+        short = commit.group(1)[:12] if commit else "?"
+        rows.append(
+            f"| [{repo}](https://github.com/{repo}) | {'; '.join(layouts)} | {ids} | `{short}` |"
+        )
+        for t in targets:
+            counts = by_layout.setdefault(t["layout"], [0, 0])
+            counts[1] += 1
+            if t.get("tool_xfail"):
+                gaps.setdefault(t["layout"], set()).add(t["tool_xfail"])
+            else:
+                counts[0] += 1
+    table = ["| layout | right today | gaps |", "|---|---|---|"]
+    right = total = 0
+    for layout, (ok, n) in sorted(by_layout.items()):
+        right, total = right + ok, total + n
+        named = "<br>".join(sorted(gaps.get(layout, ()))) or "-"
+        table.append(f"| {layout} | {ok}/{n} | {named} |")
+    table.append(f"| **all** | **{right}/{total}** | |")
+    return "\n".join(rows) + "\n\n" + "\n".join(table) + "\n"
+
+
 if __name__ == "__main__":  # authoring aid: what the engines and the tool say
+    if sys.argv[1:] == ["--summary"]:
+        print(summary(), end="")
+        sys.exit(0)
     for arg in sys.argv[1:]:
         entry = CORPUS / arg
         for key, t in sorted(scan(entry).items()):
