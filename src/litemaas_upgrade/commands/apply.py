@@ -39,7 +39,8 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
         err(f"phase {phase}: nothing to do")
         return 0
     if dry_run:
-        sys.stdout.write(tree_diff(chosen.before, chosen.after, prefix=repository_prefix(source.root)))
+        prefix = repository_prefix(source.root)  # git apply reads paths from the top
+        sys.stdout.write(tree_diff(chosen.before, chosen.after, prefix=prefix))
         return 0
     written = write_files({source.root / rel: data for rel, data in chosen.after.items()})
     for path in written:

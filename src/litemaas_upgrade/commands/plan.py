@@ -7,8 +7,8 @@ from typing import Any
 
 from .. import codes
 from ..engine import Plan, plan
-from ..output.planfiles import PhaseWriter, Staging, write_plan
 from ..model import Target
+from ..output.planfiles import PhaseWriter, Staging, write_plan
 from ..rules import Rules
 from .common import Inputs, check_out, err, open_inputs
 
