@@ -118,3 +118,14 @@ def test_the_redacted_diff_note_says_what_git_apply_c_does(cli, sample_repo: Pat
     note = next(line for line in done.err.splitlines() if "<redacted>" in line)
     assert "`git apply -C1` applies it: -C1 makes git check only the 1 context line(s)" in note
     assert "--show-secrets" in note
+
+
+def test_an_unsafe_plan_is_refused_with_its_code(cli, sample_repo: Path, tmp_path: Path) -> None:
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    for args in (("plan", ".", "--out", str(tmp_path / "out")), ("apply", ".", "--phase", "1")):
+        done = cli(*args, *bad, cwd=sample_repo)
+        assert done.code == 1
+        assert "error LU012: phase 2 is unsafe for envs/prod-values.yaml" in done.err
+        assert "refused: nothing was written" in done.err
+    assert not (tmp_path / "out").exists()
+    assert git(sample_repo, "status", "--porcelain") == ""

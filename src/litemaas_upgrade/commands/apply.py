@@ -19,7 +19,7 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     result = plan(source, rules, options, without_steps)
     if result.unsafe():
         for finding in result.unsafe():
-            err(f"error: {finding.message}")
+            err(f"error {finding.code}: {finding.message}")
         err("refused: nothing was written")
         return 1
     pending = [ph for ph in result.phases[: phase - 1] if ph.after]

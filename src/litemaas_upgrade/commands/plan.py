@@ -30,7 +30,7 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
         if result.unsafe():
             staging.discard()
             for finding in result.unsafe():
-                err(f"error: {finding.message}")
+                err(f"error {finding.code}: {finding.message}")
             err("refused: nothing was written")
             return 1
         files = write_plan(result, Path(out), force, staging)
