@@ -129,3 +129,19 @@ def test_an_unsafe_plan_is_refused_with_its_code(cli, sample_repo: Path, tmp_pat
         assert "refused: nothing was written" in done.err
     assert not (tmp_path / "out").exists()
     assert git(sample_repo, "status", "--porcelain") == ""
+
+
+def test_diff_of_a_subfolder_applies_from_the_repository_top(cli, tmp_path: Path) -> None:
+    top = _nested_repo(tmp_path)
+    shown = cli("diff", "deploy", "--phase", "1", "--show-secrets", cwd=top)
+    redacted = cli("diff", "deploy", "--phase", "1", cwd=top)
+    assert shown.code == 0 and redacted.code == 0
+    assert _diff_paths(shown.out) == _diff_paths(redacted.out)
+    assert all(p.startswith("deploy/") for p in _diff_paths(shown.out))
+    for name, text, args in (("shown", shown.out, []), ("redacted", redacted.out, ["-C1"])):
+        patch = tmp_path / f"{name}.diff"
+        patch.write_text(text)
+        git(top, "apply", "--check", *args, str(patch))
+    # The markdown comment's diffs name the same paths.
+    md = cli("diff", "deploy", "--phase", "1", "--format", "markdown", cwd=top).out
+    assert "diff --git a/deploy/envs/prod-values.yaml b/deploy/envs/prod-values.yaml" in md
