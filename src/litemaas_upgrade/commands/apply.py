@@ -7,8 +7,9 @@ import sys
 from ..engine import plan, without_steps
 from ..errors import UsageError
 from ..output.atomic import write_files
-from ..output.unified import tree_diff
+from ..output.unified import repository_prefix, tree_diff
 from .common import Inputs, err, open_inputs
+from .plan import warn_apart
 
 
 def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
@@ -18,7 +19,7 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     result = plan(source, rules, options, without_steps)
     if result.unsafe():
         for finding in result.unsafe():
-            err(f"error: {finding.message}")
+            err(f"error {finding.code}: {finding.message}")
         err("refused: nothing was written")
         return 1
     pending = [ph for ph in result.phases[: phase - 1] if ph.after]
@@ -31,13 +32,15 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
         )
         return 1
     chosen = result.phases[phase - 1]
+    warn_apart(rules, result, phase)
     for finding in result.findings:
         err(f"{finding.severity}: {finding.target}: {finding.message}")
     if not chosen.after:
         err(f"phase {phase}: nothing to do")
         return 0
     if dry_run:
-        sys.stdout.write(tree_diff(chosen.before, chosen.after))
+        prefix = repository_prefix(source.root)  # git apply reads paths from the top
+        sys.stdout.write(tree_diff(chosen.before, chosen.after, prefix=prefix))
         return 0
     written = write_files({source.root / rel: data for rel, data in chosen.after.items()})
     for path in written:

@@ -60,14 +60,19 @@ def run(
     for note in cs.notes:
         err(note)
     if masked and fmt == "unified" and not cs.rendered:
+        n = min(apply_c, context)
         how = (
-            f"it applies with `git apply -C{min(apply_c, context)}`, which skips them"
+            f"`git apply` refuses it as it is, but `git apply -C{n}` applies it: -C{n} makes "
+            f"git check only the {n} context line(s) next to each change, and the redacted "
+            "lines are farther away"
             if apply_c >= 1
-            else "it will not apply with git apply as it is"
+            else "`git apply` cannot apply it, because a redacted line is changed or sits "
+            "between changes"
         )
         err(
-            f"{masked} diff line(s) hold secrets and show <redacted>: {how} "
-            "(--show-secrets prints the real lines)"
+            f"note: {masked} diff line(s) hold secrets and show <redacted>, so they differ "
+            f"from the files: {how}. --show-secrets prints the real lines (a diff that "
+            "applies as it is)."
         )
     return 1 if exit_code and cs.changed() else 0
 

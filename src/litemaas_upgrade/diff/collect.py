@@ -12,6 +12,7 @@ from ..engine import plan, scan, without_steps
 from ..errors import UsageError
 from ..managers.base import ScanOptions
 from ..model import Target
+from ..output.unified import repository_prefix
 from ..rules import Rules
 from ..source import GitTree, Overlay, Source, WorkTree
 from .model import ChangeSet, ComponentChange, FileChange, TargetChange
@@ -51,8 +52,9 @@ def from_phase(source: WorkTree, rules: Rules, options: ScanOptions, phase: int)
     before_targets = result.phases[phase - 2].targets_after if phase > 1 else result.targets
     chosen = result.phases[phase - 1]
     after_src = Overlay(source, {**changed, **chosen.after})
+    top = repository_prefix(source.root)
     files = [
-        FileChange(rel, source.display(rel), chosen.before.get(rel), chosen.after.get(rel))
+        FileChange(rel, source.display(rel), chosen.before.get(rel), chosen.after.get(rel), top)
         for rel in sorted(set(chosen.before) | set(chosen.after))
     ]
     step = chosen.phase
@@ -74,13 +76,14 @@ def _copy(options: ScanOptions) -> ScanOptions:
 
 def _changed_files(old: Source, new: Source) -> list[FileChange]:
     out = []
+    top = repository_prefix(new.root)
     old_files = {f for f in old.files() if deploy_file(f)}
     new_files = {f for f in new.files() if deploy_file(f)}
     for rel in sorted(old_files | new_files):
         a = old.read(rel) if rel in old_files else None
         b = new.read(rel) if rel in new_files else None
         if a != b:
-            out.append(FileChange(rel, new.display(rel), a, b))
+            out.append(FileChange(rel, new.display(rel), a, b, top))
     return out
 
 

@@ -17,6 +17,7 @@ class FileChange:
     display: str  # relative to the current directory
     old: bytes | None
     new: bytes | None
+    top: str = ""  # the source root's place in its git work tree: unified diffs start there
     # Its shown diffs by (context, show_secrets): a file that many targets read (a shared
     # base) appears in each one's section, and is diffed once.
     diffs: dict[tuple[int, bool], Any] = field(default_factory=dict, repr=False, compare=False)

@@ -38,10 +38,10 @@ def source_diff(f: FileChange, context: int, show_secrets: bool) -> DiffText:
     done: DiffText | None = f.diffs.get(key)
     if done is None:
         if show_secrets:
-            done = file_diff_counted(f.path, f.old, f.new, context)
+            done = file_diff_counted(f.top + f.path, f.old, f.new, context)
         else:
             done = file_diff_counted(
-                f.path, f.old, f.new, context, line_masks(f.old, f.path),
+                f.top + f.path, f.old, f.new, context, line_masks(f.old, f.path),
                 line_masks(f.new, f.path),
             )
         f.diffs[key] = done

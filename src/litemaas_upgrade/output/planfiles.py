@@ -18,7 +18,7 @@ from ..managers import manager_for
 from ..model import YamlPath, format_path
 from ..source import OUTPUT_MARKER
 from .runbook import runbook_text
-from .unified import tree_diff_parts
+from .unified import repository_prefix, tree_diff_parts
 
 # Thin phase files (values files, overlays) live apart from the changed repository files,
 # which keep their repository paths.
@@ -179,11 +179,12 @@ def out_relative(out: Path, root: Path) -> str:
 
 
 def phase_outputs(
-    ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes]
+    ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes], prefix: str = ""
 ) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """One phase's files: the thin deploy files, the repository files as the phase leaves
     them (every earlier phase's included: `cumulative`, updated here) and its diff. Sets
-    each step's deploy command."""
+    each step's deploy command. `prefix`: the root's place in its git work tree, which
+    the diff's paths start with (repository_prefix)."""
     n = ph.phase.number
     cumulative.update(ph.after)
     for ts in ph.steps:
@@ -196,7 +197,7 @@ def phase_outputs(
         )
     for rel, data in cumulative.items():
         yield f"phase-{n}/{rel}", data
-    yield f"phase-{n}.diff", tree_diff_parts(ph.before, ph.after)
+    yield f"phase-{n}.diff", tree_diff_parts(ph.before, ph.after, prefix=prefix)
 
 
 def render_files(
@@ -207,11 +208,12 @@ def render_files(
     out (written as they were planned: PhaseWriter)."""
     yield OUTPUT_MARKER, MARKER_TEXT
     cumulative: dict[str, bytes] = {}
+    prefix = repository_prefix(plan.source.root)
     for i, ph in enumerate(plan.phases):
         if i < written:
             cumulative.update(ph.after)
             continue
-        yield from phase_outputs(ph, out_rel, cumulative)
+        yield from phase_outputs(ph, out_rel, cumulative, prefix)
     yield "RUNBOOK.md", runbook_text(plan, out_rel)
     encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
     yield "plan.json", itertools.chain(encoder.iterencode(plan_json(plan, out_rel)), ["\n"])
@@ -280,6 +282,7 @@ class PhaseWriter:
         self.staging = staging
         self.out_rel = out_relative(staging.out, root)
         self.on = _writable(staging.out, force)
+        self.prefix = repository_prefix(root)
         self.cumulative: dict[str, bytes] = {}
 
     def __call__(self, ph: PhasePlan) -> None:
@@ -287,7 +290,7 @@ class PhaseWriter:
             return
         if self.staging.phases == 0:
             self.staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
-        for rel, data in phase_outputs(ph, self.out_rel, self.cumulative):
+        for rel, data in phase_outputs(ph, self.out_rel, self.cumulative, self.prefix):
             self.staging.put(rel, data)
         self.staging.phases += 1
         for ts in ph.steps:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 LineMask = Mapping[int, str]  # 0-based line index -> the line to print instead (with its EOL)
@@ -155,19 +156,38 @@ def text_diff(
     return body._replace(text=f"--- {old_label}\n+++ {new_label}\n" + body.text)
 
 
+def repository_prefix(root: Path) -> str:
+    """Where `root` sits in its git work tree ("deploy/" for a subfolder; "" at the top or
+    outside git): diffs name files from the top, as `git apply` reads them there."""
+    from ..gitutil import GitError, toplevel
+
+    try:
+        rel = root.resolve().relative_to(toplevel(root).resolve()).as_posix()
+    except (GitError, OSError, ValueError):
+        return ""
+    return "" if rel == "." else rel + "/"
+
+
 def tree_diff(
-    before: Mapping[str, bytes | None], after: Mapping[str, bytes | None], context: int = 3
+    before: Mapping[str, bytes | None],
+    after: Mapping[str, bytes | None],
+    context: int = 3,
+    prefix: str = "",
 ) -> str:
-    return "".join(tree_diff_parts(before, after, context))
+    return "".join(tree_diff_parts(before, after, context, prefix))
 
 
 def tree_diff_parts(
-    before: Mapping[str, bytes | None], after: Mapping[str, bytes | None], context: int = 3
+    before: Mapping[str, bytes | None],
+    after: Mapping[str, bytes | None],
+    context: int = 3,
+    prefix: str = "",
 ) -> Iterator[str]:
-    """tree_diff one file at a time (a phase of a large repository changes thousands)."""
+    """tree_diff one file at a time (a phase of a large repository changes thousands).
+    `prefix` goes before each path (repository_prefix)."""
     paths: Iterable[str] = sorted(set(before) | set(after))
     for p in paths:
-        yield file_diff(p, before.get(p), after.get(p), context)
+        yield file_diff(prefix + p, before.get(p), after.get(p), context)
 
 
 _RESET = "\033[0m"
