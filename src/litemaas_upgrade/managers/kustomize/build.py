@@ -219,6 +219,8 @@ class Build:
     files: set[str] = field(default_factory=set)  # every file read
     levels: list[Level] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
+    # resources a kustomization lists that are not there: (kustomization, node, entry)
+    missing: list[tuple[str, Any, str]] = field(default_factory=list)
 
 
 class Builder:
@@ -356,6 +358,7 @@ class Builder:
                 elif self.src.is_dir(rel):
                     own.extend(self.build_dir(rel, chain, (kfile, node)))
                 else:
+                    self.out.missing.append((kfile, node, rel))
                     self._finding(
                         codes.UNRESOLVED,
                         f"{entry}: no such file or folder",
