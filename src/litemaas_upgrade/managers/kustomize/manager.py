@@ -168,7 +168,7 @@ class KustomizeManager:
         formed = f"kubectl kustomize {src.display(root)}"
         if prep is not None and prep.script is not None:
             formed = f"{src.display(prep.script)}, then " + formed
-            data.prepare = prep.script
+            data.prepare = src.display(prep.script)
         target = Target(self.kind, src.display(root), formed, data=data)
         target.findings.extend(generated_findings(view, build.findings))
         for res in build.resources:

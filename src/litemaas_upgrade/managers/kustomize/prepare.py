@@ -181,7 +181,10 @@ def _prepare(src: Source, folder: str, templates: list[str]) -> Prepared | None:
 
             parse(data, src.display(template))
         except InputError as exc:
-            prep.broken[out] = f"{src.display(template)} does not give valid YAML: {exc}"
+            unset = [why for (t, _n), why in sorted(prep.unresolved.items()) if t == template]
+            prep.broken[out] = "; ".join(
+                [*unset, f"{src.display(template)} does not give valid YAML: {exc}"]
+            )
             continue
         prep.generated[out] = data
     return prep
