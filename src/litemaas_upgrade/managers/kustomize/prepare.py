@@ -24,9 +24,9 @@ from ...records import field, record
 from ...source import Overlay, Source
 from ...yamlio.text import decode
 from .envfile import EnvValue, parse_env
+from .names import KFILES, KTEMPLATE
 
 TEMPLATE_SUFFIX = ".yaml.template"
-KTEMPLATE = "kustomization.yaml.template"
 SCRIPT = "preparation.sh"
 DEFAULT_ENV = "user-values.env"
 
@@ -126,9 +126,7 @@ def _prepare(src: Source, folder: str, templates: list[str]) -> Prepared | None:
         return posixpath.join(folder, name) if folder else name
 
     has_ktemplate = src.exists(here(KTEMPLATE))
-    has_kfile = any(
-        src.exists(here(n)) for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-    )
+    has_kfile = any(src.exists(here(n)) for n in KFILES)
     if not has_ktemplate and not has_kfile:
         return None  # templates, but no kustomization to build them: not this layout
     script = here(SCRIPT) if src.exists(here(SCRIPT)) else None
