@@ -82,7 +82,7 @@ class KustomizeManager:
             return self._scoped(ctx, only)
         from .build import build_roots  # (loaded only when roots are built)
 
-        roots, _folders = build_roots(prepared_view(ctx.source).source)
+        roots, _folders = build_roots(prepared_view(ctx.source).source, ctx.options.config)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
             ctx.claimed.update(target.data.files)
@@ -113,7 +113,7 @@ class KustomizeManager:
         else:
             from .build import build_roots
 
-            roots, _ = build_roots(src)
+            roots, _ = build_roots(src, ctx.options.config)
             scope = RootScope(src, folders) if reaches else None
         targets: list[Target] = []
         pending: list[str] = []
@@ -138,7 +138,7 @@ class KustomizeManager:
             if unbuilt is None:
                 from .build import build_roots
 
-                unbuilt, _ = build_roots(src)
+                unbuilt, _ = build_roots(src, ctx.options.config)
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
@@ -171,6 +171,11 @@ class KustomizeManager:
             data.prepare = src.display(prep.script)
         target = Target(self.kind, src.display(root), formed, data=data)
         target.findings.extend(generated_findings(view, build.findings))
+        if build.refused:
+            # kustomize renders nothing: the target is its error (LU009), and an images:
+            # entry matching nothing in a build that does not happen says nothing more.
+            target.findings = [f for f in target.findings if f.code != codes.IMAGES_ENTRY_UNUSED]
+            return target
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
                 image = item["image"]
