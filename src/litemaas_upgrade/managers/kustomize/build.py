@@ -959,11 +959,12 @@ def _pointer_remove(data: Any, parts: list[str]) -> None:
 
 
 def build_roots(
-    src: Source, config: dict[str, Any] | None = None
+    src: Source, config: dict[str, Any] | None = None, gitops: Source | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """Kustomization folders that no other kustomization uses (and are not components),
     those deployed although another one builds on them (see roots.py), and every
-    kustomization folder -> its file."""
+    kustomization folder -> its file. `gitops`: the view whose Argo CD and Flux objects
+    are read (the repository as it is, when `src` adds generated files to it)."""
     from .roots import deployed
 
     folders: dict[str, str] = {}
@@ -995,7 +996,7 @@ def build_roots(
                         continue  # kustomize refuses it (cycle detected): not a use
                     used.add(rel)
                     edges.setdefault(folder, []).append(rel)
-    also = deployed(src, folders, used, config) - components
+    also = deployed(gitops or src, folders, used, config) - components
     roots = sorted(f for f in folders if (f not in used or f in also) and f not in components)
     # Folders that only a cycle uses are built too, so that the cycle is reported.
     reached = set(roots)

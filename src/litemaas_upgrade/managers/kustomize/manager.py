@@ -82,7 +82,9 @@ class KustomizeManager:
             return self._scoped(ctx, only)
         from .build import build_roots  # (loaded only when roots are built)
 
-        roots, _folders = build_roots(prepared_view(ctx.source).source, ctx.options.config)
+        roots, _folders = build_roots(
+            prepared_view(ctx.source).source, ctx.options.config, ctx.source
+        )
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
             ctx.claimed.update(target.data.files)
@@ -113,7 +115,7 @@ class KustomizeManager:
         else:
             from .build import build_roots
 
-            roots, _ = build_roots(src, ctx.options.config)
+            roots, _ = build_roots(src, ctx.options.config, ctx.source)
             scope = RootScope(src, folders) if reaches else None
         targets: list[Target] = []
         pending: list[str] = []
@@ -138,7 +140,7 @@ class KustomizeManager:
             if unbuilt is None:
                 from .build import build_roots
 
-                unbuilt, _ = build_roots(src, ctx.options.config)
+                unbuilt, _ = build_roots(src, ctx.options.config, ctx.source)
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
