@@ -235,3 +235,50 @@ def test_apply_keeps_every_env_file_and_generated_file_consistent(cli, upstream:
         local = (folder / f"{comp}-deployment.yaml.local").read_text()
         assert f"litemaas-{comp}:0.2.0" in local
         assert "${LITEMAAS_VERSION}" in (folder / f"{comp}-deployment.yaml.template").read_text()
+
+
+@needs_kubectl
+@needs_envsubst
+def test_the_script_s_own_variables_are_opaque_text(cli, upstream: Path) -> None:
+    """With NODE_TLS_REJECT_UNAUTHORIZED=0, preparation.sh writes a two-line env entry in
+    place of ${NODE_TLS_ENV_BLOCK}: the template still fills from the env file, and the
+    images still match what kubectl builds."""
+    folder = "deployment/kustomize"
+    env = upstream / folder / "user-values.env.example"
+    env.write_text(env.read_text() + "NODE_TLS_REJECT_UNAUTHORIZED=0\n")
+    git(upstream, "commit", "-qam", "tls")
+    before = scan(cli, upstream)[folder]["components"]
+    decides = {s["decides"] for s in before["backend"]["sites"]}
+    assert "env" in decides
+    prepare(upstream, folder)
+    local = (upstream / folder / "backend-deployment.yaml.local").read_text()
+    assert "- name: NODE_TLS_REJECT_UNAUTHORIZED" in local
+    built = ours(built_images(upstream, folder))
+    assert {c["image"] for c in before.values()} == built
+    assert {c["image"] for c in scan(cli, upstream)[folder]["components"].values()} == built
+
+
+@needs_kubectl
+@needs_envsubst
+def test_a_generated_file_whose_lines_moved_still_links_to_its_template(
+    cli, upstream: Path
+) -> None:
+    """The script's two-line block above the image (here in the init container's env):
+    the generated image line is one below the template's, and the link holds."""
+    folder = "deployment/kustomize"
+    template = upstream / folder / "backend-deployment.yaml.template"
+    anchor = "                  key: database-url\n"
+    text = template.read_text()
+    at = text.index(anchor) + len(anchor)
+    template.write_text(text[:at] + "            ${NODE_TLS_ENV_BLOCK}\n" + text[at:])
+    env = upstream / folder / "user-values.env.example"
+    env.write_text(env.read_text() + "NODE_TLS_REJECT_UNAUTHORIZED=0\n")
+    git(upstream, "commit", "-qam", "tls in the init container too")
+    prepare(upstream, folder)
+    local = (upstream / folder / "backend-deployment.yaml.local").read_text().splitlines()
+    line = next(n for n, t in enumerate(local, 1) if "litemaas-backend:" in t)
+    assert "litemaas-backend:" not in template.read_text().splitlines()[line - 1]
+    backend = scan(cli, upstream)[folder]["components"]["backend"]
+    env_sites = [s for s in backend["sites"] if s["decides"] == "env"]
+    assert [s["file"] for s in env_sites] == [f"{folder}/user-values.env"]
+    assert backend["image"] in built_images(upstream, folder)

@@ -560,7 +560,7 @@ def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
     src = ctx.source
     if not src.exists(template):
         return None
-    found = template_image(src, template, origin.line)
+    found = template_image(src, template, origin.line, origin.text)
     if found is None:
         return None
     var, prefix = found

@@ -221,18 +221,32 @@ _IMAGE_VALUE = re.compile(
 )
 
 
-def template_image(src: Source, template: str, line: int) -> tuple[str, str] | None:
-    """(variable, what precedes it) when the template's image on this line (a generated
-    file keeps the template's line numbers) ends with one `${VAR}`: read as text, since a
-    template need not be YAML until it is filled (a bare `${NODE_TLS_ENV_BLOCK}` line)."""
+def template_image(src: Source, template: str, line: int, written: str) -> tuple[str, str] | None:
+    """(variable, what precedes it) when the template's image ends with one `${VAR}`.
+
+    Read as text, since a template need not be YAML until it is filled (a bare
+    `${NODE_TLS_ENV_BLOCK}` line): on the same line (what this module generates keeps the
+    template's line numbers), else the one image line of the template that `written` (the
+    generated image) can come from, for a generated file whose lines moved."""
     try:
         text = decode(src.read(template), src.display(template)).text
     except InputError:
         return None
     lines = text.split("\n")
-    if not 1 <= line <= len(lines):
-        return None
-    m = _IMAGE_VALUE.match(lines[line - 1])
+    if 1 <= line <= len(lines):
+        found = _filled_by(lines[line - 1])
+        if found is not None:
+            return found
+    candidates = []
+    for each in lines:
+        found = _filled_by(each)
+        if found is not None and written.startswith(found[1]):
+            candidates.append(found)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _filled_by(line: str) -> tuple[str, str] | None:
+    m = _IMAGE_VALUE.match(line)
     if m is None:
         return None
     value = m.group("v")
