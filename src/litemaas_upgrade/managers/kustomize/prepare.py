@@ -29,6 +29,7 @@ from .names import KFILES, KTEMPLATE
 TEMPLATE_SUFFIX = ".yaml.template"
 SCRIPT = "preparation.sh"
 DEFAULT_ENV = "user-values.env"
+ENV_SUFFIXES = (".env", ".env.example")
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _SOURCED = re.compile(r"^[ \t]*(?:source|\.)[ \t]+[\"']?([^\s\"';&|]+)", re.MULTILINE)
@@ -103,14 +104,17 @@ def prepared_view(src: Source) -> PreparedView:
     if view is not None:
         return view
     by_folder: dict[str, list[str]] = {}
+    envs: dict[str, list[str]] = {}  # (gathered here: no folder index on the hook's path)
     for rel in src.files():
         if rel.endswith(TEMPLATE_SUFFIX):
             by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+        elif rel.endswith(ENV_SUFFIXES):
+            envs.setdefault(posixpath.dirname(rel), []).append(rel)
     folders: dict[str, Prepared] = {}
     added: dict[str, bytes] = {}
     mapping: dict[str, str] = {}
     for folder, templates in sorted(by_folder.items()):
-        prep = _prepare(src, folder, templates)
+        prep = _prepare(src, folder, templates, envs.get(folder, []))
         if prep is None:
             continue
         folders[folder] = prep
@@ -121,7 +125,7 @@ def prepared_view(src: Source) -> PreparedView:
     return view
 
 
-def _prepare(src: Source, folder: str, templates: list[str]) -> Prepared | None:
+def _prepare(src: Source, folder: str, templates: list[str], envs: list[str]) -> Prepared | None:
     def here(name: str) -> str:
         return posixpath.join(folder, name) if folder else name
 
@@ -139,11 +143,7 @@ def _prepare(src: Source, folder: str, templates: list[str]) -> Prepared | None:
     sourced = _SOURCED.findall(script_text)
     env_name = next((s for s in sourced if not s.startswith("$")), DEFAULT_ENV)
     env_rel = posixpath.normpath(here(env_name))
-    env_files = [
-        rel
-        for rel in src.in_folder(folder)
-        if rel == env_rel or rel == env_rel + ".example" or rel.endswith(".env")
-    ]
+    env_files = [rel for rel in envs if rel.endswith(".env") or rel == env_rel + ".example"]
     chosen = env_rel if src.exists(env_rel) else None
     if chosen is None and src.exists(env_rel + ".example"):
         chosen = env_rel + ".example"
