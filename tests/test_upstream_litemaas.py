@@ -282,3 +282,30 @@ def test_a_generated_file_whose_lines_moved_still_links_to_its_template(
     env_sites = [s for s in backend["sites"] if s["decides"] == "env"]
     assert [s["file"] for s in env_sites] == [f"{folder}/user-values.env"]
     assert backend["image"] in built_images(upstream, folder)
+
+
+def test_the_env_example_decides_when_no_images_entry_does(cli, upstream: Path) -> None:
+    """Without the images: entry, LITEMAAS_VERSION of user-values.env.example (all a
+    clean clone has) decides the backend: moving it back under an upgraded LiteLLM is
+    refused by the hook given only that file, and by `lint --base`."""
+    folder = upstream / "deployment/kustomize"
+    ktemplate = folder / "kustomization.yaml.template"
+    text = ktemplate.read_text()
+    ktemplate.write_text(text[: text.index("# Images")])
+    env = folder / "user-values.env.example"
+    env.write_text(env.read_text().replace("LITEMAAS_VERSION=0.1.3", "LITEMAAS_VERSION=0.2.0"))
+    _litellm_first(upstream, "deployment/kustomize")
+    git(upstream, "commit", "-qam", "upgraded")
+    assert scan(cli, upstream)["deployment/kustomize"]["stage"] == "upgraded"
+    env.write_text(env.read_text().replace("LITEMAAS_VERSION=0.2.0", "LITEMAAS_VERSION=0.1.3"))
+    git(upstream, "add", "-u")
+    hook = cli("lint", "deployment/kustomize/user-values.env.example", cwd=upstream)
+    assert hook.code == 1 and "LU001" in hook.out
+    assert cli("lint", "--base", "HEAD", cwd=upstream).code == 1
+    # The hooks are given this file at all.
+    import re
+
+    hooks = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    pattern = re.search(r"files: '([^']+)'", hooks)
+    assert pattern is not None
+    assert re.search(pattern.group(1), "deployment/kustomize/user-values.env.example")
