@@ -7,6 +7,7 @@ repository: as cloned (templates only, the generated files gitignored) and after
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -303,9 +304,28 @@ def test_the_env_example_decides_when_no_images_entry_does(cli, upstream: Path) 
     assert hook.code == 1 and "LU001" in hook.out
     assert cli("lint", "--base", "HEAD", cwd=upstream).code == 1
     # The hooks are given this file at all.
-    import re
-
     hooks = (ROOT / ".pre-commit-hooks.yaml").read_text()
     pattern = re.search(r"files: '([^']+)'", hooks)
     assert pattern is not None
     assert re.search(pattern.group(1), "deployment/kustomize/user-values.env.example")
+
+
+@needs_kubectl
+@needs_envsubst
+def test_a_committed_kustomization_whose_local_files_are_missing(cli, upstream: Path) -> None:
+    """The generated kustomization.yaml committed (upstream does not ignore it), the
+    *.local files not (they are): the build reads what the templates would give."""
+    folder = "deployment/kustomize"
+    prepare(upstream, folder)
+    built = ours(built_images(upstream, folder))
+    git(upstream, "add", f"{folder}/kustomization.yaml")
+    git(upstream, "commit", "-qm", "the generated kustomization")
+    for local in (upstream / folder).glob("*.local"):
+        local.unlink()
+    (upstream / folder / "user-values.env").unlink()
+    target = scan(cli, upstream)[folder]
+    assert {c["image"] for c in target["components"].values()} == built
+    sites = {(s["decides"], s["file"]) for s in target["components"]["backend"]["sites"]}
+    assert ("newTag", f"{folder}/kustomization.yaml") in sites
+    assert ("image", f"{folder}/backend-deployment.yaml.template") in sites
+    assert not [f for f in target["findings"] if f["severity"] == "error"]
