@@ -329,3 +329,26 @@ def test_a_committed_kustomization_whose_local_files_are_missing(cli, upstream: 
     assert ("newTag", f"{folder}/kustomization.yaml") in sites
     assert ("image", f"{folder}/backend-deployment.yaml.template") in sites
     assert not [f for f in target["findings"] if f["severity"] == "error"]
+
+
+def test_a_kustomization_template_that_does_not_fill_is_the_target_s_error(
+    cli, upstream: Path
+) -> None:
+    folder = "deployment/kustomize"
+    ktemplate = upstream / folder / "kustomization.yaml.template"
+    ktemplate.write_text(ktemplate.read_text().replace("resources:\n", "resources: [\n", 1))
+    git(upstream, "commit", "-qam", "broken template")
+    targets = scan(cli, upstream)
+    assert folder in targets and targets[folder]["kind"] == "kustomize"
+    target = targets[folder]
+    assert set(target["components"]) == set(OURS)
+    assert all(c["version"] is None for c in target["components"].values())
+    errors = [f for f in target["findings"] if f["severity"] == "error"]
+    assert errors and errors[0]["code"] == "LU009"
+    assert "kustomization.yaml cannot be generated" in errors[0]["message"]
+    # Never a plain manifest folder instead.
+    assert not [t for t in targets.values() if t["kind"] == "manifest"]
+    rel = _litellm_first(upstream, folder)
+    git(upstream, "add", "-u")
+    assert cli("lint", rel, cwd=upstream).code == 1
+    assert cli("lint", "--base", "HEAD", cwd=upstream).code == 1

@@ -23,9 +23,9 @@ from ...model import (
 )
 from ...records import field, record
 from ..base import PhaseStep, ScanContext
-from .envfile import EnvValue, can_hold, parse_env
+from .envfile import can_hold
 from .names import kustomization_file, split
-from .prepare import prepared_view, template_image
+from .prepare import prepared_view
 from .scope import (
     RootScope,
     folders_and_ancestors,
@@ -33,12 +33,19 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
-from .upstream import generated_findings, missing_components, to_templates, unsettled
+from .upstream import (
+    env_link,
+    generated_findings,
+    missing_components,
+    to_templates,
+    unbuildable_roots,
+    unsettled,
+)
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from ...share import Shared
-    from .build import Build, Entry, Origin, Tracked
+    from .build import Build, Entry, Tracked
 
 
 
@@ -61,18 +68,6 @@ class KustomizeData:
     prepare: str | None = None  # the preparation script to run before the build
 
 
-@record(frozen=True)
-class EnvLink:
-    """A generated `.local` file whose template fills the image from an env variable."""
-
-    template: str
-    var: str
-    env_file: str
-    value: EnvValue
-    prefix: str  # what the template writes before `${VAR}` (the image name and `:`)
-    others: tuple[tuple[str, EnvValue], ...] = ()  # every env file that sets it (edits)
-
-
 class KustomizeManager:
     kind = "kustomize"
 
@@ -86,6 +81,7 @@ class KustomizeManager:
             prepared_view(ctx.source).source, ctx.options.config, ctx.source
         )
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
+        targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
             ctx.claimed.update(target.data.files)
         return targets
@@ -105,7 +101,10 @@ class KustomizeManager:
         src = prepared_view(ctx.source).source  # with what preparation.sh would generate
         folders = kustomization_folders(src)
         if not folders:
-            return []
+            broken = unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
+            for made in broken:
+                ctx.claimed.update(made.data.files)
+            return broken
         segments = written_segments(src, folders)
         above = folders_and_ancestors(folders)
         reaches = may_reach_any(only, folders, segments, above)
@@ -128,6 +127,7 @@ class KustomizeManager:
                     targets.append(target)
             else:
                 pending.append(root)
+        targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
             ctx.claimed.update(target.data.files)
         unbuilt: list[str] | None = pending if roots is not None else None
@@ -544,48 +544,6 @@ def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Ch
             )
         )
     return out
-
-
-def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
-    """The upstream layout: `X.local` generated from `X.template` by envsubst (or the
-    template itself, when the generated file is not in the repository)."""
-    if not origin.path:
-        return None
-    if origin.file.endswith(".template"):
-        template = origin.file
-    elif origin.file.endswith(".local"):
-        template = origin.file[: -len(".local")] + ".template"
-    else:
-        return None
-    src = ctx.source
-    if not src.exists(template):
-        return None
-    found = template_image(src, template, origin.line, origin.text)
-    if found is None:
-        return None
-    var, prefix = found
-    prep = prepared_view(src).prepared_for(template)
-    if prep is not None:
-        candidates = list(prep.env_files)
-    else:
-        folder = posixpath.dirname(template)
-        candidates = [
-            rel
-            for rel in src.in_folder(folder)
-            if rel.endswith(".env") or posixpath.basename(rel) == ".env"
-        ]
-    sets: list[tuple[str, EnvValue]] = []
-    for rel in candidates:
-        try:
-            values = parse_env(src.read(rel), src.display(rel))
-        except InputError:
-            continue
-        if var in values:
-            sets.append((rel, values[var]))
-    if not sets:
-        return None
-    env_file, value = sets[0]
-    return EnvLink(template, var, env_file, value, prefix, tuple(sets))
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
