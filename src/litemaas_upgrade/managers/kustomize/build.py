@@ -27,6 +27,7 @@ from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
 from .names import KFILES, is_remote, kustomization_file, split
+from .roots import refused_by
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -219,6 +220,9 @@ class Build:
     files: set[str] = field(default_factory=set)  # every file read
     levels: list[Level] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
+    # resources a kustomization lists that are not there: (kustomization, node, entry)
+    missing: list[tuple[str, Any, str]] = field(default_factory=list)
+    refused: bool = False  # kustomize refuses this build: it renders nothing
 
 
 class Builder:
@@ -354,8 +358,23 @@ class Builder:
                         continue
                     own.extend(self.load_file(rel))
                 elif self.src.is_dir(rel):
+                    visited = refused_by(rel, chain)
+                    if visited is not None and visited != rel:
+                        self.out.refused = True
+                        self._finding(
+                            codes.UNRESOLVED,
+                            f"{entry}: kustomize refuses the build (cycle detected: "
+                            f"{self.src.display(rel)} contains "
+                            f"{self.src.display(visited)}, which it is building)",
+                            kfile,
+                            node,
+                            Severity.ERROR,
+                            "build the base on its own, or move the overlay out of its base",
+                        )
+                        continue
                     own.extend(self.build_dir(rel, chain, (kfile, node)))
                 else:
+                    self.out.missing.append((kfile, node, rel))
                     self._finding(
                         codes.UNRESOLVED,
                         f"{entry}: no such file or folder",
@@ -939,9 +958,15 @@ def _pointer_remove(data: Any, parts: list[str]) -> None:
         parent.pop(int(parts[-1]))
 
 
-def build_roots(src: Source) -> tuple[list[str], dict[str, str]]:
+def build_roots(
+    src: Source, config: dict[str, Any] | None = None, gitops: Source | None = None
+) -> tuple[list[str], dict[str, str]]:
     """Kustomization folders that no other kustomization uses (and are not components),
-    and every kustomization folder -> its file."""
+    those deployed although another one builds on them (see roots.py), and every
+    kustomization folder -> its file. `gitops`: the view whose Argo CD and Flux objects
+    are read (the repository as it is, when `src` adds generated files to it)."""
+    from .roots import deployed
+
     folders: dict[str, str] = {}
     for rel in src.files():
         if posixpath.basename(rel) in KFILES:
@@ -951,10 +976,7 @@ def build_roots(src: Source) -> tuple[list[str], dict[str, str]]:
     edges: dict[str, list[str]] = {}
     components: set[str] = set()
     for folder, kfile in folders.items():
-        try:
-            docs = src.yaml(kfile).documents
-        except InputError:
-            raise
+        docs = src.yaml(kfile).documents
         data = docs[0].data if docs else None
         if not isinstance(data, dict):
             continue
@@ -969,9 +991,13 @@ def build_roots(src: Source) -> tuple[list[str], dict[str, str]]:
                         if folder
                         else posixpath.normpath(entry)
                     )
-                    used.add("" if rel == "." else rel)
-                    edges.setdefault(folder, []).append("" if rel == "." else rel)
-    roots = sorted(f for f in folders if f not in used and f not in components)
+                    rel = "" if rel == "." else rel
+                    if rel in folders and refused_by(rel, (folder,)):
+                        continue  # kustomize refuses it (cycle detected): not a use
+                    used.add(rel)
+                    edges.setdefault(folder, []).append(rel)
+    also = deployed(gitops or src, folders, used, config) - components
+    roots = sorted(f for f in folders if (f not in used or f in also) and f not in components)
     # Folders that only a cycle uses are built too, so that the cycle is reported.
     reached = set(roots)
     todo = list(roots)

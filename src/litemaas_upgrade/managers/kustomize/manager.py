@@ -23,8 +23,9 @@ from ...model import (
 )
 from ...records import field, record
 from ..base import PhaseStep, ScanContext
-from .envfile import EnvValue, can_hold, parse_env
+from .envfile import can_hold
 from .names import kustomization_file, split
+from .prepare import prepared_view
 from .scope import (
     RootScope,
     folders_and_ancestors,
@@ -32,13 +33,20 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
+from .upstream import (
+    env_link,
+    generated_findings,
+    missing_components,
+    to_templates,
+    unbuildable_roots,
+    unsettled,
+)
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from ...share import Shared
-    from .build import Build, Entry, Origin, Tracked
+    from .build import Build, Entry, Tracked
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @record(slots=True)
@@ -57,17 +65,7 @@ class KustomizeData:
     root: str  # build root folder, relative to the source root
     files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
-
-
-@record(frozen=True)
-class EnvLink:
-    """A generated `.local` file whose template fills the image from an env variable."""
-
-    template: str
-    var: str
-    env_file: str
-    value: EnvValue
-    prefix: str  # what the template writes before `${VAR}` (the image name and `:`)
+    prepare: str | None = None  # the preparation script to run before the build
 
 
 class KustomizeManager:
@@ -79,8 +77,11 @@ class KustomizeManager:
             return self._scoped(ctx, only)
         from .build import build_roots  # (loaded only when roots are built)
 
-        roots, _folders = build_roots(ctx.source)
+        roots, _folders = build_roots(
+            prepared_view(ctx.source).source, ctx.options.config, ctx.source
+        )
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
+        targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
             ctx.claimed.update(target.data.files)
         return targets
@@ -97,10 +98,13 @@ class KustomizeManager:
         """Build only the roots a changed file can reach (and the first root kept, when
         this manager's first target is the scan's first); the others are built later only
         if another manager asks whether one of their files is claimed."""
-        src = ctx.source
+        src = prepared_view(ctx.source).source  # with what preparation.sh would generate
         folders = kustomization_folders(src)
         if not folders:
-            return []
+            broken = unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
+            for made in broken:
+                ctx.claimed.update(made.data.files)
+            return broken
         segments = written_segments(src, folders)
         above = folders_and_ancestors(folders)
         reaches = may_reach_any(only, folders, segments, above)
@@ -110,7 +114,7 @@ class KustomizeManager:
         else:
             from .build import build_roots
 
-            roots, _ = build_roots(src)
+            roots, _ = build_roots(src, ctx.options.config, ctx.source)
             scope = RootScope(src, folders) if reaches else None
         targets: list[Target] = []
         pending: list[str] = []
@@ -123,6 +127,7 @@ class KustomizeManager:
                     targets.append(target)
             else:
                 pending.append(root)
+        targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
             ctx.claimed.update(target.data.files)
         unbuilt: list[str] | None = pending if roots is not None else None
@@ -135,7 +140,7 @@ class KustomizeManager:
             if unbuilt is None:
                 from .build import build_roots
 
-                unbuilt, _ = build_roots(src)
+                unbuilt, _ = build_roots(src, ctx.options.config, ctx.source)
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
@@ -151,14 +156,28 @@ class KustomizeManager:
         from .build import Builder, Img
 
         src = ctx.source
+        view = prepared_view(src)
         # Only what planning needs is kept of the build: the rendered resources (copies
         # of every manifest) and the levels go once the containers are placed.
-        build = Builder(src, root).run()
-        data = KustomizeData(root, tuple(sorted(build.files)))
-        target = Target(
-            self.kind, src.display(root), f"kubectl kustomize {src.display(root)}", data=data
-        )
-        target.findings.extend(build.findings)
+        build = Builder(view.source, root).run()
+        prep = view.folders.get(root)
+        files = {view.to_template(f) for f in build.files}
+        for f in build.files:
+            other = view.prepared_for(f)
+            if other is not None:
+                files.update(other.files)
+        data = KustomizeData(root, tuple(sorted(files)))
+        formed = f"kubectl kustomize {src.display(root)}"
+        if prep is not None and prep.script is not None:
+            formed = f"{src.display(prep.script)}, then " + formed
+            data.prepare = src.display(prep.script)
+        target = Target(self.kind, src.display(root), formed, data=data)
+        target.findings.extend(generated_findings(view, build.findings))
+        if build.refused:
+            # kustomize renders nothing: the target is its error (LU009), and an images:
+            # entry matching nothing in a build that does not happen says nothing more.
+            target.findings = [f for f in target.findings if f.code != codes.IMAGES_ENTRY_UNUSED]
+            return target
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
                 image = item["image"]
@@ -167,7 +186,7 @@ class KustomizeManager:
                         sys.intern(f"{res.kind}/{res.name}"),
                         str(item.get("name", format_path(path))),
                         sys.intern(str(image)),
-                        image.tracked() if isinstance(image, Img) else None,
+                        to_templates(view, image.tracked()) if isinstance(image, Img) else None,
                         "initContainers" in path,
                     )
                 )
@@ -176,6 +195,7 @@ class KustomizeManager:
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
             self._remote_components(ctx, target, build)
+        missing_components(ctx, view, target, build.missing)
         return target
 
     def _state(
@@ -289,7 +309,13 @@ class KustomizeManager:
                     "make every container of the component use the same image",
                 )
             )
-        if version is None:
+        why = None
+        if img is not None:
+            view = prepared_view(src)
+            why = unsettled(view, img.origin.file, img.origin.line, img.tag_entry is not None)
+        if why is not None:
+            version, note = None, why
+        elif version is None:
             note = unknown_version_note(ref, ref.tag)
         state = ComponentState(comp, ref, version, sites, note)
         if len(placed) > 1:
@@ -367,27 +393,32 @@ class KustomizeManager:
         name, _old_tag, digest = split(origin.text)
         new = f"{name}:{tag}"
         reason = why + ("; the digest is dropped (it would pin the old image)" if digest else "")
-        if origin.span is not None:
+        link = env_link(ctx, origin)
+        if origin.file.endswith(".template"):
+            pass  # the template keeps its `${VAR}`: the env files below decide
+        elif origin.span is not None:
             out.append(
                 Change(origin.file, origin.doc, (), new, comp, reason, origin.span, origin.text)
             )
         else:
             out.append(Change(origin.file, origin.doc, origin.path, new, comp, reason))
-        link = env_link(ctx, origin)
-        if link is not None and link.prefix + tag == new and can_hold(tag, link.value.quote):
-            v = link.value
-            out.append(
-                Change(
-                    link.env_file,
-                    0,
-                    (),
-                    tag,
-                    comp,
-                    f"{why} (keeps {link.var} consistent with {ctx.source.display(link.template)})",
-                    (v.start, v.end),
-                    v.value,
+        if link is not None and link.prefix + tag == new:
+            for env_file, v in link.others:
+                if not can_hold(tag, v.quote):
+                    continue
+                out.append(
+                    Change(
+                        env_file,
+                        0,
+                        (),
+                        tag,
+                        comp,
+                        f"{why} (keeps {link.var} consistent with "
+                        f"{ctx.source.display(link.template)})",
+                        (v.start, v.end),
+                        v.value,
+                    )
                 )
-            )
         return out
 
     def _template_entry(
@@ -487,9 +518,15 @@ class KustomizeManager:
         data.placed = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        data = target.data
+        # The upstream layout: its kustomization.yaml and *.local files are generated.
+        prepare = ""
+        if isinstance(data, KustomizeData) and data.prepare:
+            folder = posixpath.dirname(data.prepare) or "."
+            prepare = f"(cd {folder} && bash {posixpath.basename(data.prepare)}) && "
         if phase_file:
-            return f"kubectl apply -k {posixpath.dirname(phase_file)}"
-        return f"kubectl apply -k {target.path}"
+            return f"{prepare}kubectl apply -k {posixpath.dirname(phase_file)}"
+        return f"{prepare}kubectl apply -k {target.path}"
 
 
 def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Change]:
@@ -507,40 +544,6 @@ def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Ch
             )
         )
     return out
-
-
-def env_link(ctx: ScanContext, origin: Origin) -> EnvLink | None:
-    """The upstream layout: `X.local` generated from `X.template` by envsubst."""
-    if not origin.file.endswith(".local") or not origin.path:
-        return None
-    template = origin.file[: -len(".local")] + ".template"
-    src = ctx.source
-    if not src.exists(template):
-        return None
-    try:
-        docs = src.yaml(template).documents
-    except InputError:
-        return None
-    if origin.doc >= len(docs):
-        return None
-    node = docs[origin.doc].find(origin.path)
-    if node is None or node.kind != "scalar":
-        return None
-    found = list(_VAR.finditer(node.value))
-    m = found[-1] if found else None
-    if m is None or m.end() != len(node.value):
-        return None
-    var = m.group(1) or m.group(2)
-    prefix = node.value[: m.start()]
-    if "$" in prefix:
-        return None
-    folder = posixpath.dirname(template)
-    for rel in src.in_folder(folder):
-        if rel.endswith(".env") or posixpath.basename(rel) == ".env":
-            values = parse_env(src.read(rel), src.display(rel))
-            if var in values:
-                return EnvLink(template, var, rel, values[var], prefix)
-    return None
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:

@@ -9,6 +9,7 @@ import posixpath
 from ...source import Source
 
 KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KTEMPLATE = "kustomization.yaml.template"  # upstream LiteMaaS: preparation.sh makes KFILES[0]
 
 
 def split(image: str) -> tuple[str, str, str]:

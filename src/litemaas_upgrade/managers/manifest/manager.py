@@ -8,7 +8,7 @@ import posixpath
 from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
 from ..base import PhaseStep, ScanContext
-from ..kustomize.names import KFILES, split
+from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
 
 
@@ -19,7 +19,10 @@ class ManifestManager:
         src = ctx.source
         files = src.files()
         skip = {
-            posixpath.dirname(f) for f in files if posixpath.basename(f) in (*KFILES, "Chart.yaml")
+            posixpath.dirname(f)
+            for f in files
+            # (a folder of upstream's layout is a kustomization once prepared)
+            if posixpath.basename(f) in (*KFILES, "Chart.yaml", KTEMPLATE)
         }
         # Scoped scans: a folder's target reads the folder's own files only, so only the
         # folders of the changed files are worth reading.
