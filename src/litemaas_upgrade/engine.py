@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 from . import codes, progress
 from .errors import EditError, InputError
+from .facts import Notice
+from .lint.rules import findings_of
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import ScanOptions
-from .model import UNREADABLE, Change, Finding, Severity, Site, Target
+from .model import Change, Finding, Severity, Target
 from .records import field, record
 from .rules import Phase, Rules
 from .share import Shared
@@ -32,9 +34,18 @@ def load_config(source: Source) -> dict | None:
     return data
 
 
+@record
+class Scan:
+    """What a scan finds: the targets (sorted), and its notices: what it could not read
+    as it is, for no target in particular (links, skipped files)."""
+
+    targets: list[Target]
+    notices: list[Notice] = field(default_factory=list)
+
+
 def scan(
     source: Source, rules: Rules, options: ScanOptions | None = None, shared: Shared | None = None
-) -> list[Target]:
+) -> Scan:
     """Every target of the source. `shared`: the table that makes equal values one
     object, for a run that scans several views (plan's phases); one per scan otherwise."""
     options = options or ScanOptions()
@@ -47,95 +58,22 @@ def scan(
     for manager in managers:
         # A manager may claim files before any extracts (values files that a GitOps
         # object names belong to that object's release, not to a Helm target of their own).
-        claim = getattr(manager, "claim", None)
-        if claim is not None:
-            ctx.claimed.update(claim(ctx))
+        ctx.claimed.update(manager.claim(ctx))
     for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
-        # The scan's notices go to its first target: a scoped scan must find that one too.
-        ctx.first_needed = not targets
         found = manager.extract(ctx)
-        share_data = getattr(manager, "share", None)
         for target in found:
             shared.target(target)
-            if share_data is not None:
-                share_data(target, shared)
+            manager.share(target, shared)
         targets.extend(found)
     for target in targets:
         target.stage = shared.stage(stage_of(target.components, rules))
-        target.findings.extend(_unknown_versions(target))
-        target.findings.extend(_unreadable_images(target))
-        target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
-    notices = [
-        Finding(
-            codes.UNRESOLVED,
-            Severity.WARNING,
-            f"{source.display(rel)} is a link that points outside the repository (or nowhere): "
-            "not followed",
-            source.display(rel),
-        )
-        for rel in source.outside
-    ]
+        target.findings = findings_of(target)
+    notices = [Notice(source.display(rel), "link-outside") for rel in source.outside]
+    notices += [Notice(source.display(rel), "link") for rel in source.links]
     notices += [
-        Finding(
-            codes.UNRESOLVED,
-            Severity.INFO,
-            f"{source.display(rel)} is a link: not followed (its target is read where it is)",
-            source.display(rel),
-        )
-        for rel in source.links
+        Notice(source.display(rel), "skipped", why) for rel, why in sorted(source.skipped.items())
     ]
-    notices += [
-        Finding(codes.UNRESOLVED, Severity.INFO, f"skipped: {why}", source.display(rel))
-        for rel, why in sorted(source.skipped.items())
-    ]
-    for target in targets[:1]:
-        target.findings.extend(notices)
-    return sorted(targets, key=lambda t: (t.path, t.kind))
-
-
-def _where(site: Site | None) -> tuple[str, int, int]:
-    """A finding's file, line and column: the site's, or none."""
-    return (site.file, site.line, site.col) if site else ("", 0, 0)
-
-
-def _unreadable_images(target: Target) -> list[Finding]:
-    """A deployed component whose image cannot be read is an error: nothing about it can
-    be judged, and a gate must not pass what it cannot see."""
-    out = []
-    for name, state in sorted(target.components.items()):
-        if state.image is None and state.note.startswith(UNREADABLE):
-            out.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR,
-                    f"{name}: {state.note}",
-                    *_where(state.sites[-1] if state.sites else None),
-                    target.path,
-                    "write the image as repository, tag and digest the tool can read",
-                )
-            )
-    return out
-
-
-def _unknown_versions(target: Target) -> list[Finding]:
-    out = []
-    for name, state in sorted(target.components.items()):
-        if state.version is not None or state.image is None:
-            continue
-        digest_only = state.image.digest and not state.image.tag
-        out.append(
-            Finding(
-                codes.UNKNOWN_VERSION,
-                Severity.WARNING,
-                f"{name}: {state.image} — {state.note}",
-                *_where(state.sites[0] if state.sites else None),
-                target.path,
-                "pin a versioned tag (e.g. the tag the digest was built from)"
-                if digest_only
-                else "pin a versioned tag instead of a floating one",
-            )
-        )
-    return out
+    return Scan(sorted(targets, key=lambda t: (t.path, t.kind)), notices)
 
 
 @record(slots=True)
@@ -222,7 +160,7 @@ def plan(
 
     options = options or ScanOptions()
     shared = Shared()  # the phases' targets share what they have in common
-    targets = scan(source, rules, options, shared)
+    targets = scan(source, rules, options, shared).targets
     initial = targets
     notes: list[Finding] = []
     for target in targets:
@@ -292,7 +230,7 @@ def plan(
         nxt = Overlay(source, changed)
         targets_after = scan(
             nxt, rules, ScanOptions(options.charts, options.values, options.config), shared
-        )
+        ).targets
         by_key = {t.key: t for t in targets_after}
         nctx = ScanContext(nxt, rules, options)
         touched = {n for p in rules.phases[: phase.number] for n in (*p.set, *p.pin)}
@@ -330,9 +268,7 @@ def _planned(targets: list[Target]) -> None:
     plan does not hold every phase's targets in full. What they report (components,
     stage, findings) and deploy with stays."""
     for target in targets:
-        planned = getattr(manager_for(target.kind), "planned", None)
-        if planned is not None:
-            planned(target)
+        manager_for(target.kind).planned(target)
 
 
 def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Finding]) -> None:

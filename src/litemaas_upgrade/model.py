@@ -15,6 +15,8 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from typing import Any
 
+    from .facts import Fact
+
 YamlPath = tuple[str | int, ...]
 
 # How a ComponentState.note begins when the image is written but cannot be read.
@@ -180,6 +182,13 @@ class Change:
     edit: Any = None
 
 
+class TargetData:
+    """The base of what a manager keeps on each of its targets to plan edits (a Helm
+    release's layers, a Kustomize build): each manager derives its own record from it."""
+
+    __slots__ = ()
+
+
 @record(slots=True)
 class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
@@ -189,9 +198,13 @@ class Target:
     path: str  # relative to the current directory
     formed: str  # how the target was put together, in words
     components: dict[str, ComponentState] = field(default_factory=dict)
+    # What the lint rules make of `facts` and `components` (engine.scan fills it:
+    # lint.rules.findings_of); managers never write it.
     findings: list[Finding] = field(default_factory=list)
     stage: Stage = Stage.UNKNOWN
-    data: Any = None  # manager-specific facts needed to plan edits
+    data: TargetData | None = None  # what the target's manager needs to plan edits
+    # What the manager observed that is worth telling (facts.py): the rules word it.
+    facts: list[Fact] = field(default_factory=list)
     # Every file the target reads (relative to the source root), sites or not: `lint`
     # uses it to pick the targets a changed file affects. Managers fill it; when empty,
     # the sites' files and the target's own path stand in.

@@ -29,8 +29,8 @@ def deploy_file(rel: str) -> bool:
 def from_base(source: WorkTree, rules: Rules, options: ScanOptions, rev: str) -> ChangeSet:
     old = GitTree(source.root, rev)
     try:
-        before = scan(old, rules, _copy(options))
-        after = scan(source, rules, _copy(options))
+        before = scan(old, rules, _copy(options)).targets
+        after = scan(source, rules, _copy(options)).targets
         files = _changed_files(old, source)
     except BaseException:
         old.close()

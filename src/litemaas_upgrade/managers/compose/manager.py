@@ -12,7 +12,7 @@ from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import Change, ComponentState, Site, Target, unknown_version_note
 from ...records import field, record
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -40,7 +40,7 @@ class ComposeData:
     services: dict[str, list[Service]] = field(default_factory=dict)
 
 
-class ComposeManager:
+class ComposeManager(Manager):
     kind = "compose"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -50,7 +50,7 @@ class ComposeManager:
             if posixpath.basename(rel) not in NAMES or ctx.is_claimed(rel):
                 continue
             env_rel = posixpath.join(posixpath.dirname(rel), ".env")
-            if (out or not ctx.first_needed) and not ctx.affects({rel, env_rel}):
+            if not ctx.affects({rel, env_rel}):
                 pending.add(rel)  # scoped: neither it nor its .env changed
                 continue
             target = self._target(ctx, rel)

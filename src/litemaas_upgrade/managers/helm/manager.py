@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from ...imageref import ImageRef
 from ...model import Change, Target, YamlPath
 from ...records import record
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
@@ -41,7 +41,7 @@ class HelmData:
         return [layer.current() for layer in self.release.layers if layer.kind != "default"]
 
 
-class HelmManager:
+class HelmManager(Manager):
     kind = "helm"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -52,7 +52,7 @@ class HelmManager:
             # below decide what discovery reads.
             specs = list(specs)
         for spec in specs:
-            if (targets or not ctx.first_needed) and not ctx.affects(
+            if not ctx.affects(
                 set(spec.values), (spec.chart,) if spec.chart is not None else ()
             ):
                 # Scoped: no changed file is among its files or in its chart.

@@ -8,13 +8,12 @@ import posixpath
 import re
 import sys
 
-from ... import codes
 from ...errors import InputError
+from ...facts import Cause, EnvOverridden, Unreadable
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
     Change,
     ComponentState,
-    Finding,
     Severity,
     Site,
     Target,
@@ -22,7 +21,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from .envfile import EnvValue, can_hold, parse_env
 from .names import kustomization_file, split
 from .scope import (
@@ -70,7 +69,7 @@ class EnvLink:
     prefix: str  # what the template writes before `${VAR}` (the image name and `:`)
 
 
-class KustomizeManager:
+class KustomizeManager(Manager):
     kind = "kustomize"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -94,8 +93,7 @@ class KustomizeManager:
         return target
 
     def _scoped(self, ctx: ScanContext, only: frozenset[str]) -> list[Target]:
-        """Build only the roots a changed file can reach (and the first root kept, when
-        this manager's first target is the scan's first); the others are built later only
+        """Build only the roots a changed file can reach; the others are built later only
         if another manager asks whether one of their files is claimed."""
         src = ctx.source
         folders = kustomization_folders(src)
@@ -104,20 +102,18 @@ class KustomizeManager:
         segments = written_segments(src, folders)
         above = folders_and_ancestors(folders)
         reaches = may_reach_any(only, folders, segments, above)
-        if not reaches and not ctx.first_needed:
+        if not reaches:
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
             from .build import build_roots
 
             roots, _ = build_roots(src)
-            scope = RootScope(src, folders) if reaches else None
+            scope = RootScope(src, folders)
         targets: list[Target] = []
         pending: list[str] = []
         for root in roots or ():
-            if (not targets and ctx.first_needed) or (
-                scope is not None and scope.affected(root, only)
-            ):
+            if scope is not None and scope.affected(root, only):
                 target = self._kept(ctx, root)
                 if target is not None:
                     targets.append(target)
@@ -158,7 +154,7 @@ class KustomizeManager:
         target = Target(
             self.kind, src.display(root), f"kubectl kustomize {src.display(root)}", data=data
         )
-        target.findings.extend(build.findings)
+        target.facts.extend(build.facts)
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
                 image = item["image"]
@@ -237,37 +233,32 @@ class KustomizeManager:
                 if overridden and decider is not None:
                     entry = decider
                     line, col = entry.at.get("newTag", entry.at.get("digest", (0, 0)))
-                    target.findings.append(
-                        Finding(
-                            codes.ENV_OVERRIDDEN,
-                            Severity.WARNING,
-                            f"{comp}: {src.display(link.env_file)} sets "
-                            f"{link.var}={link.value.value}, "
-                            f"but images[{entry.index}] in {src.display(entry.file)} overrides it: "
-                            f"kustomize renders {primary.image}",
+                    target.facts.append(
+                        EnvOverridden(
+                            comp,
+                            src.display(link.env_file),
+                            link.var,
+                            link.value.value,
                             src.display(entry.file),
+                            entry.index,
                             line,
                             col,
-                            target.path,
-                            f"set images[{entry.index}].newTag to the version you mean "
-                            f"(or remove the entry so that {link.var} decides)",
+                            primary.image,
                         )
                     )
                 elif (
                     split(o.text)[1] != link.value.value
                     and link.prefix + link.value.value != o.text
                 ):
-                    target.findings.append(
-                        Finding(
-                            codes.UNRESOLVED,
-                            Severity.WARNING,
-                            f"{comp}: {src.display(o.file)} says {o.text} but {link.var}="
-                            f"{link.value.value}: the generated file is stale",
+                    target.facts.append(
+                        Unreadable(
                             src.display(o.file),
                             o.line,
                             o.col,
-                            target.path,
-                            "regenerate it from its template (preparation.sh)",
+                            f"{comp}: {src.display(o.file)} says {o.text} but {link.var}="
+                            f"{link.value.value}: the generated file is stale",
+                            Severity.WARNING,
+                            Cause.STALE_GENERATED,
                         )
                     )
         others = {
@@ -276,17 +267,15 @@ class KustomizeManager:
             if rule.version_of(ImageRef.parse(p.image).tag) != version or p.image != primary.image
         }
         if others:
-            target.findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"{comp}: containers deploy different images: {primary.image} "
-                    f"({primary.workload}/{primary.container}) and " + ", ".join(sorted(others)),
+            target.facts.append(
+                Unreadable(
                     sites[0].file if sites else "",
                     sites[0].line if sites else 0,
                     sites[0].col if sites else 0,
-                    target.path,
-                    "make every container of the component use the same image",
+                    f"{comp}: containers deploy different images: {primary.image} "
+                    f"({primary.workload}/{primary.container}) and " + ", ".join(sorted(others)),
+                    Severity.WARNING,
+                    Cause.MIXED_IMAGES,
                 )
             )
         if version is None:

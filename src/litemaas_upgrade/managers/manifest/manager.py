@@ -7,12 +7,12 @@ import posixpath
 
 from ...imageref import ImageRef
 from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, split
 from ..kustomize.scope import ancestors
 
 
-class ManifestManager:
+class ManifestManager(Manager):
     kind = "manifest"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -24,7 +24,7 @@ class ManifestManager:
         # Scoped scans: a folder's target reads the folder's own files only, so only the
         # folders of the changed files are worth reading.
         only = ctx.options.only
-        wanted = None if only is None or ctx.first_needed else {posixpath.dirname(o) for o in only}
+        wanted = None if only is None else {posixpath.dirname(o) for o in only}
         by_folder: dict[str, list[str]] = {}
         for rel in files:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
