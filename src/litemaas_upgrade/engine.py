@@ -11,7 +11,7 @@ from .errors import EditError, InputError
 from .facts import Notice
 from .lint.rules import findings_of
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
-from .managers.base import ScanOptions
+from .managers.base import DEPLOY_DIR, ScanOptions
 from .model import Change, Finding, Severity, Target
 from .records import field, record
 from .rules import Phase, Rules
@@ -19,7 +19,23 @@ from .share import Shared
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .managers.helm.discover import HelmSpec
+
 CONFIG_FILE = ".litemaas-upgrade.yaml"
+
+
+def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
+    """What `helm upgrade` is given for a Helm target: its spec (chart, release name,
+    namespace) and its override files' values merged in `-f` order (for rendering)."""
+    from .managers.helm.manager import HelmData
+    from .managers.helm.values import merge_overrides
+
+    data = target.data_as(HelmData)
+    return data.spec, merge_overrides(data.override_values())
 
 
 def load_config(source: Source) -> dict | None:
@@ -241,6 +257,12 @@ def plan(
             tags = {n: s.tag for n, s in ts.after.components.items() if n in touched and s.tag}
             manager = manager_for(ts.target.kind)
             ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
+            # The command deploys the phase file (the first, by name) where `plan --out`
+            # writes it.
+            first = min(ts.files, default=None)
+            out = options.out if options.out is not None else "."
+            where = f"{out}/phase-{phase.number}/{DEPLOY_DIR}/{first}" if first else None
+            ts.deploy = manager.deploy_command(ts.target, where)
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))

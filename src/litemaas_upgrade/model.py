@@ -13,9 +13,11 @@ from .versions import Version
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
 
     from .facts import Fact
+
+    D = TypeVar("D", bound="TargetData")
 
 YamlPath = tuple[str | int, ...]
 
@@ -194,7 +196,7 @@ class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
     a compose file, a folder of plain manifests."""
 
-    kind: str  # "helm" | "kustomize" | "compose" | "manifest"
+    kind: str  # a manager's kind: helm, kustomize, compose, manifest, argocd, flux, ...
     path: str  # relative to the current directory
     formed: str  # how the target was put together, in words
     components: dict[str, ComponentState] = field(default_factory=dict)
@@ -213,6 +215,13 @@ class Target:
     @property
     def key(self) -> tuple[str, str]:
         return (self.path, self.kind)
+
+    def data_as(self, kind: type[D]) -> D:
+        """The manager's data, as the record its manager keeps (a wrong kind is a bug)."""
+        data = self.data
+        if not isinstance(data, kind):
+            raise TypeError(f"{self.kind} target {self.path}: data is {type(data).__name__}")
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return {

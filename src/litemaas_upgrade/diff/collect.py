@@ -8,9 +8,8 @@ import os
 import posixpath
 from typing import Any
 
-from ..engine import plan, scan, without_steps
+from ..engine import ScanOptions, plan, scan, without_steps
 from ..errors import UsageError
-from ..managers.base import ScanOptions
 from ..model import Target
 from ..rules import Rules
 from ..source import GitTree, Overlay, Source, WorkTree

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
+from ..facts import Cause, Notice, Unreadable
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
 from ..managers import all_managers
 from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
-from ..facts import Cause, Notice, Unreadable
 from ..model import Severity, Target
 from ..records import field, record
 from ..rules import Rules

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 GITOPS_MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
 GITOPS_FILES = (".yaml", ".yml", "Kustomization")
 
+# `plan --out`: the thin phase files (values files, overlays) a manager writes live in
+# this folder of each phase, apart from the changed repository files, which keep their
+# repository paths.
+DEPLOY_DIR = "_deploy"
+
 
 @record
 class ScanOptions:

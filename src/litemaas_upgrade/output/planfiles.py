@@ -12,17 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import PhasePlan, Plan, TargetStep
+from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep
 from ..errors import UsageError
-from ..managers import manager_for
 from ..model import YamlPath, format_path
 from ..source import OUTPUT_MARKER
 from .runbook import runbook_text
 from .unified import tree_diff_parts
 
-# Thin phase files (values files, overlays) live apart from the changed repository files,
-# which keep their repository paths.
-DEPLOY_DIR = "_deploy"
 MARKER_TEXT = b"written by litemaas-upgrade plan; not scanned\n"
 
 
@@ -182,18 +178,12 @@ def phase_outputs(
     ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes]
 ) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """One phase's files: the thin deploy files, the repository files as the phase leaves
-    them (every earlier phase's included: `cumulative`, updated here) and its diff. Sets
-    each step's deploy command."""
+    them (every earlier phase's included: `cumulative`, updated here) and its diff."""
     n = ph.phase.number
     cumulative.update(ph.after)
     for ts in ph.steps:
         for name, text in ts.files.items():
             yield f"phase-{n}/{DEPLOY_DIR}/{name}", text.encode("utf-8")
-        manager_file = next(iter(sorted(ts.files)), None)
-        ts.deploy = manager_for(ts.target.kind).deploy_command(
-            ts.target,
-            f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None,
-        )
     for rel, data in cumulative.items():
         yield f"phase-{n}/{rel}", data
     yield f"phase-{n}.diff", tree_diff_parts(ph.before, ph.after)

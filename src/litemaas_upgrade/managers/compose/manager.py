@@ -10,7 +10,7 @@ import re
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target, unknown_version_note
+from ...model import Change, ComponentState, Site, Target, TargetData, unknown_version_note
 from ...records import field, record
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
@@ -34,7 +34,7 @@ class Service:
 
 
 @record(slots=True)
-class ComposeData:
+class ComposeData(TargetData):
     file: str
     env_file: str | None
     services: dict[str, list[Service]] = field(default_factory=dict)
@@ -128,7 +128,7 @@ class ComposeManager(Manager):
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        data: ComposeData = target.data
+        data = target.data_as(ComposeData)
         out: list[Change] = []
         for comp, tag in step.set.items():
             for svc in data.services.get(comp, []):
@@ -158,7 +158,7 @@ class ComposeManager(Manager):
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        data: ComposeData = target.data
+        data = target.data_as(ComposeData)
         lines = [
             f"# litemaas-upgrade: phase {step.phase.number} override for {target.path}",
             f"# {step.phase.title}",

@@ -104,8 +104,8 @@ class GitOpsManager(Manager, abc.ABC):
         return targets
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        return changes(ctx, target, target.data, step)
+        return changes(ctx, target, target.data_as(Release), step)
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        rel: Release = target.data
+        rel = target.data_as(Release)
         return rel.deploy

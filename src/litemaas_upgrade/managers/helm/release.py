@@ -22,6 +22,7 @@ from ...model import (
     Severity,
     Site,
     Target,
+    TargetData,
     YamlPath,
     format_path,
     unknown_version_note,
@@ -384,7 +385,7 @@ def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
 
 
 @record(slots=True)
-class Release:
+class Release(TargetData):
     chart: ChartRef
     layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first
     owner: Layer  # where new keys go

@@ -17,11 +17,12 @@ from ...model import (
     Severity,
     Site,
     Target,
+    TargetData,
     format_path,
     unknown_version_note,
 )
 from ...records import field, record
-from ..base import Manager, PhaseStep, ScanContext
+from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext
 from .envfile import EnvValue, can_hold, parse_env
 from .names import kustomization_file, split
 from .scope import (
@@ -52,7 +53,7 @@ class Placed:
 
 
 @record(slots=True)
-class KustomizeData:
+class KustomizeData(TargetData):
     root: str  # build root folder, relative to the source root
     files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
@@ -81,7 +82,7 @@ class KustomizeManager(Manager):
         roots, _folders = build_roots(ctx.source)
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         for target in targets:
-            ctx.claimed.update(target.data.files)
+            ctx.claimed.update(target.data_as(KustomizeData).files)
         return targets
 
     def _kept(self, ctx: ScanContext, root: str) -> Target | None:
@@ -120,7 +121,7 @@ class KustomizeManager(Manager):
             else:
                 pending.append(root)
         for target in targets:
-            ctx.claimed.update(target.data.files)
+            ctx.claimed.update(target.data_as(KustomizeData).files)
         unbuilt: list[str] | None = pending if roots is not None else None
 
         def would_claim(rel: str) -> bool:
@@ -135,7 +136,7 @@ class KustomizeManager(Manager):
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
-                    ctx.claimed.update(target.data.files)
+                    ctx.claimed.update(target.data_as(KustomizeData).files)
             unbuilt = []
             return rel in ctx.claimed
 
@@ -326,7 +327,7 @@ class KustomizeManager(Manager):
     # -- update -------------------------------------------------------------------
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         out: dict[tuple, Change] = {}
         for comp, tag in step.set.items():
             for placed in data.placed.get(comp, []):
@@ -418,9 +419,7 @@ class KustomizeManager(Manager):
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        from ...output.planfiles import DEPLOY_DIR
-
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         # One entry per image name as the root leaves it; a digest the phase keeps (a
         # pinned component) is written too, or newTag alone would drop it.
         # A pinned component whose containers run different images under one name is
@@ -466,13 +465,13 @@ class KustomizeManager(Manager):
 
     def share(self, target: Target, shared: Shared) -> None:
         """What the build root keeps, shared with the equal roots of other phases."""
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         data.root = shared.text(data.root)
         data.files = shared.value(tuple(shared.text(f) for f in data.files))
 
     def planned(self, target: Target) -> None:
         """Planning is done with the target: its containers are not needed any more."""
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         data.placed = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:

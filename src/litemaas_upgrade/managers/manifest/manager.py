@@ -6,10 +6,30 @@ from __future__ import annotations
 import posixpath
 
 from ...imageref import ImageRef
-from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
+from ...model import (
+    Change,
+    ComponentState,
+    Site,
+    Target,
+    TargetData,
+    format_path,
+    unknown_version_note,
+)
+from ...records import record
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, split
 from ..kustomize.scope import ancestors
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from ..kustomize.build import Img
+
+
+@record(slots=True)
+class ManifestData(TargetData):
+    folder: str
+    files: list[str]  # the folder's files that hold workloads
+    placed: dict[str, list[Img]]  # component -> its containers' images
 
 
 class ManifestManager(Manager):
@@ -45,7 +65,7 @@ class ManifestManager(Manager):
             target = self._target(ctx, folder, rels)
             if target.components:
                 out.append(target)
-                ctx.claimed.update(target.data["files"])
+                ctx.claimed.update(target.data_as(ManifestData).files)
         return out
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
@@ -67,7 +87,7 @@ class ManifestManager(Manager):
             self.kind,
             src.display(folder),
             f"kubectl apply -f {src.display(folder)}",
-            data={"folder": folder, "files": used, "placed": placed},
+            data=ManifestData(folder, used, placed),
         )
         for comp, imgs in placed.items():
             o = imgs[0].origin
@@ -86,7 +106,7 @@ class ManifestManager(Manager):
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
         out = []
         for comp, tag in step.set.items():
-            for img in target.data["placed"].get(comp, []):
+            for img in target.data_as(ManifestData).placed.get(comp, []):
                 o = img.origin
                 name, _tag, digest = split(o.text)
                 reason = f"{comp} to {tag}" + ("; the digest is dropped" if digest else "")
