@@ -175,7 +175,7 @@ def out_relative(out: Path, root: Path) -> str:
 
 
 def phase_outputs(
-    ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes]
+    ph: PhasePlan, cumulative: dict[str, bytes]
 ) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """One phase's files: the thin deploy files, the repository files as the phase leaves
     them (every earlier phase's included: `cumulative`, updated here) and its diff."""
@@ -201,7 +201,7 @@ def render_files(
         if i < written:
             cumulative.update(ph.after)
             continue
-        yield from phase_outputs(ph, out_rel, cumulative)
+        yield from phase_outputs(ph, cumulative)
     yield "RUNBOOK.md", runbook_text(plan, out_rel)
     encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
     yield "plan.json", itertools.chain(encoder.iterencode(plan_json(plan, out_rel)), ["\n"])
@@ -277,7 +277,7 @@ class PhaseWriter:
             return
         if self.staging.phases == 0:
             self.staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
-        for rel, data in phase_outputs(ph, self.out_rel, self.cumulative):
+        for rel, data in phase_outputs(ph, self.cumulative):
             self.staging.put(rel, data)
         self.staging.phases += 1
         for ts in ph.steps:
