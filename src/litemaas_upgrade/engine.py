@@ -13,11 +13,12 @@ from .lint.rules import findings_of
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import DEPLOY_DIR, ScanOptions
 from .model import Change, Finding, Severity, Target
-from .records import field, record
+from .records import field, record, replace
 from .rules import Phase, Rules
 from .share import Shared
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
+from .yamlio.text import LineIndex, decode
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -200,6 +201,7 @@ def plan(
     phases: list[PhasePlan] = []
     for phase in rules.phases:
         ctx = ScanContext(current, rules, options)
+        place = Placer(current)
         steps: list[TargetStep] = []
         by_file: dict[str, dict[tuple, Change]] = {}
         made: dict[tuple, PhaseStep] = {}  # equal steps (most targets take the same) once
@@ -209,7 +211,9 @@ def plan(
                 continue
             step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
             manager = manager_for(target.kind)
-            target_changes = [shared.change(c) for c in manager.changes(ctx, target, step)]
+            target_changes = [
+                shared.change(place(c)) for c in manager.changes(ctx, target, step)
+            ]
             steps.append(TargetStep(target, step, target_changes))
             for change in target_changes:
                 slot = by_file.setdefault(change.file, {})
@@ -275,6 +279,41 @@ def plan(
         current.forget()
     _planned(targets)
     return Plan(rules, source, initial, phases, notes)
+
+
+class Placer:
+    """Gives each planned change its position in the file it edits, as `view` (the
+    repository as the phase finds it) has that file; each file's lines are indexed once."""
+
+    def __init__(self, view: Source) -> None:
+        self.view = view
+        self.lines: dict[str, LineIndex] = {}
+
+    def __call__(self, change: Change) -> Change:
+        if change.line:
+            return change
+        if change.span is not None:
+            index = self.lines.get(change.file)
+            if index is None:
+                text = decode(self.view.read(change.file), self.view.display(change.file)).text
+                index = self.lines[change.file] = LineIndex(text)
+            line, col = index.locate(change.span[0])
+            return replace(change, line=line, col=col, was=change.old)
+        if not self.view.exists(change.file):
+            return change
+        docs = self.view.yaml(change.file).documents
+        if change.doc >= len(docs):
+            return change
+        document = docs[change.doc]
+        probe = change.path
+        while probe:
+            node = document.find(probe)
+            if node is not None:
+                exact = probe == change.path and node.kind == "scalar"
+                was = str(node.value) if exact else None
+                return replace(change, line=node.line, col=node.col, was=was)
+            probe = probe[:-1]
+        return replace(change, line=1, col=1)
 
 
 def without_steps(ph: PhasePlan) -> None:

@@ -182,6 +182,13 @@ class Change:
     # inside a YAML document held in a block string, an appended list entry). `path` then
     # only names the place, for messages and for telling changes apart.
     edit: Any = None
+    # Where the edit lands in the file it edits (the engine places every change it plans):
+    # the scalar it replaces, the nearest existing parent of an inserted key, or the first
+    # character of a text edit; 0 when the file or document does not exist. `was`: the
+    # value it replaces, None for an insertion.
+    line: int = 0
+    col: int = 0
+    was: str | None = None
 
 
 class TargetData:

@@ -14,7 +14,7 @@ from typing import Any
 from .. import __version__
 from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep
 from ..errors import UsageError
-from ..model import YamlPath, format_path
+from ..model import format_path
 from ..source import OUTPUT_MARKER
 from .runbook import runbook_text
 from .unified import tree_diff_parts
@@ -41,7 +41,6 @@ class _Each(list):  # type: ignore[type-arg]
 def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
     """plan.json's content; its long lists are made while `json` writes them."""
     src = plan.source
-    position = _Positions(plan)
 
     def step_json(ph: PhasePlan) -> Callable[[TargetStep], dict[str, Any]]:
         def one(ts: TargetStep) -> dict[str, Any]:
@@ -58,11 +57,9 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
                     {
                         "file": src.display(c.file),
                         "path": format_path(c.path),
-                        **(
-                            _text_position(plan, c.file, c.span, c.old)
-                            if c.span is not None
-                            else position(c.file, c.doc, c.path)
-                        ),
+                        "line": c.line,
+                        "col": c.col,
+                        "from": c.was,
                         "component": c.component,
                         "value": c.value,
                         "reason": c.reason,
@@ -107,63 +104,6 @@ def _images(components: dict) -> dict[str, Any]:
         }
         for name, s in sorted(components.items())
     }
-
-
-def _text_position(
-    plan: Plan, rel: str, span: tuple[int, int], old: str | None
-) -> dict[str, Any]:
-    """Where a text edit (a Change with a span, e.g. in an env file) lands."""
-    from ..yamlio.text import LineIndex, decode
-
-    text = decode(plan.source.read(rel), plan.source.display(rel)).text
-    line, col = LineIndex(text).locate(span[0])
-    return {"line": line, "col": col, "from": old}
-
-
-class _Positions:
-    """_position for every change of the plan, each file read once for all of its
-    changes in all phases (the source keeps only the files it read last)."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.wanted: dict[str, set[tuple[int, YamlPath]]] = {}
-        for ph in plan.phases:
-            for ts in ph.steps:
-                for c in ts.changes:
-                    if c.span is None:
-                        self.wanted.setdefault(c.file, set()).add((c.doc, tuple(c.path)))
-        self.found: dict[str, dict[tuple[int, YamlPath], dict[str, Any]]] = {}
-
-    def __call__(self, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
-        known = self.found.get(rel)
-        if known is None:
-            known = {
-                (d, p): _position(self.plan, rel, d, p) for d, p in self.wanted.get(rel, ())
-            }
-            self.found[rel] = known
-        key = (doc, tuple(path))
-        return known[key] if key in known else _position(self.plan, rel, doc, path)
-
-
-def _position(plan: Plan, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
-    """Where the change lands in the file as it was: the scalar, or the nearest existing
-    parent for an insertion."""
-    yf = plan.source.yaml(rel) if plan.source.exists(rel) else None
-    if yf is None or doc >= len(yf.documents):
-        return {"line": 0, "col": 0, "from": None}
-    probe = path
-    document = yf.documents[doc]
-    while probe:
-        node = document.find(probe)
-        if node is not None:
-            exact = probe == path
-            return {
-                "line": node.line,
-                "col": node.col,
-                "from": node.value if exact and node.kind == "scalar" else None,
-            }
-        probe = probe[:-1]
-    return {"line": 1, "col": 1, "from": None}
 
 
 def out_relative(out: Path, root: Path) -> str:
