@@ -29,7 +29,6 @@ from litemaas_upgrade.lint.rules import (
     not_deployed,
     repository_changed,
     rule_for,
-    suppression,
     unknown_version,
     unquoted_tag,
     unresolved,
@@ -212,7 +211,8 @@ def test_lu009_notices_belong_to_no_target() -> None:
         (
             Severity.WARNING,
             "envs/x-values.yaml",
-            "envs/x-values.yaml is a link that points outside the repository (or nowhere): not followed",
+            "envs/x-values.yaml is a link that points outside the repository (or nowhere): "
+            "not followed",
         ),
         (
             Severity.INFO,
