@@ -4,7 +4,7 @@ again, so that each phase's result is checked by the same code that reads the re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from . import codes, progress
 from .errors import EditError, InputError
@@ -226,7 +226,7 @@ def plan(
                         "(a file shared by targets at different stages); plan them separately",
                     )
                 slot[key] = change
-        _planned(targets)
+        release(targets)  # their steps are computed
         before: dict[str, bytes] = {}
         after: dict[str, bytes] = {}
         for rel, slot in sorted(by_file.items()):
@@ -272,12 +272,10 @@ def plan(
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
         if done is not None:
             done(phases[-1])
-        if current is not source:
-            current.forget()  # the previous phase's view: planning is done with it
+        # The view this phase was planned on (the previous phase's result) is done with.
+        release((), current if current is not source else None)
         targets, current = targets_after, nxt
-    if current is not source:
-        current.forget()
-    _planned(targets)
+    release(targets, current if current is not source else None)
     return Plan(rules, source, initial, phases, notes)
 
 
@@ -323,13 +321,27 @@ def without_steps(ph: PhasePlan) -> None:
     ph.steps = []
 
 
-def _planned(targets: list[Target]) -> None:
-    """Planning is done with these targets (their steps are computed, or they are the
-    last phase's result): a manager may let go of what only planning reads, so that the
-    plan does not hold every phase's targets in full. What they report (components,
-    stage, findings) and deploy with stays."""
+def release(
+    targets: Iterable[Target], view: Source | None = None, deployed: bool = False
+) -> None:
+    """Where a plan lets go of memory, so that it does not hold every phase's targets and
+    views in full. Planning is done with `targets` (their steps are computed, or they
+    are the last phase's result): each one's manager drops what only planning reads
+    (Manager.planned); with `deployed` (their deploy commands are made and their phase
+    files written: `plan --out`), their manager data goes entirely. What targets report
+    (components, stage, findings) stays. `view`, a view of the repository planning is
+    done with, drops its parsed files. The rest is bounded where it is kept: each view
+    holds its last RECENT parsed files by path (source.py), the parse cache the last
+    128 KiB of parsed text by content (yamlio/cache.py), and a Helm release keeps no
+    parsed layer once resolved (Release.detach: a scan of 10,000 releases would hold
+    them all until its end)."""
     for target in targets:
-        manager_for(target.kind).planned(target)
+        if deployed:
+            target.data = None
+        else:
+            manager_for(target.kind).planned(target)
+    if view is not None:
+        view.forget()
 
 
 def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Finding]) -> None:

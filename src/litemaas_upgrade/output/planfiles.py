@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep
+from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, release
 from ..errors import UsageError
 from ..model import format_path
 from ..source import OUTPUT_MARKER
@@ -222,10 +222,10 @@ class PhaseWriter:
         self.staging.phases += 1
         for ts in ph.steps:
             ts.files = dict.fromkeys(ts.files, "")  # their names stay (plan.json)
-            # Its deploy command is made: what the manager kept of the target before
-            # the phase is not needed by the rest of the plan nor by what `plan` writes
-            # (plan.json and the runbook report components, stages and findings).
-            ts.target.data = None
+        # Their deploy commands are made: what the managers kept of the targets before
+        # the phase is not needed by the rest of the plan nor by what `plan` writes
+        # (plan.json and the runbook report components, stages and findings).
+        release([ts.target for ts in ph.steps], deployed=True)
         ph.before = {}
 
 
