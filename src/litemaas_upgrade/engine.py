@@ -121,6 +121,7 @@ class Plan:
     targets: list[Target]
     phases: list[PhasePlan]
     findings: list[Finding]
+    notices: list[Notice] = field(default_factory=list)  # the first scan's (Scan.notices)
 
     def unsafe(self) -> list[Finding]:
         """What the plan itself would deploy wrongly: `plan` and `apply` refuse then."""
@@ -177,7 +178,8 @@ def plan(
 
     options = options or ScanOptions()
     shared = Shared()  # the phases' targets share what they have in common
-    targets = scan(source, rules, options, shared).targets
+    scanned = scan(source, rules, options, shared)
+    targets = scanned.targets
     initial = targets
     notes: list[Finding] = []
     for target in targets:
@@ -276,7 +278,7 @@ def plan(
         release((), current if current is not source else None)
         targets, current = targets_after, nxt
     release(targets, current if current is not source else None)
-    return Plan(rules, source, initial, phases, notes)
+    return Plan(rules, source, initial, phases, notes, scanned.notices)
 
 
 class Placer:

@@ -21,7 +21,7 @@ class Check:
     target: Target
     base: Target | None = None
     where: str = ""  # "" for the repository, "plan phase 2" for a plan step
-    scan: bool = True  # the scanner's own findings belong to this target (not a plan step)
+    scan: bool = True  # the facts the scan recorded are reported here (not a plan step)
 
     @property
     def prefix(self) -> str:

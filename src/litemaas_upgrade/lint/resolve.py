@@ -97,8 +97,9 @@ def target_files(target: Target, source: Source) -> set[Path]:
 
 
 def _selected_file(shown: str, sel: Selection) -> bool:
-    """Whether a notice's file (as shown) is among the PATHs or below one of them."""
-    path = Path(shown).resolve()
+    """Whether a notice's file (as shown) is among the PATHs or below one of them (a
+    link is where it is written, not where it points)."""
+    path = Path(os.path.abspath(shown))
     return path in sel.files or any(f == path or f in path.parents for f in sel.folders)
 
 
