@@ -115,7 +115,7 @@ class Manager:
     ) -> dict[str, str]:
         """Thin files (values files, overlays) that deploy the phase without editing the
         repository, by path relative to the phase folder; `tags` are all of the phase's
-        effective tags for the target (cumulative). None by default."""
+        effective tags for the target (cumulative). No files by default."""
         return {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
