@@ -128,17 +128,18 @@ def test_chart_version_bump_is_an_implicit_litellm_bump(
     rules = load_rules()
     base = GitTree(gitops_repo, "HEAD~1")
     try:
-        old = {t.path: t for t in scan(base, rules) if t.kind in GITOPS_KINDS}
+        old = {t.path: t for t in scan(base, rules).targets if t.kind in GITOPS_KINDS}
     finally:
         base.close()
     head = GitTree(gitops_repo, "HEAD")
     try:
-        new = {t.path: t for t in scan(head, rules) if t.kind in GITOPS_KINDS}
+        new = {t.path: t for t in scan(head, rules).targets if t.kind in GITOPS_KINDS}
     finally:
         head.close()
-    assert {
-        t.path: str(t.stage) for t in scan(WorkTree(gitops_repo), rules) if t.kind in GITOPS_KINDS
-    } == {p: str(t.stage) for p, t in new.items()}
+    now = scan(WorkTree(gitops_repo), rules).targets
+    assert {t.path: str(t.stage) for t in now if t.kind in GITOPS_KINDS} == {
+        p: str(t.stage) for p, t in new.items()
+    }
     string_app = "gitops/argocd/app-values-string.yaml"
     for path in (string_app, "gitops/flux/helmrelease.yaml"):
         assert old[path].stage == "before-upgrade"

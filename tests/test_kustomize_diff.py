@@ -74,7 +74,7 @@ def rendered(text: str) -> dict[str, set[tuple[str, str, str]]]:
 
 
 def scanned(repo: Path, root: str) -> dict[str, object]:
-    targets = scan(WorkTree(repo), RULES)
+    targets = scan(WorkTree(repo), RULES).targets
     src = WorkTree(repo)
     want = src.display("" if root == "." else root)
     found = [t for t in targets if t.kind == "kustomize" and t.path == want]
@@ -98,7 +98,7 @@ def test_scan_agrees_with_kubectl_kustomize(repo: Path, root: str) -> None:
 
 
 def test_samples_report_the_upstream_override_and_the_typo() -> None:
-    targets = {t.path: t for t in scan(WorkTree(SAMPLES), RULES) if t.kind == "kustomize"}
+    targets = {t.path: t for t in scan(WorkTree(SAMPLES), RULES).targets if t.kind == "kustomize"}
     up = (
         targets["kustomize-upstream"]
         if "kustomize-upstream" in targets
@@ -123,7 +123,7 @@ def test_samples_report_the_upstream_override_and_the_typo() -> None:
 
 
 def test_unresolvable_inputs_are_reported_never_read() -> None:
-    remote = scan(WorkTree(FIXTURES / "remote"), RULES)
+    remote = scan(WorkTree(FIXTURES / "remote"), RULES).targets
     assert len(remote) == 1
     codes = [(f.code, f.line) for f in remote[0].findings]
     assert ("LU009", 2) in codes and not any(c == "LU005" for c, _ in codes)
@@ -132,27 +132,27 @@ def test_unresolvable_inputs_are_reported_never_read() -> None:
     assert "remote" in backend.note
     assert set(remote[0].components) == {"backend"}
 
-    escape = scan(WorkTree(FIXTURES / "escape" / "repo"), RULES)
+    escape = scan(WorkTree(FIXTURES / "escape" / "repo"), RULES).targets
     assert len(escape) == 1 and escape[0].path.endswith("escape/repo/overlay")
     (t,) = escape
     assert "litellm" not in t.components  # only outside the root
     assert any("outside the repository root" in f.message for f in t.findings)
 
-    cycle = scan(WorkTree(FIXTURES / "cycle"), RULES)
+    cycle = scan(WorkTree(FIXTURES / "cycle"), RULES).targets
     assert len(cycle) == 2
     for t in cycle:
         assert any(f.code == "LU009" and "cycle" in f.message for f in t.findings)
 
 
 def test_fixture_findings_digests_and_unused_entries() -> None:
-    (nested,) = scan(WorkTree(FIXTURES / "nested"), RULES)
+    (nested,) = scan(WorkTree(FIXTURES / "nested"), RULES).targets
     assert str(nested.components["backend"].image) == (
         "registry.local:5000/mirror/litemaas-backend:0.1.5"
     )
     unused = [f for f in nested.findings if f.code == "LU005"]
     assert len(unused) == 1 and "registry.local:5000/mirror/litemaas-backend" in unused[0].message
     assert any(f.code == "LU004" and "digest-only" in f.message for f in nested.findings)
-    (kinds,) = scan(WorkTree(FIXTURES / "kinds"), RULES)
+    (kinds,) = scan(WorkTree(FIXTURES / "kinds"), RULES).targets
     assert any(f.code == "LU005" and "'litellm-non_root'" in f.message for f in kinds.findings)
 
 

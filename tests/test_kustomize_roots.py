@@ -89,6 +89,7 @@ def test_an_overlay_inside_its_own_base_is_refused_and_the_base_is_a_root(
     errors = [f for f in prod["findings"] if f["severity"] == "error"]
     assert [f["code"] for f in errors] == ["LU009"]
     assert "cycle detected" in errors[0]["message"]
+    assert "move the overlay out of its base" in errors[0]["fix"]
     assert not [f for f in prod["findings"] if f["code"] == "LU005"]
     assert resolved(found["app"]) == images(kubectl(repo, "app").stdout)
     assert cli("lint", ".", cwd=repo).code == 1

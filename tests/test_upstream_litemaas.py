@@ -346,6 +346,7 @@ def test_a_kustomization_template_that_does_not_fill_is_the_target_s_error(
     errors = [f for f in target["findings"] if f["severity"] == "error"]
     assert errors and errors[0]["code"] == "LU009"
     assert "kustomization.yaml cannot be generated" in errors[0]["message"]
+    assert "fills into YAML" in errors[0]["fix"]
     # Never a plain manifest folder instead.
     assert not [t for t in targets.values() if t["kind"] == "manifest"]
     rel = _litellm_first(upstream, folder)

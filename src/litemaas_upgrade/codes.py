@@ -1,5 +1,6 @@
-"""Stable finding codes shared by scan (which records facts) and lint (which judges).
-Each lint rule module names its code from here."""
+"""Stable finding codes. Each has one lint rule module (lint/rules/) that names its code
+from here and makes every finding of it: from the facts the managers record while they
+scan (facts.py), or from the targets' states and changes."""
 
 from __future__ import annotations
 

@@ -4,20 +4,39 @@ again, so that each phase's result is checked by the same code that reads the re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from . import codes, progress
 from .errors import EditError, InputError
+from .facts import Notice
+from .lint.rules import findings_of
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
-from .managers.base import ScanOptions
-from .model import UNREADABLE, Change, Finding, Severity, Site, Target
-from .records import field, record
+from .managers.base import DEPLOY_DIR, ScanOptions
+from .model import Change, Finding, Severity, Target
+from .records import field, record, replace
 from .rules import Phase, Rules
 from .share import Shared
 from .source import Overlay, Source
 from .stage import crossings, stage_of, unverified, violations
+from .yamlio.text import LineIndex, decode
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .managers.helm.discover import HelmSpec
 
 CONFIG_FILE = ".litemaas-upgrade.yaml"
+
+
+def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
+    """What `helm upgrade` is given for a Helm target: its spec (chart, release name,
+    namespace) and its override files' values merged in `-f` order (for rendering)."""
+    from .managers.helm.manager import HelmData
+    from .managers.helm.values import merge_overrides
+
+    data = target.data_as(HelmData)
+    return data.spec, merge_overrides(data.override_values())
 
 
 def load_config(source: Source) -> dict | None:
@@ -32,9 +51,18 @@ def load_config(source: Source) -> dict | None:
     return data
 
 
+@record
+class Scan:
+    """What a scan finds: the targets (sorted), and its notices: what it could not read
+    as it is, for no target in particular (links, skipped files)."""
+
+    targets: list[Target]
+    notices: list[Notice] = field(default_factory=list)
+
+
 def scan(
     source: Source, rules: Rules, options: ScanOptions | None = None, shared: Shared | None = None
-) -> list[Target]:
+) -> Scan:
     """Every target of the source. `shared`: the table that makes equal values one
     object, for a run that scans several views (plan's phases); one per scan otherwise."""
     options = options or ScanOptions()
@@ -47,95 +75,22 @@ def scan(
     for manager in managers:
         # A manager may claim files before any extracts (values files that a GitOps
         # object names belong to that object's release, not to a Helm target of their own).
-        claim = getattr(manager, "claim", None)
-        if claim is not None:
-            ctx.claimed.update(claim(ctx))
+        ctx.claimed.update(manager.claim(ctx))
     for manager in progress.each(managers, "scanning", lambda m: m.kind, lambda: len(targets)):
-        # The scan's notices go to its first target: a scoped scan must find that one too.
-        ctx.first_needed = not targets
         found = manager.extract(ctx)
-        share_data = getattr(manager, "share", None)
         for target in found:
             shared.target(target)
-            if share_data is not None:
-                share_data(target, shared)
+            manager.share(target, shared)
         targets.extend(found)
     for target in targets:
         target.stage = shared.stage(stage_of(target.components, rules))
-        target.findings.extend(_unknown_versions(target))
-        target.findings.extend(_unreadable_images(target))
-        target.findings.sort(key=lambda f: (f.file, f.line, f.col, f.code))
-    notices = [
-        Finding(
-            codes.UNRESOLVED,
-            Severity.WARNING,
-            f"{source.display(rel)} is a link that points outside the repository (or nowhere): "
-            "not followed",
-            source.display(rel),
-        )
-        for rel in source.outside
-    ]
+        target.findings = findings_of(target)
+    notices = [Notice(source.display(rel), "link-outside") for rel in source.outside]
+    notices += [Notice(source.display(rel), "link") for rel in source.links]
     notices += [
-        Finding(
-            codes.UNRESOLVED,
-            Severity.INFO,
-            f"{source.display(rel)} is a link: not followed (its target is read where it is)",
-            source.display(rel),
-        )
-        for rel in source.links
+        Notice(source.display(rel), "skipped", why) for rel, why in sorted(source.skipped.items())
     ]
-    notices += [
-        Finding(codes.UNRESOLVED, Severity.INFO, f"skipped: {why}", source.display(rel))
-        for rel, why in sorted(source.skipped.items())
-    ]
-    for target in targets[:1]:
-        target.findings.extend(notices)
-    return sorted(targets, key=lambda t: (t.path, t.kind))
-
-
-def _where(site: Site | None) -> tuple[str, int, int]:
-    """A finding's file, line and column: the site's, or none."""
-    return (site.file, site.line, site.col) if site else ("", 0, 0)
-
-
-def _unreadable_images(target: Target) -> list[Finding]:
-    """A deployed component whose image cannot be read is an error: nothing about it can
-    be judged, and a gate must not pass what it cannot see."""
-    out = []
-    for name, state in sorted(target.components.items()):
-        if state.image is None and state.note.startswith(UNREADABLE):
-            out.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR,
-                    f"{name}: {state.note}",
-                    *_where(state.sites[-1] if state.sites else None),
-                    target.path,
-                    "write the image as repository, tag and digest the tool can read",
-                )
-            )
-    return out
-
-
-def _unknown_versions(target: Target) -> list[Finding]:
-    out = []
-    for name, state in sorted(target.components.items()):
-        if state.version is not None or state.image is None:
-            continue
-        digest_only = state.image.digest and not state.image.tag
-        out.append(
-            Finding(
-                codes.UNKNOWN_VERSION,
-                Severity.WARNING,
-                f"{name}: {state.image} — {state.note}",
-                *_where(state.sites[0] if state.sites else None),
-                target.path,
-                "pin a versioned tag (e.g. the tag the digest was built from)"
-                if digest_only
-                else "pin a versioned tag instead of a floating one",
-            )
-        )
-    return out
+    return Scan(sorted(targets, key=lambda t: (t.path, t.kind)), notices)
 
 
 @record(slots=True)
@@ -166,6 +121,7 @@ class Plan:
     targets: list[Target]
     phases: list[PhasePlan]
     findings: list[Finding]
+    notices: list[Notice] = field(default_factory=list)  # the first scan's (Scan.notices)
 
     def unsafe(self) -> list[Finding]:
         """What the plan itself would deploy wrongly: `plan` and `apply` refuse then."""
@@ -222,7 +178,8 @@ def plan(
 
     options = options or ScanOptions()
     shared = Shared()  # the phases' targets share what they have in common
-    targets = scan(source, rules, options, shared)
+    scanned = scan(source, rules, options, shared)
+    targets = scanned.targets
     initial = targets
     notes: list[Finding] = []
     for target in targets:
@@ -246,6 +203,7 @@ def plan(
     phases: list[PhasePlan] = []
     for phase in rules.phases:
         ctx = ScanContext(current, rules, options)
+        place = Placer(current)
         steps: list[TargetStep] = []
         by_file: dict[str, dict[tuple, Change]] = {}
         made: dict[tuple, PhaseStep] = {}  # equal steps (most targets take the same) once
@@ -255,7 +213,9 @@ def plan(
                 continue
             step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
             manager = manager_for(target.kind)
-            target_changes = [shared.change(c) for c in manager.changes(ctx, target, step)]
+            target_changes = [
+                shared.change(place(c)) for c in manager.changes(ctx, target, step)
+            ]
             steps.append(TargetStep(target, step, target_changes))
             for change in target_changes:
                 slot = by_file.setdefault(change.file, {})
@@ -268,7 +228,7 @@ def plan(
                         "(a file shared by targets at different stages); plan them separately",
                     )
                 slot[key] = change
-        _planned(targets)
+        release(targets)  # their steps are computed
         before: dict[str, bytes] = {}
         after: dict[str, bytes] = {}
         for rel, slot in sorted(by_file.items()):
@@ -292,7 +252,7 @@ def plan(
         nxt = Overlay(source, changed)
         targets_after = scan(
             nxt, rules, ScanOptions(options.charts, options.values, options.config), shared
-        )
+        ).targets
         by_key = {t.key: t for t in targets_after}
         nctx = ScanContext(nxt, rules, options)
         touched = {n for p in rules.phases[: phase.number] for n in (*p.set, *p.pin)}
@@ -303,18 +263,57 @@ def plan(
             tags = {n: s.tag for n, s in ts.after.components.items() if n in touched and s.tag}
             manager = manager_for(ts.target.kind)
             ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
+            # The command deploys the phase file (the first, by name) where `plan --out`
+            # writes it.
+            first = min(ts.files, default=None)
+            out = options.out if options.out is not None else "."
+            where = f"{out}/phase-{phase.number}/{DEPLOY_DIR}/{first}" if first else None
+            ts.deploy = manager.deploy_command(ts.target, where)
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
         if done is not None:
             done(phases[-1])
-        if current is not source:
-            current.forget()  # the previous phase's view: planning is done with it
+        # The view this phase was planned on (the previous phase's result) is done with.
+        release((), current if current is not source else None)
         targets, current = targets_after, nxt
-    if current is not source:
-        current.forget()
-    _planned(targets)
-    return Plan(rules, source, initial, phases, notes)
+    release(targets, current if current is not source else None)
+    return Plan(rules, source, initial, phases, notes, scanned.notices)
+
+
+class Placer:
+    """Gives each planned change its position in the file it edits, as `view` (the
+    repository as the phase finds it) has that file; each file's lines are indexed once."""
+
+    def __init__(self, view: Source) -> None:
+        self.view = view
+        self.lines: dict[str, LineIndex] = {}
+
+    def __call__(self, change: Change) -> Change:
+        if change.line:
+            return change
+        if change.span is not None:
+            index = self.lines.get(change.file)
+            if index is None:
+                text = decode(self.view.read(change.file), self.view.display(change.file)).text
+                index = self.lines[change.file] = LineIndex(text)
+            line, col = index.locate(change.span[0])
+            return replace(change, line=line, col=col, was=change.old)
+        if not self.view.exists(change.file):
+            return change
+        docs = self.view.yaml(change.file).documents
+        if change.doc >= len(docs):
+            return change
+        document = docs[change.doc]
+        probe = change.path
+        while probe:
+            node = document.find(probe)
+            if node is not None:
+                exact = probe == change.path and node.kind == "scalar"
+                was = str(node.value) if exact else None
+                return replace(change, line=node.line, col=node.col, was=was)
+            probe = probe[:-1]
+        return replace(change, line=1, col=1)
 
 
 def without_steps(ph: PhasePlan) -> None:
@@ -324,15 +323,27 @@ def without_steps(ph: PhasePlan) -> None:
     ph.steps = []
 
 
-def _planned(targets: list[Target]) -> None:
-    """Planning is done with these targets (their steps are computed, or they are the
-    last phase's result): a manager may let go of what only planning reads, so that the
-    plan does not hold every phase's targets in full. What they report (components,
-    stage, findings) and deploy with stays."""
+def release(
+    targets: Iterable[Target], view: Source | None = None, deployed: bool = False
+) -> None:
+    """Where a plan lets go of memory, so that it does not hold every phase's targets and
+    views in full. Planning is done with `targets` (their steps are computed, or they
+    are the last phase's result): each one's manager drops what only planning reads
+    (Manager.planned); with `deployed` (their deploy commands are made and their phase
+    files written: `plan --out`), their manager data goes entirely. What targets report
+    (components, stage, findings) stays. `view`, a view of the repository planning is
+    done with, drops its parsed files. The rest is bounded where it is kept: each view
+    holds its last RECENT parsed files by path (source.py), the parse cache the last
+    128 KiB of parsed text by content (yamlio/cache.py), and a Helm release keeps no
+    parsed layer once resolved (Release.detach: a scan of 10,000 releases would hold
+    them all until its end)."""
     for target in targets:
-        planned = getattr(manager_for(target.kind), "planned", None)
-        if planned is not None:
-            planned(target)
+        if deployed:
+            target.data = None
+        else:
+            manager_for(target.kind).planned(target)
+    if view is not None:
+        view.forget()
 
 
 def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Finding]) -> None:

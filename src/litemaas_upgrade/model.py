@@ -13,7 +13,11 @@ from .versions import Version
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
+
+    from .facts import Fact
+
+    D = TypeVar("D", bound="TargetData")
 
 YamlPath = tuple[str | int, ...]
 
@@ -178,6 +182,20 @@ class Change:
     # inside a YAML document held in a block string, an appended list entry). `path` then
     # only names the place, for messages and for telling changes apart.
     edit: Any = None
+    # Where the edit lands in the file it edits (the engine places every change it plans):
+    # the scalar it replaces, the nearest existing parent of an inserted key, or the first
+    # character of a text edit; 0 when the file or document does not exist. `was`: the
+    # value it replaces, None for an insertion.
+    line: int = 0
+    col: int = 0
+    was: str | None = None
+
+
+class TargetData:
+    """The base of what a manager keeps on each of its targets to plan edits (a Helm
+    release's layers, a Kustomize build): each manager derives its own record from it."""
+
+    __slots__ = ()
 
 
 @record(slots=True)
@@ -185,13 +203,17 @@ class Target:
     """Something that is deployed as a unit: a Helm release, a Kustomize build root,
     a compose file, a folder of plain manifests."""
 
-    kind: str  # "helm" | "kustomize" | "compose" | "manifest"
+    kind: str  # a manager's kind: helm, kustomize, compose, manifest, argocd, flux, ...
     path: str  # relative to the current directory
     formed: str  # how the target was put together, in words
     components: dict[str, ComponentState] = field(default_factory=dict)
+    # What the lint rules make of `facts` and `components` (engine.scan fills it:
+    # lint.rules.findings_of); managers never write it.
     findings: list[Finding] = field(default_factory=list)
     stage: Stage = Stage.UNKNOWN
-    data: Any = None  # manager-specific facts needed to plan edits
+    data: TargetData | None = None  # what the target's manager needs to plan edits
+    # What the manager observed that is worth telling (facts.py): the rules word it.
+    facts: list[Fact] = field(default_factory=list)
     # Every file the target reads (relative to the source root), sites or not: `lint`
     # uses it to pick the targets a changed file affects. Managers fill it; when empty,
     # the sites' files and the target's own path stand in.
@@ -200,6 +222,13 @@ class Target:
     @property
     def key(self) -> tuple[str, str]:
         return (self.path, self.kind)
+
+    def data_as(self, kind: type[D]) -> D:
+        """The manager's data, as the record its manager keeps (a wrong kind is a bug)."""
+        data = self.data
+        if not isinstance(data, kind):
+            raise TypeError(f"{self.kind} target {self.path}: data is {type(data).__name__}")
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return {

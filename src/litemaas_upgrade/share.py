@@ -93,6 +93,9 @@ class Shared:
                 change.span,
                 change.old,
                 change.edit,
+                change.line,
+                change.col,
+                t(change.was) if change.was is not None else None,
             )
             self._other[(Change, found)] = found
         return found

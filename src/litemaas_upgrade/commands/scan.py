@@ -7,36 +7,49 @@ import sys
 from typing import TextIO
 
 from ..engine import scan
-from ..model import Target
+from ..lint.rules.unresolved import of_notices
+from ..model import Finding, Target
 from .common import Inputs, only_under, open_inputs
 
 
 def run(inputs: Inputs, fmt: str) -> int:
     source, rules, options = open_inputs(inputs)
-    targets = only_under(scan(source, rules, options), inputs.paths)
+    found = scan(source, rules, options)
+    targets = only_under(found.targets, inputs.paths)
+    notices = list(of_notices(list(found.notices)))
     if fmt == "json":
-        write_json(targets, sys.stdout)
+        write_json(targets, sys.stdout, notices)
     else:
-        sys.stdout.write(render_text(targets))
+        sys.stdout.write(render_text(targets, notices))
     return 0
 
 
-def write_json(targets: list[Target], out: TextIO) -> None:
+def write_json(targets: list[Target], out: TextIO, notices: list[Finding] | None = None) -> None:
     """`json.dump({"targets": [...]}, indent=2)`, one target at a time: the JSON of every
-    target at once would be a second copy of the scan in memory."""
+    target at once would be a second copy of the scan in memory. The scan's notices (links,
+    skipped files), when there are any, follow as `"notices"`."""
+    tail = ""
+    if notices:
+        text = json.dumps([f.to_json() for f in notices], indent=2)
+        tail = ',\n  "notices": ' + text.replace("\n", "\n  ")
     if not targets:
-        out.write('{\n  "targets": []\n}\n')
+        out.write('{\n  "targets": []' + tail + "\n}\n")
         return
     out.write('{\n  "targets": [\n')
     for i, target in enumerate(targets):
         text = json.dumps(target.to_json(), indent=2)
         out.write(("" if i == 0 else ",\n") + "    " + text.replace("\n", "\n    "))
-    out.write("\n  ]\n}\n")
+    out.write("\n  ]" + tail + "\n}\n")
 
 
-def render_text(targets: list[Target]) -> str:
+def render_text(targets: list[Target], notices: list[Finding] | None = None) -> str:
+    tail = ""
+    if notices:
+        tail = "notices:\n" + "".join(
+            f"  {f.severity} {f.code} {f.where()}: {f.message}\n" for f in notices
+        )
     if not targets:
-        return "no LiteMaaS targets found\n"
+        return "no LiteMaaS targets found\n" + ("\n" + tail if tail else "")
     out: list[str] = []
     for t in targets:
         out.append(f"{t.path}  [{t.kind}]  {t.stage}")
@@ -53,4 +66,4 @@ def render_text(targets: list[Target]) -> str:
         for f in t.findings:
             out.append(f"  {f.severity} {f.code} {f.where()}: {f.message}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" + tail if tail else "")

@@ -8,9 +8,8 @@ import os
 import posixpath
 from typing import Any
 
-from ..engine import plan, scan, without_steps
+from ..engine import ScanOptions, plan, scan, without_steps
 from ..errors import UsageError
-from ..managers.base import ScanOptions
 from ..model import Target
 from ..output.unified import repository_prefix
 from ..rules import Rules
@@ -30,8 +29,8 @@ def deploy_file(rel: str) -> bool:
 def from_base(source: WorkTree, rules: Rules, options: ScanOptions, rev: str) -> ChangeSet:
     old = GitTree(source.root, rev)
     try:
-        before = scan(old, rules, _copy(options))
-        after = scan(source, rules, _copy(options))
+        before = scan(old, rules, _copy(options)).targets
+        after = scan(source, rules, _copy(options)).targets
         files = _changed_files(old, source)
     except BaseException:
         old.close()

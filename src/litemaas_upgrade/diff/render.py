@@ -134,16 +134,14 @@ def render(target: Target, source: Source, mat: Materializer) -> list[Any]:
 
 
 def render_helm(target: Target, source: Source, mat: Materializer) -> list[Any]:
-    from ..managers.helm.values import merge_overrides
+    from ..engine import helm_inputs
 
-    data = target.data
-    spec = data.spec
+    # The operator's override files as `helm -f` layers them; Helm itself coalesces them
+    # with the chart's defaults (so a `null` removes a default, as in a real upgrade).
+    spec, values = helm_inputs(target)
     if spec.chart is None:
         raise NotRendered("its chart is not in this repository (name it with --chart)")
     helm = helm_engine()
-    # The operator's override files as `helm -f` layers them; Helm itself coalesces them
-    # with the chart's defaults (so a `null` removes a default, as in a real upgrade).
-    values = merge_overrides(data.override_values())
     chart_dir = mat.folder(source, spec.chart)
     try:
         with helm.Chart.load(str(chart_dir)) as chart:

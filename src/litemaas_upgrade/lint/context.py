@@ -8,6 +8,10 @@ from ..records import field, record
 from ..rules import Constraint, Rules
 from .suppress import Comments
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from ..facts import Notice, Unreadable
+
 
 @record
 class Check:
@@ -17,7 +21,7 @@ class Check:
     target: Target
     base: Target | None = None
     where: str = ""  # "" for the repository, "plan phase 2" for a plan step
-    scan: bool = True  # the scanner's own findings belong to this target (not a plan step)
+    scan: bool = True  # the facts the scan recorded are reported here (not a plan step)
 
     @property
     def prefix(self) -> str:
@@ -35,6 +39,9 @@ class LintContext:
     base_label: str | None = None  # "HEAD (0123456789ab)" when transitions are judged
     files: list[str] = field(default_factory=list)  # read for suppression comments
     comments: Comments = field(default_factory=lambda: Comments(set()))
+    # What could not be read for no target in particular: the scan's notices (links,
+    # skipped files), an unreadable base.
+    notices: list[Notice | Unreadable] = field(default_factory=list)
 
 
 # Which site of a component to point at, by what the site decides: the tag first (the

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import codes
 from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
+from ..facts import Cause, Notice, Unreadable
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
 from ..managers import all_managers
 from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
-from ..model import Finding, Severity, Target
+from ..model import Severity, Target
 from ..records import field, record
 from ..rules import Rules
 from ..source import GitTree, Source, WorkTree
@@ -96,6 +96,13 @@ def target_files(target: Target, source: Source) -> set[Path]:
     return out
 
 
+def _selected_file(shown: str, sel: Selection) -> bool:
+    """Whether a notice's file (as shown) is among the PATHs or below one of them (a
+    link is where it is written, not where it points)."""
+    path = Path(os.path.abspath(shown))
+    return path in sel.files or any(f == path or f in path.parents for f in sel.folders)
+
+
 def _selected(target: Target, source: Source, sel: Selection) -> bool:
     files = target_files(target, source)
     if sel.files & files:
@@ -121,7 +128,7 @@ class Opened:
         self.sel = sel = select(paths)
         self.source = WorkTree(sel.root)
         self.rev = base if base is not None else (PRE_COMMIT_BASE if sel.file_mode else None)
-        self.extra: list[Finding] = []
+        self.extra: list[Notice | Unreadable] = []  # for no target in particular
         self.tree: GitTree | None = None
         self.diff: Pending | None = None
         rev = self.rev
@@ -137,12 +144,13 @@ class Opened:
             # Asked for explicitly (CI), an unreadable base must not pass quietly: the state
             # is still linted, and the missing transition check is an error.
             self.extra.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR if base is not None else Severity.WARNING,
+                Unreadable(
+                    "",
+                    0,
+                    0,
                     f"the base {rev} cannot be read ({why}): transitions are not checked",
-                    fix="fetch the base revision (a shallow clone needs `git fetch --deepen` or "
-                    "fetch-depth: 0), or run in a git repository",
+                    Severity.ERROR if base is not None else Severity.WARNING,
+                    Cause.BASE_UNREADABLE,
                 )
             )
             return
@@ -190,12 +198,16 @@ def lint_context(
         tree.mirror(source, diff.changed)
     changed = diff.changed if diff is not None else None if tree is not None else set()
     only = scope(sel, changed) if not (charts or values) else None
-    now = scan(source, rules, _options(sel.root, charts, values, only))
+    scanned = scan(source, rules, _options(sel.root, charts, values, only))
+    now = scanned.targets
+    notices = scanned.notices
     if sel.file_mode or sel.folders:
         now = [t for t in now if _selected(t, source, sel)]
+        notices = [n for n in notices if _selected_file(n.file, sel)]
+    extra = [*notices, *extra]
     if tree is not None:
         try:
-            found = scan(tree, rules, _options(sel.root, charts, values, only))
+            found = scan(tree, rules, _options(sel.root, charts, values, only)).targets
             base_targets = {t.key: t for t in found}
             label = tree.label
             renames = diff.renames if diff is not None else {}
@@ -204,11 +216,13 @@ def lint_context(
                 f"cannot resolve the targets at {rev}: {exc}; checking the state alone"
             )
             extra.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
+                Unreadable(
+                    "",
+                    0,
+                    0,
                     f"the targets cannot be resolved at {tree.label} ({exc}): transitions "
                     "are not checked",
+                    Severity.WARNING,
                 )
             )
     checks = []
@@ -219,16 +233,12 @@ def lint_context(
             if before is None and target.path in renames:
                 before = base_targets.get((renames[target.path], target.kind))
         checks.append(Check(target, before))
-    if extra:
-        holder = Target("repository", source.display(""), "lint")
-        holder.findings.extend(extra)
-        checks.append(Check(holder, None))
     files: set[str] = set()
     for target in now:
         for f in target_files(target, source):
             if f.is_file():
                 files.add(os.path.relpath(f))
-    return LintContext(rules, checks, label, sorted(files))
+    return LintContext(rules, checks, label, sorted(files), notices=extra)
 
 
 def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:

@@ -3,11 +3,7 @@ how to compute the changes and phase files that move a target through a phase.""
 
 from __future__ import annotations
 
-from .base import PhaseStep, ScanContext
-
-TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
-if TYPE_CHECKING:
-    from .base import Manager
+from .base import Manager, PhaseStep, ScanContext
 
 
 def all_managers() -> list[Manager]:
@@ -44,4 +40,4 @@ def manager_for(kind: str) -> Manager:
     return _BY_KIND[kind]
 
 
-__all__ = ["PhaseStep", "ScanContext", "all_managers", "manager_for"]
+__all__ = ["Manager", "PhaseStep", "ScanContext", "all_managers", "manager_for"]

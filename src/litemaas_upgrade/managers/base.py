@@ -9,12 +9,23 @@ from ..records import field, record
 from ..rules import Phase, Rules
 from ..source import Source
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..share import Shared
+
 # What a file holding a GitOps object contains (a cheap filter before parsing): an Argo CD
 # or Flux object, or a kustomization with `helmCharts:`. The three GitOps managers search
 # for all of it in the same files, so that one search of the repository (one `git grep`
 # at a base) serves them all; lint starts that search early, before they are loaded.
 GITOPS_MARKERS = (b"argoproj.io", b"fluxcd.io", b"helmCharts")
 GITOPS_FILES = (".yaml", ".yml", "Kustomization")
+
+# `plan --out`: the thin phase files (values files, overlays) a manager writes live in
+# this folder of each phase, apart from the changed repository files, which keep their
+# repository paths.
+DEPLOY_DIR = "_deploy"
 
 
 @record
@@ -29,8 +40,7 @@ class ScanOptions:
     out: str | None = None
     # Pre-commit lint: the files (relative to the source root, POSIX) that changed, or
     # were named. A manager then resolves only the targets whose inputs can include one
-    # of them (and always its first target, which carries the scan's notices); None:
-    # every target (the default, and every command but scoped lint).
+    # of them; None: every target (the default, and every command but scoped lint).
     only: frozenset[str] | None = None
 
 
@@ -43,7 +53,10 @@ class ScanContext:
     # Scoped scans (options.only): a manager that skipped candidates leaves a check that
     # says, resolving lazily, whether a file would have been claimed by one of them.
     deferred: list[Callable[[str], bool]] = field(default_factory=list)
-    first_needed: bool = True  # no earlier manager produced a target (see options.only)
+    # What a manager computes once per scan and reads again (the GitOps managers' declared
+    # releases: claimed before any extracts, resolved when each extracts), by the
+    # manager's kind. It lives and dies with the scan's context.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def is_claimed(self, rel: str) -> bool:
         if rel in self.claimed:
@@ -74,27 +87,41 @@ class PhaseStep:
         return {**self.set, **self.pin}
 
 
-TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
-if TYPE_CHECKING:
-    from typing import Protocol
+class Manager:
+    """What every manager is: `kind`, `extract` (the targets of a source), `changes` and
+    `phase_files` (how a target takes a phase), and the optional hooks below, whose
+    defaults do nothing. The engine calls every hook of every manager; a manager
+    overrides those it needs."""
 
-    class Manager(Protocol):
-        kind: str
+    kind = ""
 
-        def extract(self, ctx: ScanContext) -> list[Target]: ...
+    def claim(self, ctx: ScanContext) -> set[str]:
+        """Files this manager reports, claimed before any manager extracts (values files
+        a GitOps object names belong to its release, not to a Helm target of their own)."""
+        return set()
 
-        def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-            """Edits of the repository's own files that make `target` take the step."""
-            ...
+    def extract(self, ctx: ScanContext) -> list[Target]:
+        raise NotImplementedError(f"{type(self).__name__}.extract")
 
-        def phase_files(
-            self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
-        ) -> dict[str, str]:
-            """Thin files (values files, overlays) that deploy the phase without editing the
-            repository, by path relative to the phase folder; `tags` are all of the phase's
-            effective tags for the target (cumulative)."""
-            ...
+    def share(self, target: Target, shared: Shared) -> None:
+        """Make the target's manager data hold shared values (share.py), once extracted."""
 
-        def deploy_command(self, target: Target, phase_file: str | None) -> str:
-            """The command an operator runs to deploy the target (with the phase file, if any)."""
-            ...
+    def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        """Edits of the repository's own files that make `target` take the step."""
+        raise NotImplementedError(f"{type(self).__name__}.changes")
+
+    def phase_files(
+        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
+    ) -> dict[str, str]:
+        """Thin files (values files, overlays) that deploy the phase without editing the
+        repository, by path relative to the phase folder; `tags` are all of the phase's
+        effective tags for the target (cumulative). No files by default."""
+        return {}
+
+    def deploy_command(self, target: Target, phase_file: str | None) -> str:
+        """The command an operator runs to deploy the target (with the phase file, if any)."""
+        return ""
+
+    def planned(self, target: Target) -> None:
+        """Planning is done with the target: let go of what only planning reads (parsed
+        layers, rendered resources). What it reports and deploys with stays."""

@@ -12,17 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import PhasePlan, Plan, TargetStep
+from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, release
 from ..errors import UsageError
-from ..managers import manager_for
-from ..model import YamlPath, format_path
+from ..model import format_path
 from ..source import OUTPUT_MARKER
 from .runbook import runbook_text
 from .unified import repository_prefix, tree_diff_parts
 
-# Thin phase files (values files, overlays) live apart from the changed repository files,
-# which keep their repository paths.
-DEPLOY_DIR = "_deploy"
 MARKER_TEXT = b"written by litemaas-upgrade plan; not scanned\n"
 
 
@@ -45,7 +41,6 @@ class _Each(list):  # type: ignore[type-arg]
 def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
     """plan.json's content; its long lists are made while `json` writes them."""
     src = plan.source
-    position = _Positions(plan)
 
     def step_json(ph: PhasePlan) -> Callable[[TargetStep], dict[str, Any]]:
         def one(ts: TargetStep) -> dict[str, Any]:
@@ -62,11 +57,9 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
                     {
                         "file": src.display(c.file),
                         "path": format_path(c.path),
-                        **(
-                            _text_position(plan, c.file, c.span, c.old)
-                            if c.span is not None
-                            else position(c.file, c.doc, c.path)
-                        ),
+                        "line": c.line,
+                        "col": c.col,
+                        "from": c.was,
                         "component": c.component,
                         "value": c.value,
                         "reason": c.reason,
@@ -113,63 +106,6 @@ def _images(components: dict) -> dict[str, Any]:
     }
 
 
-def _text_position(
-    plan: Plan, rel: str, span: tuple[int, int], old: str | None
-) -> dict[str, Any]:
-    """Where a text edit (a Change with a span, e.g. in an env file) lands."""
-    from ..yamlio.text import LineIndex, decode
-
-    text = decode(plan.source.read(rel), plan.source.display(rel)).text
-    line, col = LineIndex(text).locate(span[0])
-    return {"line": line, "col": col, "from": old}
-
-
-class _Positions:
-    """_position for every change of the plan, each file read once for all of its
-    changes in all phases (the source keeps only the files it read last)."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.wanted: dict[str, set[tuple[int, YamlPath]]] = {}
-        for ph in plan.phases:
-            for ts in ph.steps:
-                for c in ts.changes:
-                    if c.span is None:
-                        self.wanted.setdefault(c.file, set()).add((c.doc, tuple(c.path)))
-        self.found: dict[str, dict[tuple[int, YamlPath], dict[str, Any]]] = {}
-
-    def __call__(self, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
-        known = self.found.get(rel)
-        if known is None:
-            known = {
-                (d, p): _position(self.plan, rel, d, p) for d, p in self.wanted.get(rel, ())
-            }
-            self.found[rel] = known
-        key = (doc, tuple(path))
-        return known[key] if key in known else _position(self.plan, rel, doc, path)
-
-
-def _position(plan: Plan, rel: str, doc: int, path: YamlPath) -> dict[str, Any]:
-    """Where the change lands in the file as it was: the scalar, or the nearest existing
-    parent for an insertion."""
-    yf = plan.source.yaml(rel) if plan.source.exists(rel) else None
-    if yf is None or doc >= len(yf.documents):
-        return {"line": 0, "col": 0, "from": None}
-    probe = path
-    document = yf.documents[doc]
-    while probe:
-        node = document.find(probe)
-        if node is not None:
-            exact = probe == path
-            return {
-                "line": node.line,
-                "col": node.col,
-                "from": node.value if exact and node.kind == "scalar" else None,
-            }
-        probe = probe[:-1]
-    return {"line": 1, "col": 1, "from": None}
-
-
 def out_relative(out: Path, root: Path) -> str:
     """The output folder as the runbook and deploy commands name it."""
     try:
@@ -179,22 +115,17 @@ def out_relative(out: Path, root: Path) -> str:
 
 
 def phase_outputs(
-    ph: PhasePlan, out_rel: str, cumulative: dict[str, bytes], prefix: str = ""
+    ph: PhasePlan, cumulative: dict[str, bytes], prefix: str = ""
 ) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """One phase's files: the thin deploy files, the repository files as the phase leaves
-    them (every earlier phase's included: `cumulative`, updated here) and its diff. Sets
-    each step's deploy command. `prefix`: the root's place in its git work tree, which
-    the diff's paths start with (repository_prefix)."""
+    them (every earlier phase's included: `cumulative`, updated here) and its diff.
+    `prefix`: the root's place in its git work tree, which the diff's paths start with
+    (repository_prefix)."""
     n = ph.phase.number
     cumulative.update(ph.after)
     for ts in ph.steps:
         for name, text in ts.files.items():
             yield f"phase-{n}/{DEPLOY_DIR}/{name}", text.encode("utf-8")
-        manager_file = next(iter(sorted(ts.files)), None)
-        ts.deploy = manager_for(ts.target.kind).deploy_command(
-            ts.target,
-            f"{out_rel}/phase-{n}/{DEPLOY_DIR}/{manager_file}" if manager_file else None,
-        )
     for rel, data in cumulative.items():
         yield f"phase-{n}/{rel}", data
     yield f"phase-{n}.diff", tree_diff_parts(ph.before, ph.after, prefix=prefix)
@@ -213,7 +144,7 @@ def render_files(
         if i < written:
             cumulative.update(ph.after)
             continue
-        yield from phase_outputs(ph, out_rel, cumulative, prefix)
+        yield from phase_outputs(ph, cumulative, prefix)
     yield "RUNBOOK.md", runbook_text(plan, out_rel)
     encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
     yield "plan.json", itertools.chain(encoder.iterencode(plan_json(plan, out_rel)), ["\n"])
@@ -290,15 +221,15 @@ class PhaseWriter:
             return
         if self.staging.phases == 0:
             self.staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
-        for rel, data in phase_outputs(ph, self.out_rel, self.cumulative, self.prefix):
+        for rel, data in phase_outputs(ph, self.cumulative, self.prefix):
             self.staging.put(rel, data)
         self.staging.phases += 1
         for ts in ph.steps:
             ts.files = dict.fromkeys(ts.files, "")  # their names stay (plan.json)
-            # Its deploy command is made: what the manager kept of the target before
-            # the phase is not needed by the rest of the plan nor by what `plan` writes
-            # (plan.json and the runbook report components, stages and findings).
-            ts.target.data = None
+        # Their deploy commands are made: what the managers kept of the targets before
+        # the phase is not needed by the rest of the plan nor by what `plan` writes
+        # (plan.json and the runbook report components, stages and findings).
+        release([ts.target for ts in ph.steps], deployed=True)
         ph.before = {}
 
 

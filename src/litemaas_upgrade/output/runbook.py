@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..engine import Plan
+from ..lint.rules.unresolved import of_notices
 
 
 def runbook(plan: Plan, out_rel: str) -> str:
@@ -51,6 +52,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
     warnings = [f for f in plan.findings] + [
         f for t in plan.targets for f in t.findings if str(f.severity) != "info"
     ]
+    warnings += [f for f in of_notices(list(plan.notices)) if str(f.severity) != "info"]
     if warnings:
         yield from ["", "## Read this first", ""]
         for f in warnings:

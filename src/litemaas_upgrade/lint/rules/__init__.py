@@ -1,12 +1,14 @@
 """The lint rules, one module each: CODE (from codes.py), NAME, SEVERITY, EXPLANATION
-(shown by `lint --explain CODE`) and `check(ctx)`, which yields Findings."""
+(shown by `lint --explain CODE`) and `check(ctx)`, which yields Findings. A rule whose
+findings come from what the managers observed (facts.py) also has `of_target(target)`:
+the findings `scan`, `diff` and `plan` show with each target (findings_of)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from types import ModuleType
 
-from ...model import Finding, Severity
+from ...model import Finding, Severity, Target
 from ..context import LintContext
 from . import (
     constraint_state,
@@ -49,10 +51,30 @@ _MODULES: tuple[ModuleType, ...] = (
     suppression,
 )
 
+# The rules that word what a scan saw (each has `of_target`), in code order.
+_OF_TARGET = (
+    unknown_version,
+    images_entry_unused,
+    unquoted_tag,
+    env_overridden,
+    unresolved,
+    not_deployed,
+)
+
 
 def all_rules() -> list[Rule]:
     """Every rule, in code order."""
     return sorted(_MODULES, key=lambda m: m.CODE)  # type: ignore[return-value]
+
+
+def findings_of(target: Target) -> list[Finding]:
+    """What the rules make of a target's facts and components, for `scan`, `diff` and
+    `plan`: in file order (a finding's place, then its code)."""
+    out: list[Finding] = []
+    for rule in _OF_TARGET:
+        out.extend(rule.of_target(target))
+    out.sort(key=lambda f: (f.file, f.line, f.col, f.code))
+    return out
 
 
 def rule_for(code: str) -> Rule | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...facts import EnvOverridden
+from ...model import Finding, Severity, Target
 from ..context import LintContext
-from ._scanned import passed_on
 
 CODE = codes.ENV_OVERRIDDEN
 NAME = "env-overridden"
@@ -21,4 +21,25 @@ Fix: set the version in the `images:` entry (`newTag`), or remove the entry."""
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from passed_on(ctx, CODE)
+    for chk in ctx.checks:
+        if chk.scan:
+            yield from of_target(chk.target)
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    for fact in target.facts:
+        if not isinstance(fact, EnvOverridden):
+            continue
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"{fact.component}: {fact.env_file} sets {fact.var}={fact.value}, but "
+            f"images[{fact.entry_index}] in {fact.entry_file} overrides it: kustomize renders "
+            f"{fact.rendered}",
+            fact.entry_file,
+            fact.line,
+            fact.col,
+            target.path,
+            f"set images[{fact.entry_index}].newTag to the version you mean (or remove the "
+            f"entry so that {fact.var} decides)",
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...facts import DeadImagesEntry
+from ...model import Finding, Severity, Target
 from ..context import LintContext
-from ._scanned import passed_on
 
 CODE = codes.IMAGES_ENTRY_UNUSED
 NAME = "images-entry-unused"
@@ -22,4 +22,24 @@ Fix: correct the name (a misspelling such as `litemaas-fronted`), or remove the 
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from passed_on(ctx, CODE)
+    for chk in ctx.checks:
+        if chk.scan:
+            yield from of_target(chk.target)
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    for fact in target.facts:
+        if not isinstance(fact, DeadImagesEntry):
+            continue
+        hint = f"; did you mean {', '.join(fact.close)}?" if fact.close else ""
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"images[{fact.index}] name {fact.name!r} matches no container{hint}",
+            fact.file,
+            fact.line,
+            fact.col,
+            target.path,
+            "the name must match the image as written before this kustomization (registry "
+            "included, no tag)",
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...facts import Disabled
+from ...model import Finding, Severity, Target
 from ..context import LintContext
-from ._scanned import passed_on
 
 CODE = codes.NOT_DEPLOYED
 NAME = "not-deployed"
@@ -21,4 +21,19 @@ Fix: nothing to change in this repository."""
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from passed_on(ctx, CODE)
+    for chk in ctx.checks:
+        if chk.scan:
+            yield from of_target(chk.target)
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    for fact in target.facts:
+        if not isinstance(fact, Disabled):
+            continue
+        what = f"{fact.component} at {fact.at}" if fact.at else fact.component
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"{what} is not deployed by this release ({fact.switch}: false)",
+            target=target.path,
+        )

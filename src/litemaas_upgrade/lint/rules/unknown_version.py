@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...model import Finding, Severity, Target
 from ..context import LintContext, locate
 
 CODE = codes.UNKNOWN_VERSION
@@ -44,8 +44,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             elif image.tag:
                 why = f"the floating tag {image.tag!r} says no version, and can move by itself"
                 fix = (
-                    f"pin the versioned tag {image.tag!r} stands for today (a tag like "
-                    f"{example!r})"
+                    f"pin the versioned tag {image.tag!r} stands for today (a tag like {example!r})"
                 )
             else:
                 why = "no tag: the version cannot be known"
@@ -67,3 +66,25 @@ def _example(ctx: LintContext, name: str) -> str:
         if name in phase.set:
             return phase.set[name]
     return "1.2.3"
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    """What `scan` tells of each unknown version: the note the manager wrote, at the site
+    that decides the image (lint's `check` words it for a reviewer instead)."""
+    for name, state in sorted(target.components.items()):
+        if state.version is not None or state.image is None:
+            continue
+        site = state.sites[0] if state.sites else None
+        digest_only = state.image.digest and not state.image.tag
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"{name}: {state.image} — {state.note}",
+            site.file if site else "",
+            site.line if site else 0,
+            site.col if site else 0,
+            target.path,
+            "pin a versioned tag (e.g. the tag the digest was built from)"
+            if digest_only
+            else "pin a versioned tag instead of a floating one",
+        )

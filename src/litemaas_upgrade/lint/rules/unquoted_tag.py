@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...facts import UnquotedTag
+from ...model import Finding, Severity, Target
 from ..context import LintContext
-from ._scanned import passed_on
 
 CODE = codes.UNQUOTED_TAG
 NAME = "unquoted-tag"
@@ -21,4 +21,27 @@ Fix: quote it: `tag: "0.20"`."""
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from passed_on(ctx, CODE)
+    for chk in ctx.checks:
+        if chk.scan:
+            yield from of_target(chk.target)
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    for fact in target.facts:
+        if not isinstance(fact, UnquotedTag):
+            continue
+        if fact.renders is None:
+            effect = "kustomize refuses the kustomization"
+        else:
+            effect = f"Helm renders it as {fact.renders!r}"
+        key = fact.path.rsplit(".", 1)[-1]
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"{fact.path}: {fact.written} is not a string in YAML; {effect}",
+            fact.file,
+            fact.line,
+            fact.col,
+            target.path,
+            f'quote it: {key}: "{fact.written}"',
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...model import Finding, Severity
+from ...facts import Cause, Notice, Unreadable
+from ...model import UNREADABLE, Finding, Severity, Target
 from ..context import LintContext
-from ._scanned import passed_on
 
 CODE = codes.UNRESOLVED
 NAME = "unresolved"
@@ -22,5 +22,77 @@ Fix: vendor the chart or resource, name the chart with `--chart`, fetch more his
 `--base`, or accept the note."""
 
 
+# The fix for a cause, when there is one to give.
+FIXES = {
+    Cause.CHART_NOT_PINNED: "pin the chart to a released version (targetRevision: v0.1.3), or "
+    "add the release to the catalog",
+    Cause.CHART_RANGE: "pin an exact chart version the catalog knows, or add it to the catalog",
+    Cause.STALE_GENERATED: "regenerate it from its template (preparation.sh)",
+    Cause.MIXED_IMAGES: "make every container of the component use the same image",
+    Cause.DUPLICATE_KEY: "remove all but one of the duplicated keys",
+    Cause.UNREADABLE_IMAGE: "write the image as repository, tag and digest the tool can read",
+    Cause.REFUSED_BUILD: "build the base on its own, or move the overlay out of its base",
+    Cause.TEMPLATE_UNFILLED: "fix the template (or its env file) so that it fills into YAML",
+    Cause.BASE_UNREADABLE: "fetch the base revision (a shallow clone needs `git fetch --deepen` "
+    "or fetch-depth: 0), or run in a git repository",
+}
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from passed_on(ctx, CODE)
+    for chk in ctx.checks:
+        if chk.scan:
+            yield from of_target(chk.target)
+    yield from of_notices(ctx.notices)
+
+
+def of_target(target: Target) -> Iterator[Finding]:
+    for fact in target.facts:
+        if isinstance(fact, Unreadable):
+            yield _finding(fact, target.path)
+    # A deployed component whose image cannot be read is an error: nothing about it can
+    # be judged, and a gate must not pass what it cannot see.
+    for name, state in sorted(target.components.items()):
+        if state.image is None and state.note.startswith(UNREADABLE):
+            site = state.sites[-1] if state.sites else None
+            yield Finding(
+                CODE,
+                Severity.ERROR,
+                f"{name}: {state.note}",
+                site.file if site else "",
+                site.line if site else 0,
+                site.col if site else 0,
+                target.path,
+                FIXES[Cause.UNREADABLE_IMAGE],
+            )
+
+
+def of_notices(notices: list[Notice | Unreadable]) -> Iterator[Finding]:
+    """What the scan (or lint) could not read, for no target in particular."""
+    for fact in notices:
+        if isinstance(fact, Unreadable):
+            yield _finding(fact, "")
+        elif fact.kind == "link-outside":
+            yield Finding(
+                CODE,
+                Severity.WARNING,
+                f"{fact.file} is a link that points outside the repository (or nowhere): "
+                "not followed",
+                fact.file,
+            )
+        elif fact.kind == "link":
+            yield Finding(
+                CODE,
+                Severity.INFO,
+                f"{fact.file} is a link: not followed (its target is read where it is)",
+                fact.file,
+            )
+        else:
+            yield Finding(CODE, Severity.INFO, f"skipped: {fact.why}", fact.file)
+
+
+def _finding(fact: Unreadable, target: str) -> Finding:
+    if fact.cause == Cause.TABLE_REPLACED:
+        fix = f"write it as {fact.subject}.repository and .tag"
+    else:
+        fix = FIXES.get(fact.cause, "")
+    return Finding(CODE, fact.severity, fact.what, fact.file, fact.line, fact.col, target, fix)

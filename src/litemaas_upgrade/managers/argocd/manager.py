@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import posixpath
 
-from ... import codes
-from ...model import Finding, Severity, YamlPath
+from ...facts import Cause, Unreadable
+from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext
 from ..gitops import MARKERS, Declared, GitOpsManager, norm, objects
@@ -99,21 +99,18 @@ class ArgoCDManager(GitOpsManager):
             return None
         if chart is None:
             return None
-        findings: list[Finding] = []
+        facts: list[Unreadable] = []
         where = src.display(rel)
         files = {rel}
         if chart.vendored is None and chart.release is None:
-            findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"{chart.describe}: not in this repository and not a release the chart "
-                    "catalog knows; its default images are unknown",
+            facts.append(
+                Unreadable(
                     where,
                     *_pos(doc, rev_at[2] if rev_at else at),
-                    target=where,
-                    fix="pin the chart to a released version (targetRevision: v0.1.3), or "
-                    "add the release to the catalog",
+                    f"{chart.describe}: not in this repository and not a release the chart "
+                    "catalog knows; its default images are unknown",
+                    Severity.WARNING,
+                    Cause.CHART_NOT_PINNED,
                 )
             )
         layers: list[Layer] = []
@@ -136,14 +133,12 @@ class ArgoCDManager(GitOpsManager):
                 what = f"value file {vf} (in the chart's own repository)"
             if target_rel is None or not src.exists(target_rel):
                 vat = helm_at + ("valueFiles", i)
-                findings.append(
-                    Finding(
-                        codes.UNRESOLVED,
-                        Severity.WARNING,
-                        f"{what}: not found in this repository; its values are not known",
+                facts.append(
+                    Unreadable(
                         where,
                         *_pos(doc, vat),
-                        target=where,
+                        f"{what}: not found in this repository; its values are not known",
+                        Severity.WARNING,
                     )
                 )
                 continue
@@ -155,14 +150,12 @@ class ArgoCDManager(GitOpsManager):
             objl = object_layer(rel, doc, helm_at + ("valuesObject",), "valuesObject")
             layers.append(objl)
             if string is not None:
-                findings.append(
-                    Finding(
-                        codes.UNRESOLVED,
-                        Severity.INFO,
-                        "both `values` and `valuesObject` are set: Argo CD uses valuesObject only",
+                facts.append(
+                    Unreadable(
                         where,
                         *_pos(doc, helm_at + ("values",)),
-                        target=where,
+                        "both `values` and `valuesObject` are set: Argo CD uses valuesObject only",
+                        Severity.INFO,
                     )
                 )
                 string = None
@@ -191,7 +184,7 @@ class ArgoCDManager(GitOpsManager):
         )
         parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
         formed = f"Argo CD {kind} {app}: " + " + ".join(parts)
-        return Declared(where, formed, release, files, findings)
+        return Declared(where, formed, release, files, facts)
 
 
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:

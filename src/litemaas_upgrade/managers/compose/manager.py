@@ -10,9 +10,9 @@ import re
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target, unknown_version_note
+from ...model import Change, ComponentState, Site, Target, TargetData, unknown_version_note
 from ...records import field, record
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -34,13 +34,13 @@ class Service:
 
 
 @record(slots=True)
-class ComposeData:
+class ComposeData(TargetData):
     file: str
     env_file: str | None
     services: dict[str, list[Service]] = field(default_factory=dict)
 
 
-class ComposeManager:
+class ComposeManager(Manager):
     kind = "compose"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -50,7 +50,7 @@ class ComposeManager:
             if posixpath.basename(rel) not in NAMES or ctx.is_claimed(rel):
                 continue
             env_rel = posixpath.join(posixpath.dirname(rel), ".env")
-            if (out or not ctx.first_needed) and not ctx.affects({rel, env_rel}):
+            if not ctx.affects({rel, env_rel}):
                 pending.add(rel)  # scoped: neither it nor its .env changed
                 continue
             target = self._target(ctx, rel)
@@ -128,7 +128,7 @@ class ComposeManager:
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        data: ComposeData = target.data
+        data = target.data_as(ComposeData)
         out: list[Change] = []
         for comp, tag in step.set.items():
             for svc in data.services.get(comp, []):
@@ -158,7 +158,7 @@ class ComposeManager:
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        data: ComposeData = target.data
+        data = target.data_as(ComposeData)
         lines = [
             f"# litemaas-upgrade: phase {step.phase.number} override for {target.path}",
             f"# {step.phase.title}",

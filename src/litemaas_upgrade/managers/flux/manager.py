@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import posixpath
 
-from ... import codes
-from ...model import Finding, Severity, YamlPath
+from ...facts import Cause, Unreadable
+from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext
 from ..gitops import MARKERS, Declared, GitOpsManager, find_object, norm, objects
@@ -53,7 +53,7 @@ class FluxManager(GitOpsManager):
         doc: YamlDoc,
         spec: dict[str, Any],
         files: set[str],
-        findings: list[Finding],
+        facts: list[Unreadable],
     ) -> ChartRef | None:
         where = ctx.source.display(rel)
         if isinstance(spec.get("chartRef"), dict):
@@ -64,14 +64,12 @@ class FluxManager(GitOpsManager):
                 ctx, "source.toolkit.fluxcd.io/", "OCIRepository", str(ref.get("name")), MARKERS
             )
             if found is None:
-                findings.append(
-                    Finding(
-                        codes.UNRESOLVED,
-                        Severity.WARNING,
-                        f"chartRef OCIRepository {ref.get('name')!r} is not in this repository",
+                facts.append(
+                    Unreadable(
                         where,
                         *_pos(doc, ("spec", "chartRef")),
-                        target=where,
+                        f"chartRef OCIRepository {ref.get('name')!r} is not in this repository",
+                        Severity.WARNING,
                     )
                 )
                 return None
@@ -125,22 +123,20 @@ class FluxManager(GitOpsManager):
         where = src.display(rel)
         spec = data["spec"]
         files = {rel}
-        findings: list[Finding] = []
-        chart = self._chart(ctx, rel, doc, spec, files, findings)
+        facts: list[Unreadable] = []
+        chart = self._chart(ctx, rel, doc, spec, files, facts)
         if chart is None:
             return None
         if not chart.known():
-            findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"{chart.describe}: not in this repository and not a release the chart catalog "
-                    "knows (a version range or no version?); its default images are unknown",
+            facts.append(
+                Unreadable(
                     where,
                     0,
                     0,
-                    target=where,
-                    fix="pin an exact chart version the catalog knows, or add it to the catalog",
+                    f"{chart.describe}: not in this repository and not a release the chart catalog "
+                    "knows (a version range or no version?); its default images are unknown",
+                    Severity.WARNING,
+                    Cause.CHART_RANGE,
                 )
             )
         layers: list[Layer] = []
@@ -148,7 +144,7 @@ class FluxManager(GitOpsManager):
         if defaults is not None:
             layers.append(defaults)
         for i, entry in enumerate(spec.get("valuesFrom") or []):
-            layer = self._values_from(ctx, rel, doc, i, entry, findings)
+            layer = self._values_from(ctx, rel, doc, i, entry, facts)
             if layer is not None:
                 layers.append(layer)
                 files.add(layer.file)
@@ -171,11 +167,11 @@ class FluxManager(GitOpsManager):
         )
         parts = [chart.describe] + [la.label for la in layers if la.kind != "default"]
         return Declared(
-            where, f"Flux HelmRelease {name}: " + " + ".join(parts), release, files, findings
+            where, f"Flux HelmRelease {name}: " + " + ".join(parts), release, files, facts
         )
 
     def _values_from(
-        self, ctx: ScanContext, rel: str, doc: YamlDoc, i: int, entry: Any, findings: list[Finding]
+        self, ctx: ScanContext, rel: str, doc: YamlDoc, i: int, entry: Any, facts: list[Unreadable]
     ) -> Layer | None:
         where = ctx.source.display(rel)
         at: YamlPath = ("spec", "valuesFrom", i)
@@ -184,14 +180,12 @@ class FluxManager(GitOpsManager):
         kind, name = entry.get("kind"), str(entry.get("name", ""))
         key = str(entry.get("valuesKey") or "values.yaml")
         if entry.get("targetPath"):
-            findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"valuesFrom {kind} {name} with targetPath: not read",
+            facts.append(
+                Unreadable(
                     where,
                     *_pos(doc, at),
-                    target=where,
+                    f"valuesFrom {kind} {name} with targetPath: not read",
+                    Severity.WARNING,
                 )
             )
             return None
@@ -203,15 +197,13 @@ class FluxManager(GitOpsManager):
         field = "data" if kind == "ConfigMap" else "stringData"
         if found is None or key not in (found[2].get(field) or {}):
             optional = " (optional)" if entry.get("optional") else ""
-            findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"valuesFrom {kind} {name}{optional}: key {key!r} not found in this repository "
-                    f"(in {field}); the values it holds on the cluster are not known",
+            facts.append(
+                Unreadable(
                     where,
                     *_pos(doc, at),
-                    target=where,
+                    f"valuesFrom {kind} {name}{optional}: key {key!r} not found in this repository "
+                    f"(in {field}); the values it holds on the cluster are not known",
+                    Severity.WARNING,
                 )
             )
             return None

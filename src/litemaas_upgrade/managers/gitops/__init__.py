@@ -7,15 +7,12 @@ import abc
 import posixpath
 from collections.abc import Iterator
 
-from ...model import Change, Finding, Target
+from ...facts import Unreadable
+from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
-from ..base import GITOPS_FILES, GITOPS_MARKERS, PhaseStep, ScanContext
+from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
-
-TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
-if TYPE_CHECKING:
-    from typing import Any
 
 YAML_EXT = (".yaml", ".yml")
 MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there
@@ -29,7 +26,7 @@ class Declared:
     formed: str
     release: Release
     files: set[str] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
+    facts: list[Unreadable] = field(default_factory=list)
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -72,7 +69,7 @@ def norm(base: str, rel: str) -> str | None:
     return "" if joined == "." else joined
 
 
-class GitOpsManager(abc.ABC):
+class GitOpsManager(Manager, abc.ABC):
     kind = "gitops"
 
     @abc.abstractmethod
@@ -80,11 +77,11 @@ class GitOpsManager(abc.ABC):
         """The LiteMaaS releases this kind of object declares in the repository."""
 
     def _declared(self, ctx: ScanContext) -> list[Declared]:
-        key = (self.kind, id(ctx.source))
-        cache: dict[Any, list[Declared]] = ctx.__dict__.setdefault("_gitops_cache", {})
-        if key not in cache:
-            cache[key] = self.declared(ctx)
-        return cache[key]
+        # Claimed first, extracted later: found once per scan (a context reads one source).
+        found: list[Declared] | None = ctx.memo.get(self.kind)
+        if found is None:
+            found = ctx.memo[self.kind] = self.declared(ctx)
+        return found
 
     def claim(self, ctx: ScanContext) -> set[str]:
         out: set[str] = set()
@@ -100,20 +97,15 @@ class GitOpsManager(abc.ABC):
             seen[d.path] = n + 1
             path = d.path if n == 0 else f"{d.path}#{n + 1}"
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
-            target.findings.extend(d.findings)
+            target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
             target.files = sorted(d.files | {la.file for la in d.release.layers if la.file})
             targets.append(target)
         return targets
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        return changes(ctx, target, target.data, step)
-
-    def phase_files(
-        self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
-    ) -> dict[str, str]:
-        return {}  # a GitOps release is deployed by committing the edited object
+        return changes(ctx, target, target.data_as(Release), step)
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        rel: Release = target.data
+        rel = target.data_as(Release)
         return rel.deploy

@@ -8,9 +8,9 @@ import posixpath
 from collections.abc import Iterable
 
 from ...imageref import ImageRef
-from ...model import Change, Target, YamlPath
+from ...model import Change, Target, TargetData, YamlPath
 from ...records import record
-from ..base import PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext
 from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 @record
-class HelmData:
+class HelmData(TargetData):
     spec: HelmSpec
     release: Release
 
@@ -41,7 +41,7 @@ class HelmData:
         return [layer.current() for layer in self.release.layers if layer.kind != "default"]
 
 
-class HelmManager:
+class HelmManager(Manager):
     kind = "helm"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -52,7 +52,7 @@ class HelmManager:
             # below decide what discovery reads.
             specs = list(specs)
         for spec in specs:
-            if (targets or not ctx.first_needed) and not ctx.affects(
+            if not ctx.affects(
                 set(spec.values), (spec.chart,) if spec.chart is not None else ()
             ):
                 # Scoped: no changed file is among its files or in its chart.
@@ -103,13 +103,13 @@ class HelmManager:
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        data: HelmData = target.data
+        data = target.data_as(HelmData)
         return changes(ctx, target, data.release, step)
 
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        data: HelmData = target.data
+        data = target.data_as(HelmData)
         tree: dict[str, Any] = {}
         for component, tag in sorted(tags.items()):
             for loc in data.locations.get(component) or self._hinted(ctx, component):
@@ -133,7 +133,7 @@ class HelmManager:
 
     def share(self, target: Target, shared: Shared) -> None:
         """What the release keeps, shared with the equal releases of other phases."""
-        data: HelmData = target.data
+        data = target.data_as(HelmData)
         data.spec = shared.value(data.spec)
         release = data.release
         t = shared.text
@@ -147,13 +147,13 @@ class HelmManager:
     def planned(self, target: Target) -> None:
         """Planning is done with the target: what the release's values hold where is not
         needed any more (its spec and layers stay: the deploy command and `diff` use them)."""
-        release: Release = target.data.release
+        release = target.data_as(HelmData).release
         release.merged = {}
         release.locations = {}
         release.deciders = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        spec = target.data.spec
+        spec = target.data_as(HelmData).spec
         chart = (spec.chart or ".") if spec.chart is not None else "<chart>"
         release = spec.release or "<release>"
         namespace = spec.namespace or "<namespace>"

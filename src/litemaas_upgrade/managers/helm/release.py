@@ -12,17 +12,17 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 
-from ... import codes
 from ...errors import InputError
+from ...facts import Cause, Disabled, UnquotedTag, Unreadable
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
     UNREADABLE,
     Change,
     ComponentState,
-    Finding,
     Severity,
     Site,
     Target,
+    TargetData,
     YamlPath,
     format_path,
     unknown_version_note,
@@ -385,7 +385,7 @@ def _ref_site(ctx: ScanContext, chart: ChartRef, note: str) -> Site:
 
 
 @record(slots=True)
-class Release:
+class Release(TargetData):
     chart: ChartRef
     layers: list[Layer]  # defaults first (if known), then the user's, lowest precedence first
     owner: Layer  # where new keys go
@@ -492,20 +492,12 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     )
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
-    target.findings.extend(_table_replaced(ctx, target, rel, defaults))
+    target.facts.extend(_table_replaced(ctx, target, rel, defaults))
     _drop_disabled(rules, target, rel)
     for comp in rules.components.values():
         hints = comp.helm
         if hints and hints.enabled and get_path(rel.merged, hints.enabled) is False:
-            target.findings.append(
-                Finding(
-                    codes.NOT_DEPLOYED,
-                    Severity.INFO,
-                    f"{comp.name} is not deployed by this release "
-                    f"({format_path(hints.enabled)}: false)",
-                    target=target.path,
-                )
-            )
+            target.facts.append(Disabled(comp.name, format_path(hints.enabled)))
             rel.locations.pop(comp.name, None)
             continue
         locs = rel.locations.get(comp.name)
@@ -524,7 +516,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         if len(locs) > 1:
             state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
         target.components[comp.name] = state
-    target.findings.extend(_duplicate_keys(ctx, target, rel))
+    target.facts.extend(_duplicate_keys(ctx, target, rel))
 
 
 def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
@@ -551,22 +543,16 @@ def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
             if off is None:
                 keep.append(loc)
                 continue
-            target.findings.append(
-                Finding(
-                    codes.NOT_DEPLOYED,
-                    Severity.INFO,
-                    f"{name} at {format_path(loc.path)} is not deployed by this release "
-                    f"({off}: false)",
-                    target=target.path,
-                )
-            )
+            target.facts.append(Disabled(name, off, format_path(loc.path)))
         if keep:
             rel.locations[name] = keep
         else:
             del rel.locations[name]
 
 
-def _table_replaced(ctx: ScanContext, target: Target, rel: Release, defaults: Any) -> list[Finding]:
+def _table_replaced(
+    ctx: ScanContext, target: Target, rel: Release, defaults: Any
+) -> list[Unreadable]:
     """An image written as a string where the chart's default is a mapping: Helm refuses
     to render it ("cannot overwrite table with non table"), whatever the tag says."""
     out = []
@@ -576,22 +562,21 @@ def _table_replaced(ctx: ScanContext, target: Target, rel: Release, defaults: An
                 continue
             site = site_of(ctx, rel, loc.path, "image")
             out.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR,
-                    f"{format_path(loc.path)} is a string, but the chart's default there is a "
-                    "mapping (repository, tag): Helm will not render the release",
+                Unreadable(
                     site.file,
                     site.line,
                     site.col,
-                    target.path,
-                    f"write it as {format_path(loc.path)}.repository and .tag",
+                    f"{format_path(loc.path)} is a string, but the chart's default there is a "
+                    "mapping (repository, tag): Helm will not render the release",
+                    Severity.ERROR,
+                    Cause.TABLE_REPLACED,
+                    format_path(loc.path),
                 )
             )
     return out
 
 
-def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Finding]:
+def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Unreadable]:
     """A key written twice in one values mapping: Helm keeps the last one. Where an image
     of a component lies on or under it, the tool refuses to edit it: an error."""
     images = [loc.path for locs in rel.locations.values() for loc in locs]
@@ -606,16 +591,14 @@ def _duplicate_keys(ctx: ScanContext, target: Target, rel: Release) -> list[Find
             inner = layer.prefix + path[len(layer.base) :]
             edited = any(p[: len(inner)] == inner or inner[: len(p)] == p for p in images)
             out.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.ERROR if edited else Severity.WARNING,
-                    f"duplicate key {format_path(path)}: Helm uses the last one"
-                    + ("; an image lies under it, and the tool will not edit it" if edited else ""),
+                Unreadable(
                     ctx.source.display(layer.file),
                     key.line,
                     key.col,
-                    target.path,
-                    "remove all but one of the duplicated keys",
+                    f"duplicate key {format_path(path)}: Helm uses the last one"
+                    + ("; an image lies under it, and the tool will not edit it" if edited else ""),
+                    Severity.ERROR if edited else Severity.WARNING,
+                    Cause.DUPLICATE_KEY,
                 )
             )
     return out
@@ -773,17 +756,14 @@ def _check_tag_type(ctx: ScanContext, target: Target, rel: Release, path: YamlPa
     layer, node = found
     if node is not None and node.tag != STR_TAG:
         line, col = layer.position(node)
-        target.findings.append(
-            Finding(
-                codes.UNQUOTED_TAG,
-                Severity.ERROR,
-                f"{format_path(path)}: {node.value} is not a string in YAML; Helm renders it "
-                f"as {helm_string(node.python())!r}",
+        target.facts.append(
+            UnquotedTag(
                 ctx.source.display(layer.file),
                 line,
                 col,
-                target.path,
-                f'quote it: tag: "{node.value}"',
+                format_path(path),
+                str(node.value),
+                helm_string(node.python()),
             )
         )
 

@@ -18,10 +18,10 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
-from ... import codes
 from ...errors import InputError
+from ...facts import Cause, DeadImagesEntry, Fact, UnquotedTag, Unreadable
 from ...imageref import ImageRef, ImageRefError
-from ...model import Finding, Severity, YamlPath, format_path
+from ...model import Severity, YamlPath, format_path
 from ...records import field, record
 from ...rules import Rules
 from ...source import Source
@@ -216,7 +216,7 @@ class Level:
 class Build:
     root: str
     resources: list[Resource] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)  # what the build saw (facts.py)
     files: set[str] = field(default_factory=set)  # every file read
     levels: list[Level] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
@@ -230,30 +230,19 @@ class Builder:
         self.src = src
         self.out = Build(root)
 
-    # -- findings -------------------------------------------------------------------
+    # -- facts ----------------------------------------------------------------------
 
-    def _finding(
+    def _unreadable(
         self,
-        code: str,
-        message: str,
+        what: str,
         file: str = "",
         node: Any = None,
         severity: Severity = Severity.WARNING,
-        fix: str = "",
+        cause: str = "",
     ) -> None:
         line, col = (node.line, node.col) if node is not None else (0, 0)
-        self.out.findings.append(
-            Finding(
-                code,
-                severity,
-                message,
-                self.src.display(file) if file else "",
-                line,
-                col,
-                self.src.display(self.out.root),
-                fix,
-            )
-        )
+        shown = self.src.display(file) if file else ""
+        self.out.facts.append(Unreadable(shown, line, col, what, severity, cause))
 
     def _yaml(self, rel: str) -> YamlFile:
         self.out.files.add(rel)
@@ -275,8 +264,7 @@ class Builder:
         if rel == "..":
             rel = "../"
         if rel.startswith("../") or rel == ".." or entry.startswith("/"):
-            self._finding(
-                codes.UNRESOLVED,
+            self._unreadable(
                 f"{entry} is outside the repository root: not read; the images it "
                 "carries are unknown",
                 kfile,
@@ -296,8 +284,7 @@ class Builder:
         kfile = kustomization_file(self.src, folder)
         if kfile is None:
             where, node = via if via else ("", None)
-            self._finding(
-                codes.UNRESOLVED,
+            self._unreadable(
                 f"{self.src.display(folder)}: no kustomization.yaml there",
                 where,
                 node,
@@ -306,16 +293,13 @@ class Builder:
         if folder in chain:
             where, node = via if via else ("", None)
             cycle = " -> ".join(self.src.display(c) for c in (*chain, folder))
-            self._finding(
-                codes.UNRESOLVED, f"kustomization cycle: {cycle}", where, node, Severity.ERROR
-            )
+            self._unreadable(f"kustomization cycle: {cycle}", where, node, Severity.ERROR)
             return list(accumulated or [])
         chain = (*chain, folder)
         doc = self._yaml(kfile).documents[0]
         data = doc.data if isinstance(doc.data, dict) else {}
         if data.get("kind") == "Component" and not component:
-            self._finding(
-                codes.UNRESOLVED,
+            self._unreadable(
                 f"{self.src.display(kfile)} is a Component; "
                 "list it under components:, not resources:",
                 kfile,
@@ -333,8 +317,7 @@ class Builder:
                 if is_remote(entry):
                     level.remote = True
                     self.out.remote.append(entry)
-                    self._finding(
-                        codes.UNRESOLVED,
+                    self._unreadable(
                         f"remote resource {entry}: not fetched; images it carries are "
                         "unknown unless a local images: entry decides them",
                         kfile,
@@ -348,8 +331,7 @@ class Builder:
                     if posixpath.dirname(rel) != folder and not rel.startswith(
                         folder + "/" if folder else ""
                     ):
-                        self._finding(
-                            codes.UNRESOLVED,
+                        self._unreadable(
                             f"{entry}: kustomize refuses files outside the kustomization's folder",
                             kfile,
                             node,
@@ -361,22 +343,20 @@ class Builder:
                     visited = refused_by(rel, chain)
                     if visited is not None and visited != rel:
                         self.out.refused = True
-                        self._finding(
-                            codes.UNRESOLVED,
+                        self._unreadable(
                             f"{entry}: kustomize refuses the build (cycle detected: "
                             f"{self.src.display(rel)} contains "
                             f"{self.src.display(visited)}, which it is building)",
                             kfile,
                             node,
                             Severity.ERROR,
-                            "build the base on its own, or move the overlay out of its base",
+                            Cause.REFUSED_BUILD,
                         )
                         continue
                     own.extend(self.build_dir(rel, chain, (kfile, node)))
                 else:
                     self.out.missing.append((kfile, node, rel))
-                    self._finding(
-                        codes.UNRESOLVED,
+                    self._unreadable(
                         f"{entry}: no such file or folder",
                         kfile,
                         node,
@@ -391,17 +371,14 @@ class Builder:
             if is_remote(entry):
                 level.remote = True
                 self.out.remote.append(entry)
-                self._finding(
-                    codes.UNRESOLVED, f"remote component {entry}: not fetched", kfile, node
-                )
+                self._unreadable(f"remote component {entry}: not fetched", kfile, node)
                 continue
             rel = self._locate(folder, entry, kfile, node)
             if rel is not None:
                 resources = self.build_dir(rel, chain, (kfile, node), resources, component=True)
         for key in ("helmCharts", "transformers", "generators", "replacements"):
             if data.get(key) and self._mentions_images(data.get(key)):
-                self._finding(
-                    codes.UNRESOLVED,
+                self._unreadable(
                     f"{key}: not modelled by this tool; it may change images",
                     kfile,
                     doc.find((key,)),
@@ -543,14 +520,15 @@ class Builder:
                 or tag_node.tag.endswith(":null")
             )
             if not tag_is_str and tag_node is not None:
-                self._finding(
-                    codes.UNQUOTED_TAG,
-                    f"images[{i}].newTag: {tag_node.value} is not a string in YAML; "
-                    "kustomize refuses the kustomization",
-                    kfile,
-                    tag_node,
-                    Severity.ERROR,
-                    f'quote it: newTag: "{tag_node.value}"',
+                self.out.facts.append(
+                    UnquotedTag(
+                        self.src.display(kfile),
+                        tag_node.line,
+                        tag_node.col,
+                        f"images[{i}].newTag",
+                        str(tag_node.value),
+                        None,
+                    )
                 )
             entry = Entry(
                 kfile,
@@ -584,17 +562,11 @@ class Builder:
             close = difflib.get_close_matches(entry.name, seen, n=3, cutoff=0.6)
             base = entry.name.rsplit("/", 1)[-1]
             close += [s for s in seen if s.rsplit("/", 1)[-1] == base and s not in close]
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            remote = (
-                " (it may match a remote resource, which is not fetched)" if level.remote else ""
-            )
-            self._finding(
-                codes.IMAGES_ENTRY_UNUSED,
-                f"images[{entry.index}] name {entry.name!r} matches no container{remote}{hint}",
-                kfile,
-                node,
-                fix="the name must match the image as written before this "
-                "kustomization (registry included, no tag)",
+            line, col = (node.line, node.col) if node is not None else (0, 0)
+            self.out.facts.append(
+                DeadImagesEntry(
+                    self.src.display(kfile), line, col, entry.index, entry.name, tuple(close)
+                )
             )
 
     # -- patches --------------------------------------------------------------------
@@ -625,9 +597,7 @@ class Builder:
                 return
             rel = found
             if not self.src.exists(rel):
-                self._finding(
-                    codes.UNRESOLVED, f"patch {content}: no such file", kfile, node, Severity.ERROR
-                )
+                self._unreadable(f"patch {content}: no such file", kfile, node, Severity.ERROR)
                 return
             yf = self._yaml(rel)
             for pdoc in yf.documents:
@@ -638,8 +608,7 @@ class Builder:
                 content.encode("utf-8"), f"{self.src.display(kfile)} {format_path(at)}"
             )
         except InputError as exc:
-            self._finding(
-                codes.UNRESOLVED,
+            self._unreadable(
                 f"inline patch does not parse: {exc.message}",
                 kfile,
                 node,
@@ -739,8 +708,7 @@ class Builder:
                 and (not meta.get("namespace") or meta.get("namespace") == r.namespace)
             ]
             if not chosen:
-                self._finding(
-                    codes.UNRESOLVED,
+                self._unreadable(
                     f"patch for {kind}/{name} matches no resource",
                     kfile,
                     node,
@@ -771,8 +739,7 @@ class Builder:
             if kind in ("add", "replace"):
                 value = _tag_value(value, parts, _under(make, (i, "value")))
                 if not _pointer_set(res.data, parts, value, kind == "add"):
-                    self._finding(
-                        codes.UNRESOLVED,
+                    self._unreadable(
                         f"JSON patch op {i} ({kind} {op['path']}) "
                         f"does not apply to {res.kind}/{res.name}",
                         kfile,
@@ -782,8 +749,7 @@ class Builder:
             elif kind == "remove":
                 _pointer_remove(res.data, parts)
             elif kind in ("copy", "move"):
-                self._finding(
-                    codes.UNRESOLVED,
+                self._unreadable(
                     f"JSON patch op {kind} on containers: not modelled",
                     kfile,
                     node,

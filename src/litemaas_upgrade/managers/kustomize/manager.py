@@ -8,21 +8,21 @@ import posixpath
 import re
 import sys
 
-from ... import codes
 from ...errors import InputError
+from ...facts import Cause, DeadImagesEntry, EnvOverridden, Unreadable
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
     Change,
     ComponentState,
-    Finding,
     Severity,
     Site,
     Target,
+    TargetData,
     format_path,
     unknown_version_note,
 )
 from ...records import field, record
-from ..base import PhaseStep, ScanContext
+from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext
 from .envfile import can_hold
 from .names import kustomization_file, split
 from .prepare import prepared_view
@@ -35,7 +35,7 @@ from .scope import (
 )
 from .upstream import (
     env_link,
-    generated_findings,
+    generated_facts,
     missing_components,
     to_templates,
     unbuildable_roots,
@@ -46,7 +46,6 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from ...share import Shared
     from .build import Build, Entry, Tracked
-
 
 
 @record(slots=True)
@@ -61,14 +60,14 @@ class Placed:
 
 
 @record(slots=True)
-class KustomizeData:
+class KustomizeData(TargetData):
     root: str  # build root folder, relative to the source root
     files: tuple[str, ...]  # every file the build read
     placed: dict[str, list[Placed]] = field(default_factory=dict)
     prepare: str | None = None  # the preparation script to run before the build
 
 
-class KustomizeManager:
+class KustomizeManager(Manager):
     kind = "kustomize"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -83,7 +82,7 @@ class KustomizeManager:
         targets = [t for t in (self._kept(ctx, root) for root in roots) if t is not None]
         targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
-            ctx.claimed.update(target.data.files)
+            ctx.claimed.update(target.data_as(KustomizeData).files)
         return targets
 
     def _kept(self, ctx: ScanContext, root: str) -> Target | None:
@@ -95,33 +94,30 @@ class KustomizeManager:
         return target
 
     def _scoped(self, ctx: ScanContext, only: frozenset[str]) -> list[Target]:
-        """Build only the roots a changed file can reach (and the first root kept, when
-        this manager's first target is the scan's first); the others are built later only
+        """Build only the roots a changed file can reach; the others are built later only
         if another manager asks whether one of their files is claimed."""
         src = prepared_view(ctx.source).source  # with what preparation.sh would generate
         folders = kustomization_folders(src)
         if not folders:
             broken = unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
             for made in broken:
-                ctx.claimed.update(made.data.files)
+                ctx.claimed.update(made.data_as(KustomizeData).files)
             return broken
         segments = written_segments(src, folders)
         above = folders_and_ancestors(folders)
         reaches = may_reach_any(only, folders, segments, above)
-        if not reaches and not ctx.first_needed:
+        if not reaches:
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
             from .build import build_roots
 
             roots, _ = build_roots(src, ctx.options.config, ctx.source)
-            scope = RootScope(src, folders) if reaches else None
+            scope = RootScope(src, folders)
         targets: list[Target] = []
         pending: list[str] = []
         for root in roots or ():
-            if (not targets and ctx.first_needed) or (
-                scope is not None and scope.affected(root, only)
-            ):
+            if scope is not None and scope.affected(root, only):
                 target = self._kept(ctx, root)
                 if target is not None:
                     targets.append(target)
@@ -129,7 +125,7 @@ class KustomizeManager:
                 pending.append(root)
         targets += unbuildable_roots(ctx, prepared_view(ctx.source), KustomizeData)
         for target in targets:
-            ctx.claimed.update(target.data.files)
+            ctx.claimed.update(target.data_as(KustomizeData).files)
         unbuilt: list[str] | None = pending if roots is not None else None
 
         def would_claim(rel: str) -> bool:
@@ -144,7 +140,7 @@ class KustomizeManager:
             for root in unbuilt:
                 target = self._kept(ctx, root)
                 if target is not None:
-                    ctx.claimed.update(target.data.files)
+                    ctx.claimed.update(target.data_as(KustomizeData).files)
             unbuilt = []
             return rel in ctx.claimed
 
@@ -172,11 +168,11 @@ class KustomizeManager:
             formed = f"{src.display(prep.script)}, then " + formed
             data.prepare = src.display(prep.script)
         target = Target(self.kind, src.display(root), formed, data=data)
-        target.findings.extend(generated_findings(view, build.findings))
+        target.facts.extend(generated_facts(view, build.facts))
         if build.refused:
             # kustomize renders nothing: the target is its error (LU009), and an images:
             # entry matching nothing in a build that does not happen says nothing more.
-            target.findings = [f for f in target.findings if f.code != codes.IMAGES_ENTRY_UNUSED]
+            target.facts = [f for f in target.facts if not isinstance(f, DeadImagesEntry)]
             return target
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
@@ -257,37 +253,32 @@ class KustomizeManager:
                 if overridden and decider is not None:
                     entry = decider
                     line, col = entry.at.get("newTag", entry.at.get("digest", (0, 0)))
-                    target.findings.append(
-                        Finding(
-                            codes.ENV_OVERRIDDEN,
-                            Severity.WARNING,
-                            f"{comp}: {src.display(link.env_file)} sets "
-                            f"{link.var}={link.value.value}, "
-                            f"but images[{entry.index}] in {src.display(entry.file)} overrides it: "
-                            f"kustomize renders {primary.image}",
+                    target.facts.append(
+                        EnvOverridden(
+                            comp,
+                            src.display(link.env_file),
+                            link.var,
+                            link.value.value,
                             src.display(entry.file),
+                            entry.index,
                             line,
                             col,
-                            target.path,
-                            f"set images[{entry.index}].newTag to the version you mean "
-                            f"(or remove the entry so that {link.var} decides)",
+                            primary.image,
                         )
                     )
                 elif (
                     split(o.text)[1] != link.value.value
                     and link.prefix + link.value.value != o.text
                 ):
-                    target.findings.append(
-                        Finding(
-                            codes.UNRESOLVED,
-                            Severity.WARNING,
-                            f"{comp}: {src.display(o.file)} says {o.text} but {link.var}="
-                            f"{link.value.value}: the generated file is stale",
+                    target.facts.append(
+                        Unreadable(
                             src.display(o.file),
                             o.line,
                             o.col,
-                            target.path,
-                            "regenerate it from its template (preparation.sh)",
+                            f"{comp}: {src.display(o.file)} says {o.text} but {link.var}="
+                            f"{link.value.value}: the generated file is stale",
+                            Severity.WARNING,
+                            Cause.STALE_GENERATED,
                         )
                     )
         others = {
@@ -296,17 +287,15 @@ class KustomizeManager:
             if rule.version_of(ImageRef.parse(p.image).tag) != version or p.image != primary.image
         }
         if others:
-            target.findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"{comp}: containers deploy different images: {primary.image} "
-                    f"({primary.workload}/{primary.container}) and " + ", ".join(sorted(others)),
+            target.facts.append(
+                Unreadable(
                     sites[0].file if sites else "",
                     sites[0].line if sites else 0,
                     sites[0].col if sites else 0,
-                    target.path,
-                    "make every container of the component use the same image",
+                    f"{comp}: containers deploy different images: {primary.image} "
+                    f"({primary.workload}/{primary.container}) and " + ", ".join(sorted(others)),
+                    Severity.WARNING,
+                    Cause.MIXED_IMAGES,
                 )
             )
         why = None
@@ -363,7 +352,7 @@ class KustomizeManager:
     # -- update -------------------------------------------------------------------
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         out: dict[tuple, Change] = {}
         for comp, tag in step.set.items():
             for placed in data.placed.get(comp, []):
@@ -460,9 +449,7 @@ class KustomizeManager:
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        from ...output.planfiles import DEPLOY_DIR
-
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         # One entry per image name as the root leaves it; a digest the phase keeps (a
         # pinned component) is written too, or newTag alone would drop it.
         # A pinned component whose containers run different images under one name is
@@ -508,13 +495,13 @@ class KustomizeManager:
 
     def share(self, target: Target, shared: Shared) -> None:
         """What the build root keeps, shared with the equal roots of other phases."""
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         data.root = shared.text(data.root)
         data.files = shared.value(tuple(shared.text(f) for f in data.files))
 
     def planned(self, target: Target) -> None:
         """Planning is done with the target: its containers are not needed any more."""
-        data: KustomizeData = target.data
+        data = target.data_as(KustomizeData)
         data.placed = {}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:

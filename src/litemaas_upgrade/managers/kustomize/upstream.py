@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ... import codes
 from ...errors import InputError
-from ...model import ComponentState, Finding, Severity, Site, Target
+from ...facts import Cause, Fact, Unreadable
+from ...model import ComponentState, Severity, Site, Target
 from ...records import record, replace
 from ..base import ScanContext
 from .envfile import EnvValue, parse_env
@@ -39,12 +39,17 @@ def to_templates(view: PreparedView, tracked: Tracked) -> Tracked:
     return Tracked(origin, applied)
 
 
-def generated_findings(view: PreparedView, findings: list[Finding]) -> list[Finding]:
+def generated_facts(view: PreparedView, facts: list[Fact]) -> list[Fact]:
+    """The build's facts, with a place in a generated file shown at its template."""
     if not view.template_of:
-        return findings
+        return facts
     src = view.source
     shown = {src.display(out): src.display(t) for out, t in view.template_of.items()}
-    return [replace(f, file=shown[f.file]) if f.file in shown else f for f in findings]
+    out: list[Fact] = []
+    for fact in facts:
+        file = getattr(fact, "file", None)
+        out.append(replace(fact, file=shown[file]) if file in shown else fact)
+    return out
 
 
 def unsettled(view: PreparedView, file: str, line: int, decided_by_entry: bool) -> str | None:
@@ -103,16 +108,14 @@ def unbuildable_roots(ctx: ScanContext, view: PreparedView, data_type: Any) -> l
             f"{src.display(prep.script or template)}, then kubectl kustomize {src.display(folder)}",
             data=data_type(folder, tuple(sorted({*prep.files, *src.in_folder(folder)}))),
         )
-        target.findings.append(
-            Finding(
-                codes.UNRESOLVED,
-                Severity.ERROR,
-                f"{src.display(kfile)} cannot be generated: {why}",
+        target.facts.append(
+            Unreadable(
                 src.display(template),
                 0,
                 0,
-                target.path,
-                "fix the template (or its env file) so that it fills into YAML",
+                f"{src.display(kfile)} cannot be generated: {why}",
+                Severity.ERROR,
+                Cause.TEMPLATE_UNFILLED,
             )
         )
         for rel in src.in_folder(folder):  # (an index, but only on this error's path)

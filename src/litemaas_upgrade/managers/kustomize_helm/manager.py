@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ... import codes
+from ...facts import Unreadable
 from ...imageref import ImageRef
-from ...model import Change, Finding, Severity, Site, YamlPath, format_path
+from ...model import Change, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
 from ..base import ScanContext
 from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager, norm
@@ -78,23 +78,21 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
         if entry.get("repo") and version:
             local = posixpath.join(home, f"{name}-{version}", name)
     files = {kfile}
-    findings: list[Finding] = []
+    facts: list[Unreadable] = []
     ver_at = (kfile, doc.index, at + ("version",)) if version is not None else None
     chart: ChartRef | None = chart_ref(ctx, name, version, folder=local, at=ver_at)
     if chart is None:
         return None
     if chart.vendored is None and chart.release is None:
         node = doc.find(at)
-        findings.append(
-            Finding(
-                codes.UNRESOLVED,
-                Severity.WARNING,
-                f"{chart.describe}: not vendored under {src.display(local or '')} and not a "
-                "release the chart catalog knows; its default images are unknown",
+        facts.append(
+            Unreadable(
                 src.display(kfile),
                 node.line if node else 0,
                 node.col if node else 0,
-                target=where,
+                f"{chart.describe}: not vendored under {src.display(local or '')} and not a "
+                "release the chart catalog knows; its default images are unknown",
+                Severity.WARNING,
             )
         )
     layers: list[Layer] = []
@@ -110,13 +108,9 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
             owner = file_layer(ctx, vrel, f"valuesFile {src.display(vrel)}")
             layers.append(owner)
         else:
-            findings.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"valuesFile {vfile}: not found",
-                    src.display(kfile),
-                    target=where,
+            facts.append(
+                Unreadable(
+                    src.display(kfile), 0, 0, f"valuesFile {vfile}: not found", Severity.WARNING
                 )
             )
     if "valuesInline" in entry:
@@ -139,7 +133,7 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
     if data.get("images"):
         parts.append("images:")
     formed = f"kustomize --enable-helm {where}, helmCharts {name}: " + " + ".join(parts)
-    return Declared(where, formed, release, files, findings)
+    return Declared(where, formed, release, files, facts)
 
 
 def _images(ctx: ScanContext, kfile: str, doc: YamlDoc, release: Release) -> None:

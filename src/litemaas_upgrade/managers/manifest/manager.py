@@ -6,13 +6,33 @@ from __future__ import annotations
 import posixpath
 
 from ...imageref import ImageRef
-from ...model import Change, ComponentState, Site, Target, format_path, unknown_version_note
-from ..base import PhaseStep, ScanContext
+from ...model import (
+    Change,
+    ComponentState,
+    Site,
+    Target,
+    TargetData,
+    format_path,
+    unknown_version_note,
+)
+from ...records import record
+from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
 
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from ..kustomize.build import Img
 
-class ManifestManager:
+
+@record(slots=True)
+class ManifestData(TargetData):
+    folder: str
+    files: list[str]  # the folder's files that hold workloads
+    placed: dict[str, list[Img]]  # component -> its containers' images
+
+
+class ManifestManager(Manager):
     kind = "manifest"
 
     def extract(self, ctx: ScanContext) -> list[Target]:
@@ -27,7 +47,7 @@ class ManifestManager:
         # Scoped scans: a folder's target reads the folder's own files only, so only the
         # folders of the changed files are worth reading.
         only = ctx.options.only
-        wanted = None if only is None or ctx.first_needed else {posixpath.dirname(o) for o in only}
+        wanted = None if only is None else {posixpath.dirname(o) for o in only}
         by_folder: dict[str, list[str]] = {}
         for rel in files:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
@@ -48,7 +68,7 @@ class ManifestManager:
             target = self._target(ctx, folder, rels)
             if target.components:
                 out.append(target)
-                ctx.claimed.update(target.data["files"])
+                ctx.claimed.update(target.data_as(ManifestData).files)
         return out
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
@@ -70,7 +90,7 @@ class ManifestManager:
             self.kind,
             src.display(folder),
             f"kubectl apply -f {src.display(folder)}",
-            data={"folder": folder, "files": used, "placed": placed},
+            data=ManifestData(folder, used, placed),
         )
         for comp, imgs in placed.items():
             o = imgs[0].origin
@@ -89,7 +109,7 @@ class ManifestManager:
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
         out = []
         for comp, tag in step.set.items():
-            for img in target.data["placed"].get(comp, []):
+            for img in target.data_as(ManifestData).placed.get(comp, []):
                 o = img.origin
                 name, _tag, digest = split(o.text)
                 reason = f"{comp} to {tag}" + ("; the digest is dropped" if digest else "")

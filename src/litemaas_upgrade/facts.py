@@ -1,0 +1,98 @@
+"""What the managers observe while they read a target, as plain records: the lint rule
+modules (lint/rules/) turn these facts into findings, with their own wording and fixes.
+A manager says what it saw; it never decides how that is reported."""
+
+from __future__ import annotations
+
+from .model import Severity
+from .records import record
+
+
+@record(frozen=True, slots=True)
+class Unreadable:
+    """Something that decides an image and cannot be read (LU009): a remote resource, a
+    chart not in the repository, a patch that does not apply, a duplicated key."""
+
+    file: str  # as shown to the user; "" when no file holds it
+    line: int
+    col: int
+    what: str  # what cannot be read, and why, in words
+    severity: Severity  # ERROR: the tool cannot go on with it; WARNING: judged without it
+    cause: str = ""  # a Cause name: which fix applies (lint/rules/unresolved.py)
+    subject: str = ""  # the YAML path or name the fix speaks of, when it needs one
+
+
+class Cause:
+    """Why an input is unreadable, where the fix depends on it."""
+
+    CHART_NOT_PINNED = "chart-not-pinned"  # a GitOps chart not vendored nor in the catalog
+    CHART_RANGE = "chart-range"  # a Flux chart version the catalog cannot tell
+    STALE_GENERATED = "stale-generated"  # a generated .local file out of date
+    MIXED_IMAGES = "mixed-images"  # containers of one component on different images
+    TABLE_REPLACED = "table-replaced"  # an image string where the chart has a mapping
+    DUPLICATE_KEY = "duplicate-key"
+    UNREADABLE_IMAGE = "unreadable-image"  # a deployed component whose image cannot be read
+    BASE_UNREADABLE = "base-unreadable"  # lint's base revision cannot be read
+    REFUSED_BUILD = "refused-build"  # kustomize refuses the build (an overlay in its base)
+    TEMPLATE_UNFILLED = "template-unfilled"  # a kustomization template that does not fill
+
+
+@record(frozen=True, slots=True)
+class DeadImagesEntry:
+    """A Kustomize `images:` entry that matches no container (LU005)."""
+
+    file: str
+    line: int
+    col: int
+    index: int
+    name: str
+    close: tuple[str, ...] = ()  # image names in the build it may have meant
+
+
+@record(frozen=True, slots=True)
+class EnvOverridden:
+    """An env file's version that an `images:` entry replaces (LU008)."""
+
+    component: str
+    env_file: str
+    var: str
+    value: str
+    entry_file: str  # the kustomization holding the `images:` entry
+    entry_index: int
+    line: int  # of the entry's newTag (or digest)
+    col: int
+    rendered: str  # the image kustomize renders
+
+
+@record(frozen=True, slots=True)
+class Disabled:
+    """A component (or one image location of it) turned off in a release (LU010)."""
+
+    component: str
+    switch: str  # the values path that turns it off, e.g. `litellm.enabled`
+    at: str = ""  # the image location's path, when only that one is off
+
+
+@record(frozen=True, slots=True)
+class UnquotedTag:
+    """A tag written unquoted that YAML does not read as a string (LU006)."""
+
+    file: str
+    line: int
+    col: int
+    path: str  # `backend.image.tag`, `images[0].newTag`
+    written: str  # the characters as written
+    renders: str | None  # what Helm renders instead; None: kustomize refuses the file
+
+
+@record(frozen=True, slots=True)
+class Notice:
+    """A file of the repository the scan did not read as it is (LU009): a link, or a
+    file skipped (not YAML, too large)."""
+
+    file: str
+    kind: str  # "link-outside", "link", "skipped"
+    why: str = ""
+
+
+Fact = Unreadable | DeadImagesEntry | EnvOverridden | Disabled | UnquotedTag
