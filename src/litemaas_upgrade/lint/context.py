@@ -18,6 +18,9 @@ class Check:
     base: Target | None = None
     where: str = ""  # "" for the repository, "plan phase 2" for a plan step
     scan: bool = True  # the scanner's own findings belong to this target (not a plan step)
+    # A phase step `plan` / `apply` computed (not the repository, not a plan file): LU012
+    # judges these.
+    computed: bool = False
 
     @property
     def prefix(self) -> str:

@@ -14,6 +14,7 @@ from . import (
     follower_mismatch,
     images_entry_unused,
     not_deployed,
+    plan_unsafe,
     repository_changed,
     suppression,
     two_phases,
@@ -47,6 +48,7 @@ _MODULES: tuple[ModuleType, ...] = (
     unresolved,
     not_deployed,
     suppression,
+    plan_unsafe,
 )
 
 
