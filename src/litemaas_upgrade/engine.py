@@ -197,19 +197,22 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
             continue
         if state.version is not None and want is not None and state.version >= want:
             continue
-        if state.image is None:
-            notes.append(
-                Finding(
-                    codes.UNRESOLVED,
-                    Severity.WARNING,
-                    f"phase {phase.number}: {name} cannot be moved to {tag}: its image cannot "
-                    f"be resolved ({state.note or 'no image'}); left as it is",
-                    target=target.path,
-                    fix=f"make {name}'s image readable from the repository, then plan again",
-                )
-            )
-            continue
         sets[name] = tag
+    for name in _unsafe_moves(target, phase, sets, rules, notes):
+        del sets[name]  # never moved: the plan is refused (LU012)
+    for name in [n for n in sets if target.components[n].image is None]:
+        notes.append(
+            Finding(
+                codes.UNRESOLVED,
+                Severity.WARNING,
+                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: its image "
+                f"cannot be resolved ({target.components[name].note or 'no image'}); left "
+                "as it is",
+                target=target.path,
+                fix=f"make {name}'s image readable from the repository, then plan again",
+            )
+        )
+        del sets[name]
     if not sets:
         return None
     pins: dict[str, str] = {}
@@ -364,6 +367,37 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
                     target=ts.target.path,
                 )
             )
+
+
+def _unsafe_moves(
+    target: Target, phase: Phase, sets: dict[str, str], rules: Rules, notes: list[Finding]
+) -> set[str]:
+    """The step judged before it is made (LU012, the same judgement as the result's): a
+    component whose move would deploy what the rules forbid, or cannot verify (LiteLLM
+    past the boundary next to a backend nobody can read), is not moved, and the finding
+    refuses the plan."""
+    from .lint.context import Check, LintContext
+    from .lint.rules import plan_unsafe
+
+    if not sets:
+        return set()
+    after = dict(target.components)
+    for name, tag in sets.items():
+        state = target.components[name]
+        image = state.image.with_tag(tag) if state.image is not None else None
+        after[name] = ComponentState(
+            name, image, rules.components[name].version_of(tag), state.sites, state.note
+        )
+    planned = Target(target.kind, target.path, target.formed, after)
+    step = Check(planned, target, where=f"phase {phase.number}", scan=False, computed=True)
+    found = list(plan_unsafe.check(LintContext(rules, [step])))
+    if not found:
+        return set()
+    notes.extend(found)
+    # The constraints' `if` sides (LiteLLM) are what is held back; the rest of the step
+    # only if none of it is one.
+    held = {c.if_component for c in rules.constraints} & set(sets)
+    return held or set(sets)
 
 
 def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:

@@ -184,6 +184,8 @@ def _tag(state: ComponentState | None) -> str:
         return state.tag
     if state.image is not None:
         return str(state.image)
+    if state.version is not None:
+        return str(state.version)
     return "an image that cannot be resolved"
 
 
@@ -198,18 +200,17 @@ def explain(p: Problem, before: Components | None, after: Components) -> str:
         )
     assert c is not None
     lhs, rhs = after.get(c.if_component), after.get(c.then_component)
+    rule = (
+        f"the rules require {c.then_component} >= {c.then_at_least} once {c.if_component} "
+        f">= {c.if_at_least}; {c.id}"
+    )
     if p.kind == FORBIDDEN:
-        return (
-            f"{c.if_component} {_tag(lhs)} (at or past {c.if_at_least}) with "
-            f"{c.then_component} {_tag(rhs)} (before {c.then_at_least}): a state the rules "
-            f"forbid ({c.id})"
-        )
+        return f"{c.if_component} {_tag(lhs)} with {c.then_component} {_tag(rhs)} ({rule})"
     if p.kind == UNVERIFIED:
         why = rhs.note if rhs is not None and rhs.note else "no versioned tag"
         return (
-            f"{c.if_component} {_tag(lhs)} (at or past {c.if_at_least}) with "
-            f"{c.then_component} of unknown version ({why}): nothing shows it is at least "
-            f"{c.then_at_least} ({c.id})"
+            f"{c.if_component} {_tag(lhs)} with {c.then_component} of a version that cannot "
+            f"be known ({why}; {rule})"
         )
     was = before.get(c.then_component) if before is not None else None
     return (

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..engine import Plan
+from ..judge import explain, judge_transition
+from ..model import ComponentState
+from ..rules import Rules
 
 
 def runbook(plan: Plan, out_rel: str) -> str:
@@ -96,6 +99,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
             yield from [f"- {moves}" + (f"; pin {pinned}" if pinned else "")]
             if ts.after is not None:
                 yield from [f"- stage after this phase: {ts.after.stage}"]
+                yield from _judged(ts.target.components, ts.after.components, rules)
             if ts.deploy:
                 yield from ["", "```bash", ts.deploy, "```"]
         yield from ["", "### Verify", ""]
@@ -109,3 +113,12 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         "Restore both databases from the backups, then roll the releases back.",
         "",
     ]
+
+
+def _judged(
+    before: dict[str, ComponentState], after: dict[str, ComponentState], rules: Rules
+) -> Iterator[str]:
+    """What the judgement (the one lint and the plan's safety check use) says about the
+    step: a plan that is written has no blocking problem, so these are warnings."""
+    for p in judge_transition(before, after, rules):
+        yield f"- **{p.severity}** {p.code}: {explain(p, before, after)}"
