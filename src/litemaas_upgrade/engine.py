@@ -362,7 +362,7 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
                     codes.UNRESOLVED,
                     Severity.WARNING,
                     f"phase {phase.number}: after the planned edits {name} reads "
-                    f"{state.tag if state else 'nothing'!r}, not {tag!r}; "
+                    f"{_reads(state)}, not {tag!r}; "
                     "something else decides it (see scan)",
                     target=ts.target.path,
                 )
@@ -398,6 +398,13 @@ def _unsafe_moves(
     # only if none of it is one.
     held = {c.if_component for c in rules.constraints} & set(sets)
     return held or set(sets)
+
+
+def _reads(state: ComponentState | None) -> str:
+    """What a component reads after the edits, in words (never None)."""
+    if state is None:
+        return "nothing"
+    return repr(state.tag) if state.tag else describe(state)
 
 
 def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:

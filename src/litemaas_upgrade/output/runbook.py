@@ -91,7 +91,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         ]
         for ts in ph.steps:
             moves = ", ".join(
-                f"{c} `{ts.target.components[c].tag if c in ts.target.components else '?'}` → `{t}`"
+                f"{c} `{_now(ts.target.components.get(c))}` → `{t}`"
                 for c, t in ts.step.set.items()
             )
             pinned = ", ".join(f"{c} at `{t}`" for c, t in ts.step.pin.items())
@@ -122,3 +122,10 @@ def _judged(
     step: a plan that is written has no blocking problem, so these are warnings."""
     for p in judge_transition(before, after, rules):
         yield f"- **{p.severity}** {p.code}: {explain(p, before, after)}"
+
+
+def _now(state: ComponentState | None) -> str:
+    """A component's tag before the step: its image when the tag says nothing."""
+    if state is None:
+        return "?"
+    return state.tag or (str(state.image) if state.image else "unknown")

@@ -817,15 +817,19 @@ def _move_chart(
 
     catalog = catalog_for(ctx.rules).chart(chart.name)
     assert catalog is not None
-    for candidate in catalog.releases:
-        if candidate is chart.release:
-            continue
-        if all(
-            default_tag(ctx.rules, candidate, c) == tag
+
+    def deploys(release: ChartRelease) -> bool:
+        return all(
+            default_tag(ctx.rules, release, c) == tag
             for c, tag in step.set.items()
             if c in target.components
-        ):
-            return candidate
+        )
+
+    if deploys(chart.release):
+        return None  # the release referenced already deploys the step: only tags move
+    for candidate in catalog.releases:
+        if candidate is not chart.release and deploys(candidate):
+            return candidate  # the first (oldest) such release: never further than asked
     return None
 
 
