@@ -334,3 +334,74 @@ def test_scan_labels_a_litellm_only_target(cli, tmp_path: Path) -> None:
     text = cli("scan", ".", cwd=repo)
     assert "litellm-only" in text.out and "phase-1-done" not in text.out
 
+
+
+# --- releases the tool knows, and never a downgrade -----------------------------------
+
+ARGO_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: litemaas
+spec:
+  source:
+    repoURL: https://github.com/rh-aiservices-bu/litemaas.git
+    targetRevision: {rev}
+    path: deployment/helm/litemaas
+"""
+
+
+@pytest.mark.parametrize(
+    ("rev", "backend", "litellm"),
+    [
+        ("v0.1.3", "0.1.3", "ghcr.io/berriai/litellm-non_root:main-v1.74.7-stable"),
+        ("v0.2.0", "0.2.0", "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"),
+        ("v0.2.1", "0.2.1", "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"),
+        ("v0.3.1", "0.3.1", "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"),
+        (
+            "v0.4.0",
+            "0.4.0",
+            "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom",
+        ),
+    ],
+)
+def test_catalog_knows_every_release(cli, tmp_path: Path, rev, backend, litellm) -> None:
+    """Values read from upstream's chart at each tag (data/catalog.yaml records where)."""
+    repo = tmp_path / "a"
+    write(repo / "app.yaml", ARGO_APP.format(rev=rev))
+    init_repo(repo)
+    (target,) = json.loads(cli("scan", ".", "--format", "json", cwd=repo).out)["targets"]
+    comps = target["components"]
+    assert comps["backend"]["image"] == f"quay.io/rh-aiservices-bu/litemaas-backend:{backend}"
+    assert comps["frontend"]["image"] == f"quay.io/rh-aiservices-bu/litemaas-frontend:{backend}"
+    assert comps["litellm"]["image"] == litellm
+
+
+@pytest.mark.parametrize("rev", ["v0.2.1", "v0.3.1", "v0.4.0"])
+def test_never_plans_a_downgrade(cli, tmp_path: Path, rev: str) -> None:
+    repo = tmp_path / "a"
+    write(repo / "app.yaml", ARGO_APP.format(rev=rev))
+    init_repo(repo)
+    before = (repo / "app.yaml").read_bytes()
+    result = cli("plan", ".", "--out", str(tmp_path / "out"), cwd=repo)
+    assert result.code == 0, result.err
+    assert "phase 1: nothing to do" in result.err and "phase 2: nothing to do" in result.err
+    version = rev.lstrip("v")
+    assert f"backend is already at {version}, past 0.2.0: left as it is" in result.err
+    assert "None" not in result.err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert all(not ph["steps"] for ph in plan["phases"]), plan
+    assert (repo / "app.yaml").read_bytes() == before
+    assert "None" not in (tmp_path / "out" / "RUNBOOK.md").read_text()
+
+
+def test_a_branch_is_not_pinned_back(cli, tmp_path: Path) -> None:
+    """`targetRevision: main`: a release the tool cannot know. Nothing is pinned to 0.2.0
+    (which may be a downgrade), and LiteLLM is not moved next to the unknown backend."""
+    repo = tmp_path / "a"
+    write(repo / "app.yaml", ARGO_APP.format(rev="main"))
+    init_repo(repo)
+    before = (repo / "app.yaml").read_bytes()
+    result = cli("apply", ".", "--phase", "1", cwd=repo)
+    assert result.code == 1 and "LU012" in result.err, result.err
+    assert (repo / "app.yaml").read_bytes() == before
