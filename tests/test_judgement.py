@@ -405,3 +405,28 @@ def test_a_branch_is_not_pinned_back(cli, tmp_path: Path) -> None:
     result = cli("apply", ".", "--phase", "1", cwd=repo)
     assert result.code == 1 and "LU012" in result.err, result.err
     assert (repo / "app.yaml").read_bytes() == before
+
+
+def test_a_chart_default_not_in_the_repository_is_unknown(cli, tmp_path: Path) -> None:
+    """An umbrella chart that depends on the LiteMaaS chart without vendoring it: the
+    images that chart's defaults decide are unknown (with the reason), never absent; the
+    plan refuses to move LiteLLM next to them."""
+    repo = tmp_path / "u"
+    write(
+        repo / "platform/Chart.yaml",
+        "apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n"
+        "  - name: litemaas\n    version: 0.1.0\n    repository: https://example.com/charts\n",
+    )
+    write(repo / "platform/values.yaml", "litemaas:\n  route:\n    enabled: true\n")
+    init_repo(repo)
+    result = cli("scan", ".", "--format", "json", cwd=repo)
+    assert result.code == 0, result.err
+    (target,) = json.loads(result.out)["targets"]
+    assert target["stage"] == "unknown"
+    for name in ("backend", "frontend", "litellm"):
+        comp = target["components"][name]
+        assert comp["image"] is None
+        assert "litemaas 0.1.0" in comp["note"] and "not in this repository" in comp["note"]
+    assert any(f["code"] == "LU009" for f in target["findings"])
+    plan = cli("plan", ".", "--out", str(tmp_path / "out"), cwd=repo)
+    assert plan.code == 1 and "LU012" in plan.err, plan.err

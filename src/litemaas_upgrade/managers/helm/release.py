@@ -33,7 +33,7 @@ from ...versions import Version
 from ...yamlio import YamlDoc
 from ...yamlio.nodes import Node
 from ..base import PhaseStep, ScanContext
-from .discover import Subchart, is_litemaas_chart, subcharts
+from .discover import Subchart, is_litemaas_chart, missing_dependencies, subcharts
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
@@ -258,6 +258,8 @@ class ChartRef:
     describe: str = ""
     # Vendored subcharts (an umbrella chart), filled by default_layers.
     subcharts: list[SubchartDefaults] = field(default_factory=list)
+    # Dependencies the catalog knows but the repository does not hold (default_layers).
+    missing: list[str] = field(default_factory=list)
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None
@@ -301,6 +303,7 @@ def default_layers(
         layer = file_layer(ctx, values, f"chart {src.display(chart.vendored)}", "default")
         app, site = _app_version(ctx, chart.vendored)
         chart.subcharts = _subchart_defaults(ctx, chart.vendored, ())
+        chart.missing = missing_dependencies(ctx, chart.vendored)
         return layer, app, site
     if chart.release is not None:
         hint = _ref_site(
@@ -510,7 +513,15 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             continue
         locs = rel.locations.get(comp.name)
         if not locs:
-            if not rel.chart.known() and hints is not None:
+            if rel.chart.missing and hints is not None:
+                target.components[comp.name] = ComponentState(
+                    comp.name,
+                    None,
+                    None,
+                    note=f"decided by the defaults of the dependency {rel.chart.missing[0]} of "
+                    f"{rel.chart.describe}, which is not in this repository: unknown",
+                )
+            elif not rel.chart.known() and hints is not None:
                 target.components[comp.name] = ComponentState(
                     comp.name,
                     None,
@@ -525,6 +536,19 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
         target.components[comp.name] = state
     target.findings.extend(_duplicate_keys(ctx, target, rel))
+    if rel.chart.missing and rel.chart.vendored is not None:
+        target.findings.append(
+            Finding(
+                codes.UNRESOLVED,
+                Severity.WARNING,
+                f"{rel.chart.describe} depends on {', '.join(rel.chart.missing)}, which is not "
+                "in this repository: the images its defaults decide are unknown",
+                ctx.source.display(posixpath.join(rel.chart.vendored, "Chart.yaml")),
+                target=target.path,
+                fix="vendor the dependency (`helm dependency build`, then unpack it under "
+                "charts/), or set every image explicitly in the values",
+            )
+        )
 
 
 def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
