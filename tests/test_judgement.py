@@ -430,3 +430,16 @@ def test_a_chart_default_not_in_the_repository_is_unknown(cli, tmp_path: Path) -
     assert any(f["code"] == "LU009" for f in target["findings"])
     plan = cli("plan", ".", "--out", str(tmp_path / "out"), cwd=repo)
     assert plan.code == 1 and "LU012" in plan.err, plan.err
+
+
+def test_markdown_marks_litellm_first_next_to_a_floating_backend(cli, tmp_path: Path) -> None:
+    """The issue's case: LiteLLM to 1.81.0 with the backend on `latest` printed "✅ ok"."""
+    repo = tmp_path / "m"
+    write(repo / "compose.yaml", _compose(OLD_LITELLM, ":latest"))
+    init_repo(repo)
+    write(repo / "compose.yaml", _compose(NEW_LITELLM, ":latest"))
+    md = cli("diff", ".", "--base", "HEAD", "--format", "markdown", cwd=repo)
+    assert md.code == 0, md.err
+    row = next(line for line in md.out.splitlines() if "| litellm |" in line)
+    assert row.endswith("| ❌ LU001 |") and "✅" not in md.out
+    assert cli("lint", ".", "--base", "HEAD", cwd=repo).code == 1
