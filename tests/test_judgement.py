@@ -443,3 +443,27 @@ def test_markdown_marks_litellm_first_next_to_a_floating_backend(cli, tmp_path: 
     row = next(line for line in md.out.splitlines() if "| litellm |" in line)
     assert row.endswith("| ❌ LU001 |") and "✅" not in md.out
     assert cli("lint", ".", "--base", "HEAD", cwd=repo).code == 1
+
+
+def test_litellm_first_in_an_umbrella_without_its_dependency(cli, tmp_path: Path) -> None:
+    """The umbrella's values pin LiteLLM's tag while the LiteMaaS chart it depends on is
+    not vendored (`charts/*.tgz` gitignored): the tag still tells LiteLLM's version, the
+    backend is unknown, and moving LiteLLM past the boundary is refused by lint and diff
+    alike."""
+    repo = tmp_path / "u"
+    write(
+        repo / "platform/Chart.yaml",
+        "apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n"
+        "  - name: litemaas\n    alias: llm\n    version: 0.1.0\n"
+        "    repository: https://example.com/charts\n",
+    )
+    values = "llm:\n  litellm:\n    image:\n      tag: {tag}\n"
+    write(repo / "platform/values.yaml", values.format(tag=OLD_LITELLM))
+    init_repo(repo)
+    (target,) = json.loads(cli("scan", ".", "--format", "json", cwd=repo).out)["targets"]
+    assert target["components"]["litellm"]["version"] == "1.74.7"
+    assert target["components"]["backend"]["version"] is None
+    assert "None" not in cli("scan", ".", cwd=repo).out
+    write(repo / "platform/values.yaml", values.format(tag=NEW_LITELLM))
+    found = _agree(cli, repo)
+    assert _codes(found) == {"LU001"}

@@ -106,10 +106,11 @@ def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
     return bool(missing_dependencies(ctx, chart))
 
 
-def missing_dependencies(ctx: ScanContext, chart: str) -> list[str]:
+def missing_dependencies(ctx: ScanContext, chart: str) -> list[tuple[str, str]]:
     """Dependencies in the chart's Chart.yaml that the catalog knows (the LiteMaaS chart)
     and that are not vendored as a folder under `charts/`: their defaults decide images
-    the repository cannot show (a `.tgz` is not read either). As `name version`."""
+    the repository cannot show (a `.tgz` is not read either). As (values key, `name
+    version`)."""
     meta_file = posixpath.join(chart, "Chart.yaml")
     meta = _first_data(ctx, meta_file) if ctx.source.exists(meta_file) else None
     deps = meta.get("dependencies") if isinstance(meta, dict) else None
@@ -129,7 +130,9 @@ def missing_dependencies(ctx: ScanContext, chart: str) -> list[str]:
         if not isinstance(name, str) or name in vendored or catalog.chart(name) is None:
             continue
         version = dep.get("version")
-        out.append(f"{name} {version}" if version is not None else name)
+        alias = dep.get("alias")
+        key = alias if isinstance(alias, str) and alias else name
+        out.append((key, f"{name} {version}" if version is not None else name))
     return out
 
 

@@ -28,7 +28,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
-from ...rules import Rules
+from ...rules import Component, Rules
 from ...versions import Version
 from ...yamlio import YamlDoc
 from ...yamlio.nodes import Node
@@ -258,8 +258,9 @@ class ChartRef:
     describe: str = ""
     # Vendored subcharts (an umbrella chart), filled by default_layers.
     subcharts: list[SubchartDefaults] = field(default_factory=list)
-    # Dependencies the catalog knows but the repository does not hold (default_layers).
-    missing: list[str] = field(default_factory=list)
+    # Dependencies the catalog knows but the repository does not hold (default_layers):
+    # (values key, `name version`).
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None
@@ -514,13 +515,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         locs = rel.locations.get(comp.name)
         if not locs:
             if rel.chart.missing and hints is not None:
-                target.components[comp.name] = ComponentState(
-                    comp.name,
-                    None,
-                    None,
-                    note=f"decided by the defaults of the dependency {rel.chart.missing[0]} of "
-                    f"{rel.chart.describe}, which is not in this repository: unknown",
-                )
+                target.components[comp.name] = _missing_default(rel, comp)
             elif not rel.chart.known() and hints is not None:
                 target.components[comp.name] = ComponentState(
                     comp.name,
@@ -541,7 +536,8 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             Finding(
                 codes.UNRESOLVED,
                 Severity.WARNING,
-                f"{rel.chart.describe} depends on {', '.join(rel.chart.missing)}, which is not "
+                f"{rel.chart.describe} depends on "
+                f"{', '.join(what for _, what in rel.chart.missing)}, which is not "
                 "in this repository: the images its defaults decide are unknown",
                 ctx.source.display(posixpath.join(rel.chart.vendored, "Chart.yaml")),
                 target=target.path,
@@ -549,6 +545,24 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
                 "charts/), or set every image explicitly in the values",
             )
         )
+
+
+def _missing_default(rel: Release, comp: Component) -> ComponentState:
+    """A component decided by the defaults of a dependency the repository does not hold:
+    its image is unknown; a tag the values set under the dependency's key still tells the
+    version (LiteLLM pinned in an umbrella chart's values), so the rules can judge it."""
+    key, what = rel.chart.missing[0]
+    assert comp.helm is not None
+    tag = get_path(rel.merged, (key, *comp.helm.values, "tag"))
+    version = comp.version_of(helm_string(tag)) if tag not in (None, "") else None
+    how = f"the tag {helm_string(tag)!r} is set, but " if version is not None else ""
+    return ComponentState(
+        comp.name,
+        None,
+        version,
+        note=f"{how}the image is decided by the defaults of the dependency {what} of "
+        f"{rel.chart.describe}, which is not in this repository: unknown",
+    )
 
 
 def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
