@@ -448,15 +448,15 @@ def _state_notes(target: Target, rules: Rules) -> list[Finding]:
             message = (
                 f"UNVERIFIED STATE: {c.if_component} is at {describe(lhs)} (>= "
                 f"{c.if_at_least}) while the version of {c.then_component} cannot be known "
-                f"({describe(rhs)}); the plan moves {c.then_component} first"
+                f"({describe(rhs)}); nothing shows the state is allowed"
             )
+        fix = (
+            "deploy phase 1 now"
+            if p.kind == FORBIDDEN
+            else f"pin {c.then_component} to a versioned tag it runs today, then plan again"
+        )
         out.append(
-            Finding(
-                codes.LITELLM_BEFORE_BACKEND,
-                Severity.ERROR,
-                message,
-                target=target.path,
-                fix="deploy phase 1 now",
-            )
+            Finding(codes.LITELLM_BEFORE_BACKEND, Severity.ERROR, message, target=target.path,
+                    fix=fix)
         )
     return out
