@@ -515,7 +515,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         locs = rel.locations.get(comp.name)
         if not locs:
             if rel.chart.missing and hints is not None:
-                target.components[comp.name] = _missing_default(rel, comp)
+                target.components[comp.name] = _missing_default(ctx, rel, comp)
             elif not rel.chart.known() and hints is not None:
                 target.components[comp.name] = ComponentState(
                     comp.name,
@@ -547,19 +547,21 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         )
 
 
-def _missing_default(rel: Release, comp: Component) -> ComponentState:
+def _missing_default(ctx: ScanContext, rel: Release, comp: Component) -> ComponentState:
     """A component decided by the defaults of a dependency the repository does not hold:
     its image is unknown; a tag the values set under the dependency's key still tells the
     version (LiteLLM pinned in an umbrella chart's values), so the rules can judge it."""
     key, what = rel.chart.missing[0]
     assert comp.helm is not None
-    tag = get_path(rel.merged, (key, *comp.helm.values, "tag"))
+    path = (key, *comp.helm.values, "tag")
+    tag = get_path(rel.merged, path)
     version = comp.version_of(helm_string(tag)) if tag not in (None, "") else None
     how = f"the tag {helm_string(tag)!r} is set, but " if version is not None else ""
     return ComponentState(
         comp.name,
         None,
         version,
+        [site_of(ctx, rel, path, "tag")] if version is not None else [],
         note=f"{how}the image is decided by the defaults of the dependency {what} of "
         f"{rel.chart.describe}, which is not in this repository: unknown",
     )
