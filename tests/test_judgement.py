@@ -467,3 +467,18 @@ def test_litellm_first_in_an_umbrella_without_its_dependency(cli, tmp_path: Path
     write(repo / "platform/values.yaml", values.format(tag=NEW_LITELLM))
     found = _agree(cli, repo)
     assert _codes(found) == {"LU001"}
+
+
+def test_a_suppressed_finding_is_silenced_in_diff_as_in_lint(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "s"
+    write(repo / "compose.yaml", _compose(OLD_LITELLM, ":0.1.3"))
+    init_repo(repo)
+    text = _compose(NEW_LITELLM, ":0.1.3").replace(
+        f"litellm-non_root:{NEW_LITELLM}\n",
+        f"litellm-non_root:{NEW_LITELLM}  # litemaas-upgrade: ignore LU001 lab only\n",
+    )
+    write(repo / "compose.yaml", text)
+    found = _agree(cli, repo)
+    assert "LU001" not in _codes(found)
+    lint = json.loads(cli("lint", ".", "--base", "HEAD", "--format", "json", cwd=repo).out)
+    assert lint["summary"]["suppressed"] == 1
