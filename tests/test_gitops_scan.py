@@ -212,7 +212,7 @@ def test_a_rules_file_can_name_its_own_catalog(cli, tmp_path: Path) -> None:
     write(
         repo / "rules/my-catalog.yaml",
         "schema: 1\ncharts:\n  litemaas:\n    names: [litemaas]\n    releases:\n"
-        '      - version: "0.2.1"\n        refs: ["v0.2.1"]\n        appVersion: "0.2.1"\n'
+        '      - version: "9.9.9"\n        refs: ["v9.9.9"]\n        appVersion: "9.9.9"\n'
         "        values:\n          litellm:\n            image:\n"
         "              repository: quay.io/rh-aiservices-bu/litellm-non-root\n"
         "              tag: main-v1.81.0-stable-custom\n",
@@ -221,7 +221,7 @@ def test_a_rules_file_can_name_its_own_catalog(cli, tmp_path: Path) -> None:
         repo / "app.yaml",
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec:\n"
         "  source:\n    repoURL: https://github.com/rh-aiservices-bu/litemaas\n"
-        "    path: deployment/helm/litemaas\n    targetRevision: v0.2.1\n",
+        "    path: deployment/helm/litemaas\n    targetRevision: v9.9.9\n",
     )
     init_repo(repo)
     result = cli("scan", ".", "--rules", "rules/my-rules.yaml", "--format", "json", cwd=repo)
@@ -229,6 +229,6 @@ def test_a_rules_file_can_name_its_own_catalog(cli, tmp_path: Path) -> None:
     target = json.loads(result.out)["targets"][0]
     image = target["components"]["litellm"]["image"]
     assert image == "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
-    # The built-in catalog does not know v0.2.1.
+    # The built-in catalog does not know v9.9.9 (a release only the custom one lists).
     result = cli("scan", ".", "--format", "json", cwd=repo)
     assert json.loads(result.out)["targets"][0]["stage"] == "unknown"

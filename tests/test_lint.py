@@ -360,7 +360,7 @@ def test_suppression_on_the_line_itself_and_for_several_codes(cli, helm_repo: Pa
 
 
 def test_explain_every_code(cli) -> None:
-    for n in range(1, 12):
+    for n in range(1, 13):
         code = f"LU{n:03d}"
         result = cli("lint", "--explain", code.lower())
         assert result.code == 0

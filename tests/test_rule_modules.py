@@ -27,6 +27,7 @@ from litemaas_upgrade.lint.rules import (
     findings_of,
     images_entry_unused,
     not_deployed,
+    plan_unsafe,
     repository_changed,
     rule_for,
     unknown_version,
@@ -39,9 +40,6 @@ from litemaas_upgrade.rules import load_rules
 
 RULES = load_rules(None)
 ALL_CODES = sorted(v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str))
-# LU012's module (plan_unsafe.py) is being written elsewhere: until it lands, its code is
-# the one allowed to lack a module. Every other code must have one.
-PENDING = {codes.UNSAFE_PLAN}
 
 
 def target(*facts: object, components: dict[str, ComponentState] | None = None) -> Target:
@@ -63,8 +61,7 @@ def state(name: str, image: str | None, version: str | None, note: str = "") -> 
 
 def test_every_code_has_a_rule_module() -> None:
     by_code = {r.CODE: r for r in all_rules()}
-    assert set(by_code) <= set(ALL_CODES)
-    assert set(ALL_CODES) - set(by_code) <= PENDING
+    assert set(by_code) == set(ALL_CODES)
     for code, rule in by_code.items():
         assert rule.NAME and rule.EXPLANATION.strip(), code
         assert isinstance(rule.SEVERITY, Severity), code
@@ -275,6 +272,59 @@ def test_lu007_repository_changed_against_the_base() -> None:
         "registry.example.com/m/litellm-non_root"
     )
     assert list(repository_changed.check(LintContext(RULES, [Check(now, None)]))) == []
+
+
+LITELLM = "ghcr.io/berriai/litellm-non_root:"
+
+
+def test_lu012_judges_only_the_steps_the_engine_computed() -> None:
+    old_backend = state("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3", "x")
+    before = target(
+        components={
+            "backend": old_backend,
+            "litellm": state("litellm", LITELLM + "main-v1.74.7-stable", "x"),
+        }
+    )
+    after = target(
+        components={
+            "backend": old_backend,
+            "litellm": state("litellm", LITELLM + "main-v1.81.0-stable", "x"),
+        }
+    )
+    step = Check(after, before, where="phase 1", scan=False, computed=True)
+    (f,) = plan_unsafe.check(LintContext(RULES, [step]))
+    assert (f.code, f.severity, f.target) == ("LU012", Severity.ERROR, "overlays/prod")
+    assert f.message == (
+        "phase 1 is unsafe for overlays/prod: it would deploy litellm "
+        "main-v1.81.0-stable with backend 0.1.3 (the rules require backend >= 0.2.0 once "
+        "litellm >= 1.81.0; litellm-needs-backend)"
+    )
+    assert f.fix == "check the --*-tag options and the rules' phases"
+    # The same states in the repository or in a plan file are LU001/LU002's, not LU012's.
+    linted = Check(after, before, where="plan phase 1", scan=False)
+    assert list(plan_unsafe.check(LintContext(RULES, [linted, Check(after, before)]))) == []
+
+
+def test_lu012_backend_unknown_is_unverified() -> None:
+    floating = state(
+        "backend", "quay.io/rh-aiservices-bu/litemaas-backend:latest", None, "floating tag"
+    )
+    before = target(
+        components={
+            "backend": floating,
+            "litellm": state("litellm", LITELLM + "main-v1.74.7-stable", "x"),
+        }
+    )
+    after = target(
+        components={
+            "backend": floating,
+            "litellm": state("litellm", LITELLM + "main-v1.81.0-stable", "x"),
+        }
+    )
+    step = Check(after, before, where="phase 2", scan=False, computed=True)
+    (f,) = plan_unsafe.check(LintContext(RULES, [step]))
+    assert f.code == "LU012"
+    assert "make the backend's version readable" in f.fix
 
 
 def test_lu011_suppression_without_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

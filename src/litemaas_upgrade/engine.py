@@ -9,15 +9,16 @@ from collections.abc import Callable, Iterable
 from . import codes, progress
 from .errors import EditError, InputError
 from .facts import Notice
+from .judge import FORBIDDEN, UNVERIFIED, high, judge_state
 from .lint.rules import findings_of
 from .managers import PhaseStep, ScanContext, all_managers, manager_for
 from .managers.base import DEPLOY_DIR, ScanOptions
-from .model import Change, Finding, Severity, Target
+from .model import Change, ComponentState, Finding, Severity, Target
 from .records import field, record, replace
 from .rules import Phase, Rules
 from .share import Shared
 from .source import Overlay, Source
-from .stage import crossings, stage_of, unverified, violations
+from .stage import stage_of
 from .yamlio.text import LineIndex, decode
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -129,16 +130,45 @@ class Plan:
 
 
 def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -> PhaseStep | None:
-    """What the phase still has to do for this target: nothing for a target already past it."""
+    """What the phase still has to do for this target: nothing for a target already past
+    it. A component already past the phase's tag is left as it is (never a downgrade), and
+    one whose image cannot be resolved is not written over blindly: both with a note."""
     sets: dict[str, str] = {}
     for name, tag in phase.set.items():
         state = target.components.get(name)
         if state is None:
             continue
         want = rules.components[name].version_of(tag)
+        have = high(state)
+        if have is not None and want is not None and have > want:
+            notes.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.INFO,
+                    f"phase {phase.number}: {name} is already at {describe(state)}, past "
+                    f"{tag}: left as it is",
+                    target=target.path,
+                )
+            )
+            continue
         if state.version is not None and want is not None and state.version >= want:
             continue
         sets[name] = tag
+    for name in _unsafe_moves(target, phase, sets, rules, notes):
+        del sets[name]  # never moved: the plan is refused (LU012)
+    for name in [n for n in sets if target.components[n].image is None]:
+        notes.append(
+            Finding(
+                codes.UNRESOLVED,
+                Severity.WARNING,
+                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: its image "
+                f"cannot be resolved ({target.components[name].note or 'no image'}); left "
+                "as it is",
+                target=target.path,
+                fix=f"make {name}'s image readable from the repository, then plan again",
+            )
+        )
+        del sets[name]
     if not sets:
         return None
     pins: dict[str, str] = {}
@@ -183,21 +213,7 @@ def plan(
     initial = targets
     notes: list[Finding] = []
     for target in targets:
-        for broken in violations(target.components, rules):
-            lhs = target.components[broken.if_component]
-            rhs = target.components[broken.then_component]
-            notes.append(
-                Finding(
-                    codes.LITELLM_BEFORE_BACKEND,
-                    Severity.ERROR,
-                    f"INVALID STATE: {broken.if_component} is at {lhs.version} (>= "
-                    f"{broken.if_at_least}) while {broken.then_component} is at {rhs.version} "
-                    f"(< {broken.then_at_least}); the plan repairs it by moving "
-                    f"{broken.then_component} first",
-                    target=target.path,
-                    fix="deploy phase 1 now",
-                )
-            )
+        notes.extend(_state_notes(target, rules))
     changed: dict[str, bytes] = {}
     current: Source = source
     phases: list[PhasePlan] = []
@@ -357,40 +373,101 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
                     codes.UNRESOLVED,
                     Severity.WARNING,
                     f"phase {phase.number}: after the planned edits {name} reads "
-                    f"{state.tag if state else 'nothing'!r}, not {tag!r}; "
+                    f"{_reads(state)}, not {tag!r}; "
                     "something else decides it (see scan)",
                     target=ts.target.path,
                 )
             )
 
 
+def _unsafe_moves(
+    target: Target, phase: Phase, sets: dict[str, str], rules: Rules, notes: list[Finding]
+) -> set[str]:
+    """The step judged before it is made (LU012, the same judgement as the result's): a
+    component whose move would deploy what the rules forbid, or cannot verify (LiteLLM
+    past the boundary next to a backend nobody can read), is not moved, and the finding
+    refuses the plan."""
+    from .lint.context import Check, LintContext
+    from .lint.rules import plan_unsafe
+
+    if not sets:
+        return set()
+    after = dict(target.components)
+    for name, tag in sets.items():
+        state = target.components[name]
+        image = state.image.with_tag(tag) if state.image is not None else None
+        after[name] = ComponentState(
+            name, image, rules.components[name].version_of(tag), state.sites, state.note
+        )
+    planned = Target(target.kind, target.path, target.formed, after)
+    step = Check(planned, target, where=f"phase {phase.number}", scan=False, computed=True)
+    found = list(plan_unsafe.check(LintContext(rules, [step])))
+    if not found:
+        return set()
+    notes.extend(found)
+    # The constraints' `if` sides (LiteLLM) are what is held back; the rest of the step
+    # only if none of it is one.
+    held = {c.if_component for c in rules.constraints} & set(sets)
+    return held or set(sets)
+
+
+def _reads(state: ComponentState | None) -> str:
+    """What a component reads after the edits, in words (never None)."""
+    if state is None:
+        return "nothing"
+    return repr(state.tag) if state.tag else describe(state)
+
+
 def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
-    """The phase must not deploy a forbidden state, nor cross both boundaries at once
-    (say, with --backend-tag below the boundary, or rules that do not fit the repository)."""
+    """The phase must not deploy a forbidden or unverified state, nor cross both
+    boundaries at once (say, with --backend-tag below the boundary, a backend that cannot
+    be resolved, or rules that do not fit the repository): LU012 judges it."""
+    from .lint.context import Check, LintContext
+    from .lint.rules import plan_unsafe
+
     assert ts.after is not None
+    step = Check(ts.after, ts.target, where=f"phase {phase.number}", scan=False, computed=True)
+    return list(plan_unsafe.check(LintContext(rules, [step])))
+
+
+def describe(state: ComponentState) -> str:
+    """`main-v1.81.0-stable`, or the image, or why it cannot be read: never None."""
+    if state.tag:
+        return state.tag
+    if state.image is not None:
+        return str(state.image)
+    return f"an image that cannot be resolved ({state.note or 'no image'})"
+
+
+def _state_notes(target: Target, rules: Rules) -> list[Finding]:
+    """What the repository deploys today that the rules forbid (the plan repairs it by
+    moving the other side first), or cannot verify."""
     out = []
-    before, after = ts.target.components, ts.after.components
-    forbidden = violations(after, rules) + unverified(after, rules)
-    problems = [
-        f"it would deploy {c.if_component} {after[c.if_component].tag} with "
-        f"{c.then_component} {after[c.then_component].tag or 'unknown'} (the rules require "
-        f"{c.then_component} >= {c.then_at_least} once {c.if_component} >= {c.if_at_least})"
-        for c in forbidden
-    ]
-    problems += [
-        f"it would move {c.if_component} past {c.if_at_least} while {c.then_component} is "
-        f"not yet past {c.then_at_least} before the phase"
-        for c in crossings(before, after, rules)
-        if c not in forbidden
-    ]
-    for problem in problems:
-        out.append(
-            Finding(
-                codes.UNSAFE_PLAN,
-                Severity.ERROR,
-                f"phase {phase.number} is unsafe for {ts.target.path}: {problem}",
-                target=ts.target.path,
-                fix="check the --*-tag options and the rules' phases",
+    for p in judge_state(target.components, rules):
+        c = p.constraint
+        if c is None or p.kind not in (FORBIDDEN, UNVERIFIED):
+            continue
+        lhs = target.components[c.if_component]
+        rhs = target.components[c.then_component]
+        if p.kind == FORBIDDEN:
+            message = (
+                f"INVALID STATE: {c.if_component} is at {describe(lhs)} (>= {c.if_at_least}) "
+                f"while {c.then_component} is at {describe(rhs)} (< {c.then_at_least}); the "
+                f"plan repairs it by moving {c.then_component} first"
             )
+        else:
+            message = (
+                f"UNVERIFIED STATE: {c.if_component} is at {describe(lhs)} (>= "
+                f"{c.if_at_least}) while the version of {c.then_component} cannot be known "
+                f"({describe(rhs)}); nothing shows the state is allowed"
+            )
+        fix = (
+            "deploy phase 1 now"
+            if p.kind == FORBIDDEN
+            else f"pin {c.then_component} to a versioned tag it runs today, then plan again"
+        )
+        out.append(
+            Finding(codes.LITELLM_BEFORE_BACKEND, Severity.ERROR, message, target=target.path,
+                    fix=fix)
         )
     return out

@@ -26,6 +26,7 @@ class Cause:
     """Why an input is unreadable, where the fix depends on it."""
 
     CHART_NOT_PINNED = "chart-not-pinned"  # a GitOps chart not vendored nor in the catalog
+    DEPENDENCY_NOT_VENDORED = "dependency-not-vendored"  # a LiteMaaS dependency not in charts/
     CHART_RANGE = "chart-range"  # a Flux chart version the catalog cannot tell
     STALE_GENERATED = "stale-generated"  # a generated .local file out of date
     MIXED_IMAGES = "mixed-images"  # containers of one component on different images

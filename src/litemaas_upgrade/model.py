@@ -102,8 +102,8 @@ class ComponentState:
 
 
 class Stage(str):
-    """before-upgrade, phase-N-done, upgraded, invalid or unknown (a string, since the
-    number of phases comes from the rules)."""
+    """before-upgrade, phase-N-done, upgraded, invalid, unknown, or NAME-only for a target
+    without the backend (a string, since the phases and components come from the rules)."""
 
     BEFORE: Stage
     PHASE1: Stage
@@ -114,6 +114,12 @@ class Stage(str):
     @classmethod
     def phase_done(cls, n: int) -> Stage:
         return cls(f"phase-{n}-done")
+
+    @classmethod
+    def only(cls, components: list[str]) -> Stage:
+        """A target without the component the phases are ordered against (the backend):
+        `litellm-only`."""
+        return cls("+".join(components) + "-only")
 
 
 Stage.BEFORE = Stage("before-upgrade")

@@ -22,6 +22,9 @@ class Check:
     base: Target | None = None
     where: str = ""  # "" for the repository, "plan phase 2" for a plan step
     scan: bool = True  # the facts the scan recorded are reported here (not a plan step)
+    # A phase step `plan` / `apply` computed (not the repository, not a plan file): LU012
+    # judges these.
+    computed: bool = False
 
     @property
     def prefix(self) -> str:
@@ -71,7 +74,10 @@ def describe(state: ComponentState | None) -> str:
     """`main-v1.81.0-stable (1.81.0)`; the image when the tag says nothing."""
     if state is None:
         return "not deployed"
-    tag = state.tag or (str(state.image) if state.image else "?")
+    if state.tag is None and state.image is None:
+        # No image to show (it cannot be resolved); a version read elsewhere still says much.
+        return f"an unresolved image of version {state.version}" if state.version else "unknown"
+    tag = state.tag or str(state.image)
     if state.version is not None and str(state.version) != tag:
         return f"{tag} ({state.version})"
     return tag

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..engine import Plan
+from ..judge import explain, judge_transition
 from ..lint.rules.unresolved import of_notices
+from ..model import ComponentState
+from ..rules import Rules
 
 
 def runbook(plan: Plan, out_rel: str) -> str:
@@ -90,7 +93,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         ]
         for ts in ph.steps:
             moves = ", ".join(
-                f"{c} `{ts.target.components[c].tag if c in ts.target.components else '?'}` → `{t}`"
+                f"{c} `{_now(ts.target.components.get(c))}` → `{t}`"
                 for c, t in ts.step.set.items()
             )
             pinned = ", ".join(f"{c} at `{t}`" for c, t in ts.step.pin.items())
@@ -98,6 +101,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
             yield from [f"- {moves}" + (f"; pin {pinned}" if pinned else "")]
             if ts.after is not None:
                 yield from [f"- stage after this phase: {ts.after.stage}"]
+                yield from _judged(ts.target.components, ts.after.components, rules)
             if ts.deploy:
                 yield from ["", "```bash", ts.deploy, "```"]
         yield from ["", "### Verify", ""]
@@ -111,3 +115,19 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         "Restore both databases from the backups, then roll the releases back.",
         "",
     ]
+
+
+def _judged(
+    before: dict[str, ComponentState], after: dict[str, ComponentState], rules: Rules
+) -> Iterator[str]:
+    """What the judgement (the one lint and the plan's safety check use) says about the
+    step: a plan that is written has no blocking problem, so these are warnings."""
+    for p in judge_transition(before, after, rules):
+        yield f"- **{p.severity}** {p.code}: {explain(p, before, after)}"
+
+
+def _now(state: ComponentState | None) -> str:
+    """A component's tag before the step: its image when the tag says nothing."""
+    if state is None:
+        return "?"
+    return state.tag or (str(state.image) if state.image else "unknown")

@@ -16,6 +16,7 @@ from . import (
     follower_mismatch,
     images_entry_unused,
     not_deployed,
+    plan_unsafe,
     repository_changed,
     suppression,
     two_phases,
@@ -49,6 +50,7 @@ _MODULES: tuple[ModuleType, ...] = (
     unresolved,
     not_deployed,
     suppression,
+    plan_unsafe,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.

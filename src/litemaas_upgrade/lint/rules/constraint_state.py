@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
+from ...judge import FORBIDDEN, UNVERIFIED, judge_state
 from ...model import Finding, Severity
 from ...rules import Constraint
-from ...stage import unverified, violations
 from ..context import Check, LintContext, describe, locate, phase_advice
 
 CODE = codes.LITELLM_BEFORE_BACKEND
@@ -38,37 +38,35 @@ above."""
 def check(ctx: LintContext) -> Iterator[Finding]:
     for chk in ctx.checks:
         target = chk.target
-        for c in violations(target.components, ctx.rules):
+        for p in judge_state(target.components, ctx.rules):
+            c = p.constraint
+            if c is None or p.kind not in (FORBIDDEN, UNVERIFIED):
+                continue
             lhs = target.components[c.if_component]
             rhs = target.components[c.then_component]
             file, line, col = locate(target, lhs)
-            message = (
-                f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
-                f"{c.if_at_least}, while {c.then_component} is at {describe(rhs)}, before "
-                f"{c.then_at_least}"
-            )
-            if c.why:
-                message += f": {c.why}"
-            yield Finding(CODE, SEVERITY, message, file, line, col, target.path, _fix(chk, ctx, c))
-        # Fail closed: past the boundary with a backend nobody can read a version from.
-        for c in unverified(target.components, ctx.rules):
-            lhs = target.components[c.if_component]
-            rhs = target.components[c.then_component]
-            file, line, col = locate(target, lhs)
-            yield Finding(
-                CODE,
-                SEVERITY,
-                f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
-                f"{c.if_at_least}, while the version of {c.then_component} cannot be known "
-                f"({rhs.note or 'no versioned tag'}): nothing shows it is at least "
-                f"{c.then_at_least}",
-                file,
-                line,
-                col,
-                target.path,
-                f"pin {c.then_component} to a versioned tag (at least {c.then_at_least}) so "
-                "that the state can be checked",
-            )
+            if p.kind == FORBIDDEN:
+                message = (
+                    f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
+                    f"{c.if_at_least}, while {c.then_component} is at {describe(rhs)}, "
+                    f"before {c.then_at_least}"
+                )
+                if c.why:
+                    message += f": {c.why}"
+                fix = _fix(chk, ctx, c)
+            else:
+                # Fail closed: past the boundary with a backend nobody can read a version from.
+                message = (
+                    f"{chk.prefix}{c.if_component} is at {describe(lhs)}, at or past "
+                    f"{c.if_at_least}, while the version of {c.then_component} cannot be "
+                    f"known ({rhs.note or 'no versioned tag'}): nothing shows it is at least "
+                    f"{c.then_at_least}"
+                )
+                fix = (
+                    f"pin {c.then_component} to a versioned tag (at least "
+                    f"{c.then_at_least}) so that the state can be checked"
+                )
+            yield Finding(CODE, SEVERITY, message, file, line, col, target.path, fix)
 
 
 def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:

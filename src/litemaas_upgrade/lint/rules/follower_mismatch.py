@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
+from ...judge import followers
 from ...model import Finding, Severity
 from ..context import LintContext, describe, locate
 
@@ -24,22 +25,13 @@ Fix: set the frontend's tag to the backend's."""
 def check(ctx: LintContext) -> Iterator[Finding]:
     for chk in ctx.checks:
         target = chk.target
-        for name, comp in sorted(ctx.rules.components.items()):
-            if comp.follows is None:
-                continue
-            state = target.components.get(name)
-            leader = target.components.get(comp.follows)
-            if state is None or leader is None:
-                continue
-            if state.version is None or leader.version is None:
-                continue
-            if state.version == leader.version:
-                continue
+        for name, leader_name in followers(target.components, ctx.rules):
+            state, leader = target.components[name], target.components[leader_name]
             file, line, col = locate(target, state)
             yield Finding(
                 CODE,
                 SEVERITY,
-                f"{chk.prefix}{name} is at {describe(state)} but {comp.follows} at "
+                f"{chk.prefix}{name} is at {describe(state)} but {leader_name} at "
                 f"{describe(leader)}: they are released together",
                 file,
                 line,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
+from ...judge import BOTH_PHASES, judge_transition
 from ...model import Finding, Severity
-from ...stage import high, low, unverified, violations
 from ..context import LintContext, describe, locate, phase_advice
 
 CODE = codes.SAME_CHANGE
@@ -35,30 +35,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if base is None:
             continue  # fresh install, or no base: only the state is judged
         target = chk.target
-        broken_now = {
-            c.id
-            for c in violations(target.components, ctx.rules)
-            + unverified(target.components, ctx.rules)
-        }
-        for c in ctx.rules.constraints:
-            if c.id in broken_now:
-                continue  # the state itself is forbidden: LU001 says so
-            lhs = target.components.get(c.if_component)
-            rhs_base = base.components.get(c.then_component)
-            lhs_base = base.components.get(c.if_component)
-            lhs_now = high(lhs) if lhs is not None else None
-            if lhs_now is None or lhs_now < c.if_at_least:
+        for p in judge_transition(base.components, target.components, ctx.rules):
+            c = p.constraint
+            if c is None or p.kind != BOTH_PHASES:
                 continue
-            if rhs_base is None:
-                continue  # not deployed at the base: nothing to order against
-            rhs_was = low(rhs_base)
-            if rhs_was is not None and rhs_was >= c.then_at_least:
-                continue  # the base already has the backend past its boundary: phase 2
-            # (an unknown backend at the base counts as before: the gate fails closed)
-            if lhs_base is not None:
-                lhs_was = high(lhs_base)
-                if lhs_was is None or lhs_was >= c.if_at_least:
-                    continue  # unknown before, or already past: not this change
+            lhs = target.components.get(c.if_component)
+            lhs_base = base.components.get(c.if_component)
+            rhs_base = base.components.get(c.then_component)
             rhs = target.components.get(c.then_component)
             file, line, col = locate(target, lhs)
             against = "before the step" if chk.from_plan else f"at {ctx.base_label or 'the base'}"

@@ -26,6 +26,8 @@ Fix: vendor the chart or resource, name the chart with `--chart`, fetch more his
 FIXES = {
     Cause.CHART_NOT_PINNED: "pin the chart to a released version (targetRevision: v0.1.3), or "
     "add the release to the catalog",
+    Cause.DEPENDENCY_NOT_VENDORED: "vendor the dependency (`helm dependency build`, then unpack "
+    "it under charts/), or set every image explicitly in the values",
     Cause.CHART_RANGE: "pin an exact chart version the catalog knows, or add it to the catalog",
     Cause.STALE_GENERATED: "regenerate it from its template (preparation.sh)",
     Cause.MIXED_IMAGES: "make every container of the component use the same image",

@@ -96,11 +96,44 @@ def subcharts(ctx: ScanContext, chart: str) -> list[Subchart]:
 
 
 def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
-    """A chart whose values hold a component image, its own or a vendored subchart's."""
+    """A chart whose values hold a component image, its own or a vendored subchart's, or
+    that depends on a chart the catalog knows (LiteMaaS) without vendoring it."""
     values = posixpath.join(chart, "values.yaml")
     if ctx.source.exists(values) and find_images(_first_data(ctx, values), ctx.rules):
         return True
-    return any(is_litemaas_chart(ctx, sub.folder) for sub in subcharts(ctx, chart))
+    if any(is_litemaas_chart(ctx, sub.folder) for sub in subcharts(ctx, chart)):
+        return True
+    return bool(missing_dependencies(ctx, chart))
+
+
+def missing_dependencies(ctx: ScanContext, chart: str) -> list[tuple[str, str]]:
+    """Dependencies in the chart's Chart.yaml that the catalog knows (the LiteMaaS chart)
+    and that are not vendored as a folder under `charts/`: their defaults decide images
+    the repository cannot show (a `.tgz` is not read either). As (values key, `name
+    version`)."""
+    meta_file = posixpath.join(chart, "Chart.yaml")
+    meta = _first_data(ctx, meta_file) if ctx.source.exists(meta_file) else None
+    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    if not isinstance(deps, list):
+        return []
+    from ...catalog import catalog_for
+
+    catalog = catalog_for(ctx.rules)
+    vendored = set()
+    for sub in subcharts(ctx, chart):
+        data = _first_data(ctx, posixpath.join(sub.folder, "Chart.yaml"))
+        name = data.get("name") if isinstance(data, dict) else None
+        vendored.add(name if isinstance(name, str) else posixpath.basename(sub.folder))
+    out = []
+    for dep in deps:
+        name = dep.get("name") if isinstance(dep, dict) else None
+        if not isinstance(name, str) or name in vendored or catalog.chart(name) is None:
+            continue
+        version = dep.get("version")
+        alias = dep.get("alias")
+        key = alias if isinstance(alias, str) and alias else name
+        out.append((key, f"{name} {version}" if version is not None else name))
+    return out
 
 
 def chart_keys(ctx: ScanContext, chart: str) -> set[str]:

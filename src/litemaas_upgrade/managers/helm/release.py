@@ -28,12 +28,12 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
-from ...rules import Rules
+from ...rules import Component, Rules
 from ...versions import Version
 from ...yamlio import YamlDoc
 from ...yamlio.nodes import Node
 from ..base import PhaseStep, ScanContext
-from .discover import Subchart, is_litemaas_chart, subcharts
+from .discover import Subchart, is_litemaas_chart, missing_dependencies, subcharts
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .values import coalesce, get_path, helm_string, merge_overrides
 
@@ -258,6 +258,9 @@ class ChartRef:
     describe: str = ""
     # Vendored subcharts (an umbrella chart), filled by default_layers.
     subcharts: list[SubchartDefaults] = field(default_factory=list)
+    # Dependencies the catalog knows but the repository does not hold (default_layers):
+    # (values key, `name version`).
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None
@@ -301,6 +304,7 @@ def default_layers(
         layer = file_layer(ctx, values, f"chart {src.display(chart.vendored)}", "default")
         app, site = _app_version(ctx, chart.vendored)
         chart.subcharts = _subchart_defaults(ctx, chart.vendored, ())
+        chart.missing = missing_dependencies(ctx, chart.vendored)
         return layer, app, site
     if chart.release is not None:
         hint = _ref_site(
@@ -502,7 +506,9 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             continue
         locs = rel.locations.get(comp.name)
         if not locs:
-            if not rel.chart.known() and hints is not None:
+            if rel.chart.missing and hints is not None:
+                target.components[comp.name] = _missing_default(ctx, rel, comp)
+            elif not rel.chart.known() and hints is not None:
                 target.components[comp.name] = ComponentState(
                     comp.name,
                     None,
@@ -517,6 +523,39 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
         target.components[comp.name] = state
     target.facts.extend(_duplicate_keys(ctx, target, rel))
+    if rel.chart.missing and rel.chart.vendored is not None:
+        target.facts.append(
+            Unreadable(
+                ctx.source.display(posixpath.join(rel.chart.vendored, "Chart.yaml")),
+                0,
+                0,
+                f"{rel.chart.describe} depends on "
+                f"{', '.join(what for _, what in rel.chart.missing)}, which is not "
+                "in this repository: the images its defaults decide are unknown",
+                Severity.WARNING,
+                Cause.DEPENDENCY_NOT_VENDORED,
+            )
+        )
+
+
+def _missing_default(ctx: ScanContext, rel: Release, comp: Component) -> ComponentState:
+    """A component decided by the defaults of a dependency the repository does not hold:
+    its image is unknown; a tag the values set under the dependency's key still tells the
+    version (LiteLLM pinned in an umbrella chart's values), so the rules can judge it."""
+    key, what = rel.chart.missing[0]
+    assert comp.helm is not None
+    path = (key, *comp.helm.values, "tag")
+    tag = get_path(rel.merged, path)
+    version = comp.version_of(helm_string(tag)) if tag not in (None, "") else None
+    how = f"the tag {helm_string(tag)!r} is set, but " if version is not None else ""
+    return ComponentState(
+        comp.name,
+        None,
+        version,
+        [site_of(ctx, rel, path, "tag")] if version is not None else [],
+        note=f"{how}the image is decided by the defaults of the dependency {what} of "
+        f"{rel.chart.describe}, which is not in this repository: unknown",
+    )
 
 
 def _drop_disabled(rules: Rules, target: Target, rel: Release) -> None:
@@ -797,15 +836,19 @@ def _move_chart(
 
     catalog = catalog_for(ctx.rules).chart(chart.name)
     assert catalog is not None
-    for candidate in catalog.releases:
-        if candidate is chart.release:
-            continue
-        if all(
-            default_tag(ctx.rules, candidate, c) == tag
+
+    def deploys(release: ChartRelease) -> bool:
+        return all(
+            default_tag(ctx.rules, release, c) == tag
             for c, tag in step.set.items()
             if c in target.components
-        ):
-            return candidate
+        )
+
+    if deploys(chart.release):
+        return None  # the release referenced already deploys the step: only tags move
+    for candidate in catalog.releases:
+        if candidate is not chart.release and deploys(candidate):
+            return candidate  # the first (oldest) such release: never further than asked
     return None
 
 

@@ -1,0 +1,220 @@
+"""The one judgement of the upgrade rules: is this state, or this transition, safe?
+
+Lint (LU001, LU002, LU003, LU012), `plan` and `apply` safety, `diff`'s verdict column and
+the runbook all ask here, so that they can never disagree. What the files cannot say is
+judged as unknown, never as absent: a constraint whose `if` side is at or past its
+boundary while the `then` side's version cannot be read is unverified, and unverified is
+an error (the gate fails closed)."""
+
+from __future__ import annotations
+
+from . import codes
+from .model import ComponentState, Severity
+from .records import record
+from .rules import Constraint, Rules
+from .versions import Version
+
+# What is wrong, by kind.
+FORBIDDEN = "forbidden"  # the state breaks a constraint
+UNVERIFIED = "unverified"  # past the boundary, with the other side's version unknown
+BOTH_PHASES = "both-phases"  # one change crosses the boundary before the other side
+FOLLOWER = "follower-mismatch"  # a follower (frontend) is not at its leader's version
+
+_CODES = {
+    FORBIDDEN: codes.LITELLM_BEFORE_BACKEND,
+    UNVERIFIED: codes.LITELLM_BEFORE_BACKEND,
+    BOTH_PHASES: codes.SAME_CHANGE,
+    FOLLOWER: codes.FOLLOWER_MISMATCH,
+}
+
+Components = dict[str, ComponentState]
+
+
+@record(frozen=True, slots=True)
+class Problem:
+    """One thing the rules say about a state or a transition. `subject` is the component
+    to point at (the constraint's `if` side, or the follower), `other` the one it is
+    judged against (the `then` side, or the leader)."""
+
+    kind: str
+    subject: str
+    other: str
+    constraint: Constraint | None = None
+
+    @property
+    def code(self) -> str:
+        return _CODES[self.kind]
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.WARNING if self.kind == FOLLOWER else Severity.ERROR
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == Severity.ERROR
+
+
+def high(state: ComponentState) -> Version | None:
+    """The highest known version among the component's containers."""
+    known = [v for v in state.all_versions() if v is not None]
+    return max(known) if known else None
+
+
+def low(state: ComponentState) -> Version | None:
+    """The lowest version among the component's containers; None if any is unknown."""
+    versions = state.all_versions()
+    if any(v is None for v in versions):
+        return None
+    return min(v for v in versions if v is not None)
+
+
+def violations(components: Components, rules: Rules) -> list[Constraint]:
+    """Constraints the state breaks: `if` side at or past its version, `then` side before."""
+    broken = []
+    for c in rules.constraints:
+        lhs = components.get(c.if_component)
+        rhs = components.get(c.then_component)
+        if lhs is None or rhs is None:
+            continue
+        lhs_v, rhs_v = high(lhs), low(rhs)
+        if lhs_v is None or rhs_v is None:
+            continue
+        if lhs_v >= c.if_at_least and rhs_v < c.then_at_least:
+            broken.append(c)
+    return broken
+
+
+def unverified(components: Components, rules: Rules) -> list[Constraint]:
+    """Constraints whose `if` side is at or past its boundary while the `then` side is
+    deployed at a version nobody can know (a floating tag, a digest alone, an image the
+    tool cannot resolve): the state may be forbidden and nothing shows it is not."""
+    out = []
+    for c in rules.constraints:
+        lhs = components.get(c.if_component)
+        rhs = components.get(c.then_component)
+        if lhs is None or rhs is None:
+            continue
+        lhs_v = high(lhs)
+        if lhs_v is not None and lhs_v >= c.if_at_least and low(rhs) is None:
+            out.append(c)
+    return out
+
+
+def crossings(before: Components, after: Components, rules: Rules) -> list[Constraint]:
+    """Constraints whose `if` side reaches its boundary in this change while, before it,
+    the `then` side was not known to be past its own: the two phases at once. An `if`
+    side not deployed before counts as crossing (the `then` side was there to order
+    against); one whose version was unknown before is not this change's doing. An
+    unknown `then` side before counts as before its boundary (fail closed)."""
+    out = []
+    for c in rules.constraints:
+        lhs_after = after.get(c.if_component)
+        rhs_before = before.get(c.then_component)
+        if lhs_after is None or rhs_before is None:
+            continue  # nothing past the boundary, or nothing deployed to order against
+        now = high(lhs_after)
+        if now is None or now < c.if_at_least:
+            continue
+        rhs_was = low(rhs_before)
+        if rhs_was is not None and rhs_was >= c.then_at_least:
+            continue  # the other side was already past: this is the later phase
+        lhs_before = before.get(c.if_component)
+        if lhs_before is not None:
+            was = high(lhs_before)
+            if was is None or was >= c.if_at_least:
+                continue  # unknown before, or already past: not this change
+        out.append(c)
+    return out
+
+
+def followers(components: Components, rules: Rules) -> list[tuple[str, str]]:
+    """(follower, leader) pairs deployed on different known versions."""
+    out = []
+    for name, comp in sorted(rules.components.items()):
+        if comp.follows is None:
+            continue
+        mine, leader = components.get(name), components.get(comp.follows)
+        if mine is None or leader is None:
+            continue
+        if mine.version is None or leader.version is None or mine.version == leader.version:
+            continue
+        out.append((name, comp.follows))
+    return out
+
+
+def judge_state(components: Components, rules: Rules) -> list[Problem]:
+    """Everything the rules say about one deployed state."""
+    out = [Problem(FORBIDDEN, c.if_component, c.then_component, c) for c in
+           violations(components, rules)]
+    out += [Problem(UNVERIFIED, c.if_component, c.then_component, c) for c in
+            unverified(components, rules)]
+    out += [Problem(FOLLOWER, name, leader) for name, leader in followers(components, rules)]
+    return out
+
+
+def judge_transition(
+    before: Components | None, after: Components | None, rules: Rules
+) -> list[Problem]:
+    """Everything the rules say about moving from `before` to `after`: the state reached
+    and, when there is a `before` (None: a fresh install), the move itself. A constraint
+    the state already breaks is reported once, as the state."""
+    if after is None:
+        return []  # removed: nothing deployed, nothing to judge
+    out = judge_state(after, rules)
+    if before is None:
+        return out
+    broken = {p.constraint.id for p in out if p.constraint is not None}
+    out += [
+        Problem(BOTH_PHASES, c.if_component, c.then_component, c)
+        for c in crossings(before, after, rules)
+        if c.id not in broken
+    ]
+    return out
+
+
+def blocking(problems: list[Problem]) -> list[Problem]:
+    """The problems that make a state or a transition unsafe to deploy."""
+    return [p for p in problems if p.blocking]
+
+
+def _tag(state: ComponentState | None) -> str:
+    if state is None:
+        return "not deployed"
+    if state.tag:
+        return state.tag
+    if state.image is not None:
+        return str(state.image)
+    if state.version is not None:
+        return str(state.version)
+    return "an image that cannot be resolved"
+
+
+def explain(p: Problem, before: Components | None, after: Components) -> str:
+    """The problem in one sentence (diff's verdict, the runbook, LU012), with no None."""
+    c = p.constraint
+    if p.kind == FOLLOWER:
+        mine, leader = after[p.subject], after[p.other]
+        return (
+            f"{p.subject} {mine.version} is not at {p.other}'s {leader.version}: they are "
+            "released together"
+        )
+    assert c is not None
+    lhs, rhs = after.get(c.if_component), after.get(c.then_component)
+    rule = (
+        f"the rules require {c.then_component} >= {c.then_at_least} once {c.if_component} "
+        f">= {c.if_at_least}; {c.id}"
+    )
+    if p.kind == FORBIDDEN:
+        return f"{c.if_component} {_tag(lhs)} with {c.then_component} {_tag(rhs)} ({rule})"
+    if p.kind == UNVERIFIED:
+        why = rhs.note if rhs is not None and rhs.note else "no versioned tag"
+        return (
+            f"{c.if_component} {_tag(lhs)} with {c.then_component} of a version that cannot "
+            f"be known ({why}; {rule})"
+        )
+    was = before.get(c.then_component) if before is not None else None
+    return (
+        f"{c.if_component} reaches {c.if_at_least} ({_tag(lhs)}) in the same change that "
+        f"finds {c.then_component} at {_tag(was)}, not yet past {c.then_at_least}: deploy "
+        "them as two phases"
+    )
