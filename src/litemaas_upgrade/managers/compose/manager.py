@@ -1,7 +1,10 @@
-"""The compose manager: `compose.yaml`, `compose.yml`, `docker-compose.yml` (and
-`.yaml`); each service's `image:`, with `${VAR}`, `${VAR:-default}` and `${VAR-default}`
-read as compose reads them when the variable is unset (the default, with the variable
-named), or from a `.env` file next to the compose file when it sets the variable."""
+"""The compose manager: every compose file, by name (`compose.yaml`, `docker-compose.yml`,
+`docker-compose.<anything>.yml`, `compose.<anything>.yaml`, either extension) or by content
+(any other YAML file whose top level holds only compose's keys, with a `services:` map of
+which one service has an `image:`); each service's `image:`, with `${VAR}`,
+`${VAR:-default}` and `${VAR-default}` read as compose reads them when the variable is
+unset (the default, with the variable named), or from a `.env` file next to the compose
+file when it sets the variable."""
 
 from __future__ import annotations
 
@@ -20,6 +23,33 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+# docker-compose.prod.yml, compose.override.yaml, docker-compose.standalone.yml, ...
+_NAMED = re.compile(r"(?:docker-)?compose(?:\.[^/]+)?\.ya?ml")
+# The top-level elements of the compose specification (and `x-` extensions): a file with
+# any other key is something else (Helm values with a `services:` key, a workload).
+TOP_LEVEL = frozenset(
+    ("version", "name", "include", "services", "networks", "volumes")
+    + ("configs", "secrets", "models")
+)
+
+
+def is_compose_name(rel: str) -> bool:
+    return _NAMED.fullmatch(posixpath.basename(rel).lower()) is not None
+
+
+def looks_like_compose(data: Any) -> bool:
+    """A document that is a compose file by its content: only compose's top-level keys,
+    and a `services:` map of service maps, one of them with an `image:`."""
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        return False
+    if any(not (str(k) in TOP_LEVEL or str(k).startswith("x-")) for k in data):
+        return False
+    services = data["services"].values()
+    if not all(isinstance(svc, dict) or svc is None for svc in services):
+        return False
+    return any(isinstance(svc, dict) and isinstance(svc.get("image"), str) for svc in services)
+
+
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
@@ -46,8 +76,8 @@ class ComposeManager(Manager):
     def extract(self, ctx: ScanContext) -> list[Target]:
         out: list[Target] = []
         pending: set[str] = set()
-        for rel in ctx.source.files():
-            if posixpath.basename(rel) not in NAMES or ctx.is_claimed(rel):
+        for rel in self._candidates(ctx):
+            if ctx.is_claimed(rel):
                 continue
             env_rel = posixpath.join(posixpath.dirname(rel), ".env")
             if not ctx.affects({rel, env_rel}):
@@ -70,9 +100,28 @@ class ComposeManager(Manager):
             ctx.deferred.append(would_claim)
         return out
 
+    def _candidates(self, ctx: ScanContext) -> list[str]:
+        """Compose files by name, and other YAML files that are compose files by content
+        (outside charts: a chart's values may have a `services:` map)."""
+        src = ctx.source
+        out = []
+        charts = tuple(posixpath.dirname(f) + "/" for f in src.named("Chart.yaml"))
+        for rel in src.files():
+            if is_compose_name(rel):
+                out.append(rel)
+            elif rel.endswith((".yaml", ".yml")) and not any(
+                rel.startswith(c) or c == "/" for c in charts
+            ):
+                if _by_content(src, rel):
+                    out.append(rel)
+        return out
+
     def _target(self, ctx: ScanContext, rel: str) -> Target:
         src = ctx.source
-        doc = src.yaml(rel).documents[0]
+        docs = src.yaml(rel).documents
+        doc = docs[0] if docs else None
+        if doc is None:
+            return Target(self.kind, src.display(rel), f"compose file {src.display(rel)}")
         data = doc.data if isinstance(doc.data, dict) else {}
         env_rel = posixpath.join(posixpath.dirname(rel), ".env")
         env = parse_env(src.read(env_rel), src.display(env_rel)) if src.exists(env_rel) else {}
@@ -197,3 +246,19 @@ def _interpolate(name: str, raw: str, env: dict[str, EnvValue]) -> Service:
     image = raw[: m.start()] + value + raw[m.end() :]
     span = m.span("default") if m.group("default") is not None else None
     return Service(name, raw, image, var, span, env.get(var))
+
+
+def _by_content(src: Any, rel: str) -> bool:
+    """A YAML file that is a compose file by its content; a cheap look at the bytes first
+    (a top-level `services:` line and an `image:`), parsed only then."""
+    try:
+        raw = src.read(rel)
+    except InputError:
+        return False
+    if b"image:" not in raw or not (raw.startswith(b"services:") or b"\nservices:" in raw):
+        return False
+    try:
+        docs = src.yaml(rel).documents
+    except InputError:
+        return False  # not YAML: not read as a compose file (the scan's notices say so)
+    return len(docs) == 1 and looks_like_compose(docs[0].data)
