@@ -149,11 +149,11 @@ def parse_rules(text: str, source: str) -> Rules:
         images = checker.str_list(raw, "images", at)
         checker.expect(bool(images), at + ("images",), "a component needs at least one image")
         exclude = checker.str_list(raw, "exclude", at) if "exclude" in raw else []
-        for key, patterns in (("images", images), ("exclude", exclude)):
-            for i, pattern in enumerate(patterns):
-                problem = pattern_problem(pattern)
+        for key, globs in (("images", images), ("exclude", exclude)):
+            for i, glob in enumerate(globs):
+                problem = pattern_problem(glob)
                 if problem:
-                    checker.fail(at + (key, i), f"{pattern!r}: {problem}")
+                    checker.fail(at + (key, i), f"{glob!r}: {problem}")
         patterns: list[re.Pattern[str]] = []
         for i, pattern in enumerate(checker.str_list(raw, "versions", at)):
             try:
