@@ -167,6 +167,21 @@ class Source(abc.ABC):
             self._yaml.popitem(last=False)
         return cached
 
+    def yaml_or_skip(self, rel: str) -> YamlFile | None:
+        """The parsed file, or None when it cannot be read as YAML (a Go template, a
+        binary file): it is then skipped with a notice (the scan's notices)."""
+        try:
+            return self.yaml(rel)
+        except InputError as exc:
+            from .sniff import not_yaml
+
+            try:
+                data = self.read(rel)
+            except InputError:
+                data = b""
+            self.skipped.setdefault(rel, not_yaml(data, exc))
+            return None
+
     def forget(self) -> None:
         """Drop the parsed files this view keeps (a file asked for again is taken from
         the cache by content, or parsed again)."""

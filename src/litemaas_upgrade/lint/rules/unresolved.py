@@ -33,6 +33,8 @@ FIXES = {
     Cause.UNREADABLE_IMAGE: "write the image as repository, tag and digest the tool can read",
     Cause.REFUSED_BUILD: "build the base on its own, or move the overlay out of its base",
     Cause.TEMPLATE_UNFILLED: "fix the template (or its env file) so that it fills into YAML",
+    Cause.NOT_YAML: "make it YAML (render a Go template first, e.g. with helm template), or "
+    "stop the target from reading it",
     Cause.BASE_UNREADABLE: "fetch the base revision (a shallow clone needs `git fetch --deepen` "
     "or fetch-depth: 0), or run in a git repository",
 }

@@ -12,8 +12,17 @@ import posixpath
 import re
 
 from ...errors import InputError
+from ...facts import Cause, Unreadable
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target, TargetData, unknown_version_note
+from ...model import (
+    Change,
+    ComponentState,
+    Severity,
+    Site,
+    Target,
+    TargetData,
+    unknown_version_note,
+)
 from ...records import field, record
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
@@ -118,7 +127,10 @@ class ComposeManager(Manager):
 
     def _target(self, ctx: ScanContext, rel: str) -> Target:
         src = ctx.source
-        docs = src.yaml(rel).documents
+        yf = src.yaml_or_skip(rel)
+        if yf is None:
+            return self._unparsed(ctx, rel)
+        docs = yf.documents
         doc = docs[0] if docs else None
         if doc is None:
             return Target(self.kind, src.display(rel), f"compose file {src.display(rel)}")
@@ -174,6 +186,35 @@ class ComposeManager(Manager):
                     "in the environment changes it"
                 )
             target.components[comp] = ComponentState(comp, ref, version, sites, note)
+        return target
+
+    def _unparsed(self, ctx: ScanContext, rel: str) -> Target:
+        """A compose file that is not YAML: skipped with a notice (no components), or,
+        when it names a component image, a target whose error that is (LU009)."""
+        from ...sniff import named_images
+        from ..kustomize.manager import unknown_named
+
+        src = ctx.source
+        shown = src.display(rel)
+        target = Target(
+            self.kind, shown, f"compose file {shown}", data=ComposeData(rel, None)
+        )
+        names = named_images(src.read(rel), ctx.rules)
+        if not names:
+            return target
+        why = src.skipped.pop(rel, "not YAML")
+        target.facts.append(
+            Unreadable(
+                shown,
+                names[0].line,
+                names[0].col,
+                f"{shown}: {why}; it names "
+                + ", ".join(f"{n.component} {n.image}" for n in names),
+                Severity.ERROR,
+                Cause.NOT_YAML,
+            )
+        )
+        unknown_named(ctx, target, [rel])
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
@@ -257,8 +298,5 @@ def _by_content(src: Any, rel: str) -> bool:
         return False
     if b"image:" not in raw or not (raw.startswith(b"services:") or b"\nservices:" in raw):
         return False
-    try:
-        docs = src.yaml(rel).documents
-    except InputError:
-        return False  # not YAML: not read as a compose file (the scan's notices say so)
-    return len(docs) == 1 and looks_like_compose(docs[0].data)
+    yf = src.yaml_or_skip(rel)  # not YAML: skipped, with a notice
+    return yf is not None and len(yf.documents) == 1 and looks_like_compose(yf.documents[0].data)

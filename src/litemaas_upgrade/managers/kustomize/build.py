@@ -256,6 +256,7 @@ class Build:
     # resources a kustomization lists that are not there: (kustomization, node, entry)
     missing: list[tuple[str, Any, str]] = field(default_factory=list)
     refused: bool = False  # kustomize refuses this build: it renders nothing
+    unparsed: list[str] = field(default_factory=list)  # files it reads that are not YAML
 
 
 class Builder:
@@ -284,8 +285,33 @@ class Builder:
     # -- kustomizations -------------------------------------------------------------
 
     def run(self) -> Build:
-        self.out.resources = self.build_dir(self.out.root, (), None)
+        try:
+            self.out.resources = self.build_dir(self.out.root, (), None)
+        except InputError as exc:
+            # A file the build reads is not YAML (a Go template, a binary file):
+            # kustomize refuses the whole build, so this root renders nothing.
+            self.out.facts.append(
+                Unreadable(
+                    exc.file,
+                    exc.line,
+                    exc.col,
+                    f"{exc.message}: kustomize cannot build "
+                    f"{self.src.display(self.out.root)} with it",
+                    Severity.ERROR,
+                    Cause.NOT_YAML,
+                )
+            )
+            self.out.unparsed = [r for r in self.out.files if not self._parses(r)]
+            self.out.refused = True
+            self.out.resources = []
         return self.out
+
+    def _parses(self, rel: str) -> bool:
+        try:
+            self.src.yaml(rel)
+        except InputError:
+            return False
+        return True
 
     def _locate(self, folder: str, entry: str, kfile: str, node: Any) -> str | None:
         """The source-relative path an entry names, or None (reported)."""
@@ -986,7 +1012,10 @@ def build_roots(
     edges: dict[str, list[str]] = {}
     components: set[str] = set()
     for folder, kfile in folders.items():
-        docs = src.yaml(kfile).documents
+        try:
+            docs = src.yaml(kfile).documents
+        except InputError:
+            continue  # a root of its own, whose build reports the error
         data = docs[0].data if docs else None
         if not isinstance(data, dict):
             continue
