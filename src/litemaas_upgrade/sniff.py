@@ -9,10 +9,12 @@ import re
 
 from .errors import InputError
 from .imageref import ImageRef, ImageRefError
+from .model import ComponentState, Site, Target
 from .records import record
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from .managers.base import ScanContext
     from .rules import Rules
 
 # An `image:` key and the reference after it, quoted or not (up to a quote, space or #).
@@ -59,3 +61,24 @@ def named_images(data: bytes, rules: Rules) -> list[Named]:
         col = m.start(2) - (data.rfind(b"\n", 0, m.start(2)) + 1) + 1
         found[comp] = Named(comp, text, line, col)
     return list(found.values())
+
+
+def unknown_named(ctx: ScanContext, target: Target, files: list[str]) -> None:
+    """Components whose images unparsed files name: unknown (fail closed), with the
+    place each is named as its site."""
+    for rel in files:
+        try:
+            data = ctx.source.read(rel)
+        except InputError:
+            continue
+        for named in named_images(data, ctx.rules):
+            if named.component in target.components:
+                continue
+            target.components[named.component] = ComponentState(
+                named.component,
+                None,
+                None,
+                [Site(ctx.source.display(rel), named.line, named.col, "image", "image")],
+                f"{ctx.source.display(rel)} names {named.image} but is not YAML: "
+                "what it deploys cannot be read",
+            )

@@ -191,8 +191,7 @@ class ComposeManager(Manager):
     def _unparsed(self, ctx: ScanContext, rel: str) -> Target:
         """A compose file that is not YAML: skipped with a notice (no components), or,
         when it names a component image, a target whose error that is (LU009)."""
-        from ...sniff import named_images
-        from ..kustomize.manager import unknown_named
+        from ...sniff import named_images, unknown_named
 
         src = ctx.source
         shown = src.display(rel)

@@ -174,6 +174,8 @@ class KustomizeManager(Manager):
             # kustomize renders nothing: the target is its error (LU009), and an images:
             # entry matching nothing in a build that does not happen says nothing more.
             target.facts = [f for f in target.facts if not isinstance(f, DeadImagesEntry)]
+            from ...sniff import unknown_named
+
             unknown_named(ctx, target, build.unparsed)
             return target
         for res in build.resources:
@@ -594,25 +596,3 @@ def _inflates_charts(ctx: ScanContext, root: str) -> bool:
     data = docs[0].data if docs else None
     return isinstance(data, dict) and bool(data.get("helmCharts"))
 
-
-def unknown_named(ctx: ScanContext, target: Target, files: list[str]) -> None:
-    """Components whose images unparsed files name: unknown (fail closed), with the
-    place each is named as its site."""
-    from ...sniff import named_images
-
-    for rel in files:
-        try:
-            data = ctx.source.read(rel)
-        except InputError:
-            continue
-        for named in named_images(data, ctx.rules):
-            if named.component in target.components:
-                continue
-            target.components[named.component] = ComponentState(
-                named.component,
-                None,
-                None,
-                [Site(ctx.source.display(rel), named.line, named.col, "image", "image")],
-                f"{ctx.source.display(rel)} names {named.image} but is not YAML: "
-                "what it deploys cannot be read",
-            )

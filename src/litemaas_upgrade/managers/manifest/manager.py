@@ -18,9 +18,8 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import record
-from ...sniff import named_images
+from ...sniff import named_images, unknown_named
 from ..base import Manager, PhaseStep, ScanContext
-from ..kustomize.manager import unknown_named
 from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
 
