@@ -102,3 +102,20 @@ def test_edits_are_byte_exact_crlf_quotes_comments_anchors(cli, tmp_path: Path) 
     assert result.code == 0, result.err
     assert OLD in (repo / "compose.override.yaml").read_text()
     assert new in (repo / "stacks/ai.yml").read_text()
+
+
+def test_precommit_lint_of_a_compose_file_found_by_content(cli, tmp_path: Path) -> None:
+    """`lint FILE` (how pre-commit calls the tool) reads a compose file that only its
+    content says is one, and refuses LiteLLM moved before the backend."""
+    repo = tmp_path / "repo"
+    stack = (
+        "services:\n  backend:\n    image: quay.io/rh-aiservices-bu/litemaas-backend:0.1.3\n"
+        f"  litellm:\n    image: {OLD}\n"
+    )
+    write(repo / "stacks/ai.yml", stack)
+    init_repo(repo)
+    assert cli("lint", "stacks/ai.yml", cwd=repo).code == 0
+    write(repo / "stacks/ai.yml", stack.replace("main-v1.74.7-stable", "main-v1.81.0-stable"))
+    result = cli("lint", "stacks/ai.yml", cwd=repo)
+    assert result.code == 1, result.out + result.err
+    assert "stacks/ai.yml:5:12: error LU00" in result.out

@@ -85,6 +85,7 @@ class ComposeManager(Manager):
     def extract(self, ctx: ScanContext) -> list[Target]:
         out: list[Target] = []
         pending: set[str] = set()
+        scoped = ctx.options.only is not None
         for rel in self._candidates(ctx):
             if ctx.is_claimed(rel):
                 continue
@@ -96,11 +97,15 @@ class ComposeManager(Manager):
             if target.components:
                 out.append(target)
                 ctx.claimed.add(rel)
-        if pending:
+        if pending or scoped:
             decided: dict[str, bool] = {}
 
             def would_claim(rel: str) -> bool:
-                if rel not in pending:
+                # Scoped scans look for compose files by content only among the changed
+                # files; another one is asked about here, when another manager wants it.
+                if rel not in pending and not (
+                    scoped and rel.endswith((".yaml", ".yml")) and self._by_content(ctx, rel)
+                ):
                     return False
                 if rel not in decided:
                     decided[rel] = bool(self._target(ctx, rel).components)
@@ -113,17 +118,33 @@ class ComposeManager(Manager):
         """Compose files by name, and other YAML files that are compose files by content
         (outside charts: a chart's values may have a `services:` map)."""
         src = ctx.source
-        out = []
-        charts = tuple(posixpath.dirname(f) + "/" for f in src.named("Chart.yaml"))
-        for rel in src.files():
-            if is_compose_name(rel):
-                out.append(rel)
-            elif rel.endswith((".yaml", ".yml")) and not any(
-                rel.startswith(c) or c == "/" for c in charts
-            ):
-                if _by_content(src, rel):
-                    out.append(rel)
-        return out
+        named = [rel for rel in src.files() if is_compose_name(rel)]
+        only = ctx.options.only
+        if only is None:
+            # One search of the repository (`git grep` at a revision), then a parse of
+            # the few files it finds.
+            found = src.containing((b"services:",), (".yaml", ".yml"))
+        else:  # scoped: the changed files, and those beside a changed .env
+            envs = {posixpath.dirname(o) for o in only if posixpath.basename(o) == ".env"}
+            found = [
+                rel
+                for rel in src.files()
+                if rel.endswith((".yaml", ".yml"))
+                and (rel in only or posixpath.dirname(rel) in envs)
+            ]
+        others = [rel for rel in found if self._by_content(ctx, rel)]
+        return sorted(set(named + others))
+
+    def _by_content(self, ctx: ScanContext, rel: str) -> bool:
+        if is_compose_name(rel):
+            return False  # found by name
+        charts = ctx.memo.get("compose-charts")
+        if charts is None:
+            named = ctx.source.named("Chart.yaml")
+            charts = ctx.memo["compose-charts"] = tuple(posixpath.dirname(f) + "/" for f in named)
+        if any(rel.startswith(c) or c == "/" for c in charts):
+            return False  # a chart's file: values may well have a `services:` map
+        return _by_content(ctx.source, rel)
 
     def _target(self, ctx: ScanContext, rel: str) -> Target:
         src = ctx.source
