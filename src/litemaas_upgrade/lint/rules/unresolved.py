@@ -15,8 +15,10 @@ SEVERITY = Severity.WARNING
 EXPLANATION = """\
 Something that decides an image cannot be read from the files: a remote Kustomize resource
 (never fetched), a chart that is not in the repository, a link that points outside it, a
+file a target reads that is not YAML (a Go template outside a chart, a binary file), a
 base revision that cannot be read (no git, a shallow clone, an unknown revision). What
-depends on it is unknown, and lint judges what it can.
+depends on it is unknown, and lint judges what it can. A file that is not YAML and decides
+no image is skipped with an info notice.
 
 Fix: vendor the chart or resource, name the chart with `--chart`, fetch more history for
 `--base`, or accept the note."""
