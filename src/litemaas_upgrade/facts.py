@@ -36,6 +36,7 @@ class Cause:
     BASE_UNREADABLE = "base-unreadable"  # lint's base revision cannot be read
     REFUSED_BUILD = "refused-build"  # kustomize refuses the build (an overlay in its base)
     TEMPLATE_UNFILLED = "template-unfilled"  # a kustomization template that does not fill
+    NOT_YAML = "not-yaml"  # a file a target reads is not YAML (a Go template, binary)
 
 
 @record(frozen=True, slots=True)

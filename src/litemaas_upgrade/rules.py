@@ -32,9 +32,12 @@ class Component:
     versions: tuple[re.Pattern[str], ...]
     follows: str | None
     helm: HelmHints | None
+    exclude: tuple[str, ...] = ()  # images matched by `images` that are not this component
 
     def matches(self, ref: ImageRef) -> bool:
-        return any(matches_pattern(ref, pattern) for pattern in self.images)
+        return any(matches_pattern(ref, p) for p in self.images) and not any(
+            matches_pattern(ref, p) for p in self.exclude
+        )
 
     def version_of(self, tag: str | None) -> Version | None:
         try:
@@ -145,6 +148,12 @@ def parse_rules(text: str, source: str) -> Rules:
         checker.expect(isinstance(raw, dict), at, "a component must be a mapping")
         images = checker.str_list(raw, "images", at)
         checker.expect(bool(images), at + ("images",), "a component needs at least one image")
+        exclude = checker.str_list(raw, "exclude", at) if "exclude" in raw else []
+        for key, globs in (("images", images), ("exclude", exclude)):
+            for i, glob in enumerate(globs):
+                problem = pattern_problem(glob)
+                if problem:
+                    checker.fail(at + (key, i), f"{glob!r}: {problem}")
         patterns: list[re.Pattern[str]] = []
         for i, pattern in enumerate(checker.str_list(raw, "versions", at)):
             try:
@@ -160,7 +169,9 @@ def parse_rules(text: str, source: str) -> Rules:
                 enabled=tuple(str(hraw["enabled"]).split(".")) if hraw.get("enabled") else None,
             )
         follows = raw.get("follows")
-        components[name] = Component(name, tuple(images), tuple(patterns), follows, helm)
+        components[name] = Component(
+            name, tuple(images), tuple(patterns), follows, helm, tuple(exclude)
+        )
     for comp in components.values():
         if comp.follows is not None and comp.follows not in components:
             checker.fail(
@@ -236,6 +247,28 @@ def parse_rules(text: str, source: str) -> Rules:
         text=text,
         catalog=_catalog_path(data.get("catalog"), source, checker),
     )
+
+
+# What an image pattern may hold: the characters of image names, `*`, `?` and `[...]`.
+_PATTERN_CHARS = re.compile(r"[a-z0-9._\-/*?\[\]!:]+")
+
+
+def pattern_problem(pattern: str) -> str:
+    """Why a glob of `images`/`exclude` can never be what the rules mean ("" if none):
+    it is matched against image names, lowercase and without tag or digest."""
+    if not pattern.strip():
+        return "an empty pattern"
+    if "@" in pattern or ":" in pattern.rsplit("/", 1)[-1]:
+        return "a pattern matches image names: leave out the tag and digest"
+    if pattern != pattern.lower():
+        return "image names are lowercase: this pattern matches nothing"
+    if not _PATTERN_CHARS.fullmatch(pattern):
+        return "only the characters of image names, '/', '*', '?' and '[...]' are allowed"
+    if pattern.strip("*/") == "":
+        return "this pattern matches every image"
+    if "" in pattern.split("/"):
+        return "an empty path segment ('//', or '/' at either end)"
+    return ""
 
 
 def _catalog_path(value: Any, source: str, checker: _Checker) -> str | None:

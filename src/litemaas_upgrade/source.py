@@ -167,6 +167,21 @@ class Source(abc.ABC):
             self._yaml.popitem(last=False)
         return cached
 
+    def yaml_or_skip(self, rel: str) -> YamlFile | None:
+        """The parsed file, or None when it cannot be read as YAML (a Go template, a
+        binary file): it is then skipped with a notice (the scan's notices)."""
+        try:
+            return self.yaml(rel)
+        except InputError as exc:
+            from .sniff import not_yaml
+
+            try:
+                data = self.read(rel)
+            except InputError:
+                data = b""
+            self.skipped.setdefault(rel, not_yaml(data, exc))
+            return None
+
     def forget(self) -> None:
         """Drop the parsed files this view keeps (a file asked for again is taken from
         the cache by content, or parsed again)."""
@@ -188,16 +203,28 @@ class Source(abc.ABC):
 class WorkTree(Source):
     label = "work tree"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, only: list[str] | None = None) -> None:
+        """`only`: files named on the command line (compose files): the view holds them,
+        and the `.env` beside each when there is one, instead of every file below root."""
         super().__init__(root.resolve())
         self._files: list[str] | None = None
+        self._only = only
         self.keep_bytes = False  # remember what was read (lint's base reads it too)
         self._bytes: dict[str, bytes] = {}
 
     def files(self) -> list[str]:
         if self._files is None:
-            self._files = sorted(self._walk())
+            self._files = sorted(self._walk() if self._only is None else self._named_files())
         return self._files
+
+    def _named_files(self) -> list[str]:
+        assert self._only is not None
+        out = set(self._only)
+        for rel in self._only:
+            env = posixpath.join(posixpath.dirname(rel), ".env")
+            if os.path.isfile(self.root / env) and not os.path.islink(self.root / env):
+                out.add(env)
+        return list(out)
 
     def _walk(self) -> list[str]:
         # os.scandir with string paths: the entries' types come with the listing, so a

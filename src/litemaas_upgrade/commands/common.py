@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..managers.base import ScanOptions
 from ..model import Target
 from ..records import field, record
@@ -24,16 +24,46 @@ class Inputs:
 
 
 def common_root(paths: list[str]) -> Path:
-    """The folder the run reads: the PATH, or the common folder of several PATHs."""
+    """The folder the run reads: the PATH, or the common folder of several PATHs (a
+    compose file's folder for a compose file)."""
     resolved = []
     for p in paths or ["."]:
         path = Path(p)
         if not path.exists():
             raise UsageError(f"{p}: no such file or folder")
         if not path.is_dir():
-            raise UsageError(f"{p}: give a folder (name override files with --values FILE)")
+            _check_compose_file(p, path)
+            path = path.parent
         resolved.append(path.resolve())
     return Path(os.path.commonpath(resolved))
+
+
+def _check_compose_file(given: str, path: Path) -> None:
+    """A file PATH is accepted when it is a compose file (by name or by content)."""
+    from ..managers.compose.manager import is_compose_name, looks_like_compose
+
+    if is_compose_name(path.name):
+        return
+    if path.suffix in (".yaml", ".yml"):
+        from ..yamlio import YamlFile
+
+        try:
+            docs = YamlFile.parse(path.read_bytes(), given).documents
+        except (OSError, InputError):
+            docs = []
+        if len(docs) == 1 and looks_like_compose(docs[0].data):
+            return
+    raise UsageError(
+        f"{given}: give a folder or a compose file (name override files with --values FILE)"
+    )
+
+
+def compose_files(paths: list[str], root: Path) -> list[str] | None:
+    """When every PATH is a file (compose files: see common_root), those files relative
+    to the root: the run reads them (and the `.env` beside each) and nothing else."""
+    if not paths or any(Path(p).is_dir() for p in paths):
+        return None
+    return [Path(p).resolve().relative_to(root).as_posix() for p in paths]
 
 
 def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
@@ -42,7 +72,7 @@ def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
         _check_target_tag(rules, component, tag)
     rules = rules.with_targets(inputs.tags)
     root = common_root(inputs.paths)
-    source = WorkTree(root)
+    source = WorkTree(root, only=compose_files(inputs.paths, root))
 
     def below_root(p: str, what: str) -> str:
         full = Path(p).resolve()
@@ -85,7 +115,7 @@ def check_out(out: str, source: WorkTree) -> None:
 
 
 def only_under(targets: list[Target], paths: list[str]) -> list[Target]:
-    """With several PATHs, keep the targets below one of them."""
+    """With several PATHs, keep the targets below one of them (or those files')."""
     if len(paths) <= 1:
         return targets
     prefixes = [os.path.normpath(p) for p in paths]

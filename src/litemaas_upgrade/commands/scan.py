@@ -8,7 +8,7 @@ from typing import TextIO
 
 from ..engine import scan
 from ..lint.rules.unresolved import of_notices
-from ..model import Finding, Target
+from ..model import Finding, Severity, Target
 from .common import Inputs, only_under, open_inputs
 
 
@@ -21,7 +21,10 @@ def run(inputs: Inputs, fmt: str) -> int:
         write_json(targets, sys.stdout, notices)
     else:
         sys.stdout.write(render_text(targets, notices))
-    return 0
+    # Exit 1 when a target reported carries an error (an image that cannot be read, a
+    # build that does not happen, a forbidden state): as lint's findings do. Notices of
+    # files skipped for no target in particular are not errors.
+    return 1 if any(f.severity == Severity.ERROR for t in targets for f in t.findings) else 0
 
 
 def write_json(targets: list[Target], out: TextIO, notices: list[Finding] | None = None) -> None:

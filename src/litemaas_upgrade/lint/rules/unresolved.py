@@ -15,8 +15,10 @@ SEVERITY = Severity.WARNING
 EXPLANATION = """\
 Something that decides an image cannot be read from the files: a remote Kustomize resource
 (never fetched), a chart that is not in the repository, a link that points outside it, a
+file a target reads that is not YAML (a Go template outside a chart, a binary file), a
 base revision that cannot be read (no git, a shallow clone, an unknown revision). What
-depends on it is unknown, and lint judges what it can.
+depends on it is unknown, and lint judges what it can. A file that is not YAML and decides
+no image is skipped with an info notice.
 
 Fix: vendor the chart or resource, name the chart with `--chart`, fetch more history for
 `--base`, or accept the note."""
@@ -35,6 +37,8 @@ FIXES = {
     Cause.UNREADABLE_IMAGE: "write the image as repository, tag and digest the tool can read",
     Cause.REFUSED_BUILD: "build the base on its own, or move the overlay out of its base",
     Cause.TEMPLATE_UNFILLED: "fix the template (or its env file) so that it fills into YAML",
+    Cause.NOT_YAML: "make it YAML (render a Go template first, e.g. with helm template), or "
+    "stop the target from reading it",
     Cause.BASE_UNREADABLE: "fetch the base revision (a shallow clone needs `git fetch --deepen` "
     "or fetch-depth: 0), or run in a git repository",
 }

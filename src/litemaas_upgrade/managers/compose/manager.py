@@ -1,7 +1,10 @@
-"""The compose manager: `compose.yaml`, `compose.yml`, `docker-compose.yml` (and
-`.yaml`); each service's `image:`, with `${VAR}`, `${VAR:-default}` and `${VAR-default}`
-read as compose reads them when the variable is unset (the default, with the variable
-named), or from a `.env` file next to the compose file when it sets the variable."""
+"""The compose manager: every compose file, by name (`compose.yaml`, `docker-compose.yml`,
+`docker-compose.<anything>.yml`, `compose.<anything>.yaml`, either extension) or by content
+(any other YAML file whose top level holds only compose's keys, with a `services:` map of
+which one service has an `image:`); each service's `image:`, with `${VAR}`,
+`${VAR:-default}` and `${VAR-default}` read as compose reads them when the variable is
+unset (the default, with the variable named), or from a `.env` file next to the compose
+file when it sets the variable."""
 
 from __future__ import annotations
 
@@ -9,8 +12,17 @@ import posixpath
 import re
 
 from ...errors import InputError
+from ...facts import Cause, Unreadable
 from ...imageref import ImageRef, ImageRefError
-from ...model import Change, ComponentState, Site, Target, TargetData, unknown_version_note
+from ...model import (
+    Change,
+    ComponentState,
+    Severity,
+    Site,
+    Target,
+    TargetData,
+    unknown_version_note,
+)
 from ...records import field, record
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.envfile import EnvValue, can_hold, parse_env
@@ -20,6 +32,33 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+# docker-compose.prod.yml, compose.override.yaml, docker-compose.standalone.yml, ...
+_NAMED = re.compile(r"(?:docker-)?compose(?:\.[^/]+)?\.ya?ml")
+# The top-level elements of the compose specification (and `x-` extensions): a file with
+# any other key is something else (Helm values with a `services:` key, a workload).
+TOP_LEVEL = frozenset(
+    ("version", "name", "include", "services", "networks", "volumes")
+    + ("configs", "secrets", "models")
+)
+
+
+def is_compose_name(rel: str) -> bool:
+    return _NAMED.fullmatch(posixpath.basename(rel).lower()) is not None
+
+
+def looks_like_compose(data: Any) -> bool:
+    """A document that is a compose file by its content: only compose's top-level keys,
+    and a `services:` map of service maps, one of them with an `image:`."""
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        return False
+    if any(not (str(k) in TOP_LEVEL or str(k).startswith("x-")) for k in data):
+        return False
+    services = data["services"].values()
+    if not all(isinstance(svc, dict) or svc is None for svc in services):
+        return False
+    return any(isinstance(svc, dict) and isinstance(svc.get("image"), str) for svc in services)
+
+
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
@@ -46,8 +85,9 @@ class ComposeManager(Manager):
     def extract(self, ctx: ScanContext) -> list[Target]:
         out: list[Target] = []
         pending: set[str] = set()
-        for rel in ctx.source.files():
-            if posixpath.basename(rel) not in NAMES or ctx.is_claimed(rel):
+        scoped = ctx.options.only is not None
+        for rel in self._candidates(ctx):
+            if ctx.is_claimed(rel):
                 continue
             env_rel = posixpath.join(posixpath.dirname(rel), ".env")
             if not ctx.affects({rel, env_rel}):
@@ -57,11 +97,15 @@ class ComposeManager(Manager):
             if target.components:
                 out.append(target)
                 ctx.claimed.add(rel)
-        if pending:
+        if pending or scoped:
             decided: dict[str, bool] = {}
 
             def would_claim(rel: str) -> bool:
-                if rel not in pending:
+                # Scoped scans look for compose files by content only among the changed
+                # files; another one is asked about here, when another manager wants it.
+                if rel not in pending and not (
+                    scoped and rel.endswith((".yaml", ".yml")) and self._by_content(ctx, rel)
+                ):
                     return False
                 if rel not in decided:
                     decided[rel] = bool(self._target(ctx, rel).components)
@@ -70,9 +114,47 @@ class ComposeManager(Manager):
             ctx.deferred.append(would_claim)
         return out
 
+    def _candidates(self, ctx: ScanContext) -> list[str]:
+        """Compose files by name, and other YAML files that are compose files by content
+        (outside charts: a chart's values may have a `services:` map)."""
+        src = ctx.source
+        named = [rel for rel in src.files() if is_compose_name(rel)]
+        only = ctx.options.only
+        if only is None:
+            # One search of the repository (`git grep` at a revision), then a parse of
+            # the few files it finds.
+            found = src.containing((b"services:",), (".yaml", ".yml"))
+        else:  # scoped: the changed files, and those beside a changed .env
+            envs = {posixpath.dirname(o) for o in only if posixpath.basename(o) == ".env"}
+            found = [
+                rel
+                for rel in src.files()
+                if rel.endswith((".yaml", ".yml"))
+                and (rel in only or posixpath.dirname(rel) in envs)
+            ]
+        others = [rel for rel in found if self._by_content(ctx, rel)]
+        return sorted(set(named + others))
+
+    def _by_content(self, ctx: ScanContext, rel: str) -> bool:
+        if is_compose_name(rel):
+            return False  # found by name
+        charts = ctx.memo.get("compose-charts")
+        if charts is None:
+            named = ctx.source.named("Chart.yaml")
+            charts = ctx.memo["compose-charts"] = tuple(posixpath.dirname(f) + "/" for f in named)
+        if any(rel.startswith(c) or c == "/" for c in charts):
+            return False  # a chart's file: values may well have a `services:` map
+        return _by_content(ctx.source, rel)
+
     def _target(self, ctx: ScanContext, rel: str) -> Target:
         src = ctx.source
-        doc = src.yaml(rel).documents[0]
+        yf = src.yaml_or_skip(rel)
+        if yf is None:
+            return self._unparsed(ctx, rel)
+        docs = yf.documents
+        doc = docs[0] if docs else None
+        if doc is None:
+            return Target(self.kind, src.display(rel), f"compose file {src.display(rel)}")
         data = doc.data if isinstance(doc.data, dict) else {}
         env_rel = posixpath.join(posixpath.dirname(rel), ".env")
         env = parse_env(src.read(env_rel), src.display(env_rel)) if src.exists(env_rel) else {}
@@ -125,6 +207,34 @@ class ComposeManager(Manager):
                     "in the environment changes it"
                 )
             target.components[comp] = ComponentState(comp, ref, version, sites, note)
+        return target
+
+    def _unparsed(self, ctx: ScanContext, rel: str) -> Target:
+        """A compose file that is not YAML: skipped with a notice (no components), or,
+        when it names a component image, a target whose error that is (LU009)."""
+        from ...sniff import named_images, unknown_named
+
+        src = ctx.source
+        shown = src.display(rel)
+        target = Target(
+            self.kind, shown, f"compose file {shown}", data=ComposeData(rel, None)
+        )
+        names = named_images(src.read(rel), ctx.rules)
+        if not names:
+            return target
+        why = src.skipped.pop(rel, "not YAML")
+        target.facts.append(
+            Unreadable(
+                shown,
+                names[0].line,
+                names[0].col,
+                f"{shown}: {why}; it names "
+                + ", ".join(f"{n.component} {n.image}" for n in names),
+                Severity.ERROR,
+                Cause.NOT_YAML,
+            )
+        )
+        unknown_named(ctx, target, [rel])
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
@@ -197,3 +307,16 @@ def _interpolate(name: str, raw: str, env: dict[str, EnvValue]) -> Service:
     image = raw[: m.start()] + value + raw[m.end() :]
     span = m.span("default") if m.group("default") is not None else None
     return Service(name, raw, image, var, span, env.get(var))
+
+
+def _by_content(src: Any, rel: str) -> bool:
+    """A YAML file that is a compose file by its content; a cheap look at the bytes first
+    (a top-level `services:` line and an `image:`), parsed only then."""
+    try:
+        raw = src.read(rel)
+    except InputError:
+        return False
+    if b"image:" not in raw or not (raw.startswith(b"services:") or b"\nservices:" in raw):
+        return False
+    yf = src.yaml_or_skip(rel)  # not YAML: skipped, with a notice
+    return yf is not None and len(yf.documents) == 1 and looks_like_compose(yf.documents[0].data)

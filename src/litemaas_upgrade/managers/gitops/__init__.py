@@ -7,6 +7,7 @@ import abc
 import posixpath
 from collections.abc import Iterator
 
+from ...errors import InputError
 from ...facts import Unreadable
 from ...model import Change, Target
 from ...records import field, record
@@ -15,6 +16,7 @@ from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, changes, resolve
 
 YAML_EXT = (".yaml", ".yml")
+KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there
 
 
@@ -40,7 +42,19 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     for rel in ctx.source.containing(markers, SEARCHED):
         if any(rel.startswith(c) or c == "/" for c in charts):
             continue
-        for doc in ctx.source.yaml(rel).documents:
+        if posixpath.basename(rel) in KFILES:
+            try:
+                yf = ctx.source.yaml(rel)
+            except InputError:
+                continue  # the Kustomize manager reports it, as its root's error
+        else:
+            # Not YAML (a templated Application of an app-of-apps folder without
+            # Chart.yaml): skipped with a notice; nothing it says can be read.
+            found = ctx.source.yaml_or_skip(rel)
+            if found is None:
+                continue
+            yf = found
+        for doc in yf.documents:
             data = doc.data
             if isinstance(data, dict) and "kind" in data and "apiVersion" in data:
                 yield rel, doc, data

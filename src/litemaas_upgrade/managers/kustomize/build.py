@@ -154,6 +154,28 @@ def container_lists(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, 
             yield from container_lists(value, path + (i,))
 
 
+# API groups whose objects name an image they do not run (Flux image automation, Argo CD
+# Image Updater): their `spec.image` is a repository to watch, not a deployment.
+WATCHING_GROUPS = ("image.toolkit.fluxcd.io", "argocd-image-updater.argoproj.io")
+# Objects whose spec describes something else's pods (a chart's values, a build).
+NOT_DEPLOYING = frozenset({"HelmRelease", "Application", "ApplicationSet", "Kustomization"})
+
+
+def custom_spec(data: Any) -> dict[str, Any] | None:
+    """The spec of a custom resource that runs the image its `spec.image` names (the
+    LiteLLM operator's LiteLLMProxy), or None. kustomize's `images:` leaves that field
+    alone: only containers are its business."""
+    if not isinstance(data, dict) or data.get("kind") in NOT_DEPLOYING:
+        return None
+    group = str(data.get("apiVersion", "")).rpartition("/")[0]
+    if "." not in group or group in WATCHING_GROUPS:
+        return None  # built-in kinds run containers, never a `spec.image`
+    spec = data.get("spec")
+    if isinstance(spec, dict) and isinstance(spec.get("image"), str):
+        return spec
+    return None
+
+
 def tag_images(data: Any, make: Callable[[YamlPath, str], Img | None], base: YamlPath = ()) -> None:
     """Replace the image strings of every container below `data` by tracked ones."""
     for path, items in container_lists(data):
@@ -183,7 +205,13 @@ class Resource:
     def name(self) -> str:
         return self.names[-1]
 
+    @property
+    def custom(self) -> bool:
+        """A custom resource that runs its `spec.image` (see custom_spec)."""
+        return custom_spec(self.data) is not None
+
     def images(self) -> Iterator[tuple[YamlPath, dict[str, Any]]]:
+        """The containers (what kustomize's `images:` transforms)."""
         for path, items in container_lists(self.data):
             for i, item in enumerate(items):
                 if isinstance(item, dict) and isinstance(item.get("image"), str):
@@ -191,8 +219,13 @@ class Resource:
 
     def component_images(self, rules: Rules) -> Iterator[tuple[str, YamlPath, dict[str, Any]]]:
         """(component, path, container) for each container whose image a component of the
-        rules recognises; images that do not parse belong to no component."""
-        for path, item in self.images():
+        rules recognises, and (component, ("spec",), spec) for a custom resource's
+        `spec.image`; images that do not parse belong to no component."""
+        found = list(self.images())
+        spec = custom_spec(self.data)
+        if spec is not None:
+            found.append((("spec",), spec))
+        for path, item in found:
             try:
                 ref = ImageRef.parse(str(item["image"]))
             except ImageRefError:
@@ -223,6 +256,7 @@ class Build:
     # resources a kustomization lists that are not there: (kustomization, node, entry)
     missing: list[tuple[str, Any, str]] = field(default_factory=list)
     refused: bool = False  # kustomize refuses this build: it renders nothing
+    unparsed: list[str] = field(default_factory=list)  # files it reads that are not YAML
 
 
 class Builder:
@@ -251,8 +285,33 @@ class Builder:
     # -- kustomizations -------------------------------------------------------------
 
     def run(self) -> Build:
-        self.out.resources = self.build_dir(self.out.root, (), None)
+        try:
+            self.out.resources = self.build_dir(self.out.root, (), None)
+        except InputError as exc:
+            # A file the build reads is not YAML (a Go template, a binary file):
+            # kustomize refuses the whole build, so this root renders nothing.
+            self.out.facts.append(
+                Unreadable(
+                    exc.file,
+                    exc.line,
+                    exc.col,
+                    f"{exc.message}: kustomize cannot build "
+                    f"{self.src.display(self.out.root)} with it",
+                    Severity.ERROR,
+                    Cause.NOT_YAML,
+                )
+            )
+            self.out.unparsed = [r for r in self.out.files if not self._parses(r)]
+            self.out.refused = True
+            self.out.resources = []
         return self.out
+
+    def _parses(self, rel: str) -> bool:
+        try:
+            self.src.yaml(rel)
+        except InputError:
+            return False
+        return True
 
     def _locate(self, folder: str, entry: str, kfile: str, node: Any) -> str | None:
         """The source-relative path an entry names, or None (reported)."""
@@ -410,6 +469,9 @@ class Builder:
             return Img(value, Origin(rel, doc.index, path, line, col, value, "manifest"))
 
         tag_images(data, make)
+        spec = custom_spec(data)
+        if spec is not None:
+            spec["image"] = make(("spec", "image"), spec["image"])
         raw_labels = meta.get("labels")
         labels: dict[str, Any] = raw_labels if isinstance(raw_labels, dict) else {}
         return Resource(
@@ -691,10 +753,15 @@ class Builder:
         kfile: str,
         node: Any,
     ) -> None:
-        if not any(True for _ in container_lists(patch)):
+        raw_spec = patch.get("spec")
+        spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
+        sets_spec_image = isinstance(spec.get("image"), str)
+        if not sets_spec_image and not any(True for _ in container_lists(patch)):
             return  # sets no image: nothing this tool follows
         patch = copy.deepcopy(patch)
         tag_images(patch, make)
+        if sets_spec_image:  # a custom resource's image (a Deployment has no spec.image)
+            patch["spec"]["image"] = make(("spec", "image"), spec["image"]) or spec["image"]
         if target is not None:
             chosen = self._select(resources, target, kfile, node)
         else:
@@ -731,8 +798,11 @@ class Builder:
                 continue
             kind = op.get("op")
             parts = _pointer(op["path"])
-            if not any(p in CONTAINER_KEYS for p in parts) and not _is_prefix_of_containers(
-                parts, res.data
+            custom = parts == ["spec", "image"] and res.custom
+            if (
+                not custom
+                and not any(p in CONTAINER_KEYS for p in parts)
+                and not _is_prefix_of_containers(parts, res.data)
             ):
                 continue
             value = copy.deepcopy(op.get("value"))
@@ -942,7 +1012,10 @@ def build_roots(
     edges: dict[str, list[str]] = {}
     components: set[str] = set()
     for folder, kfile in folders.items():
-        docs = src.yaml(kfile).documents
+        try:
+            docs = src.yaml(kfile).documents
+        except InputError:
+            continue  # a root of its own, whose build reports the error
         data = docs[0].data if docs else None
         if not isinstance(data, dict):
             continue

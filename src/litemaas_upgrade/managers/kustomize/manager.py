@@ -57,6 +57,7 @@ class Placed:
     image: str  # as rendered
     tracked: Tracked | None
     init: bool = False
+    api: str = ""  # a custom resource's apiVersion: its `spec.image` runs (no container)
 
 
 @record(slots=True)
@@ -173,17 +174,22 @@ class KustomizeManager(Manager):
             # kustomize renders nothing: the target is its error (LU009), and an images:
             # entry matching nothing in a build that does not happen says nothing more.
             target.facts = [f for f in target.facts if not isinstance(f, DeadImagesEntry)]
+            from ...sniff import unknown_named
+
+            unknown_named(ctx, target, build.unparsed)
             return target
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
                 image = item["image"]
+                custom = path == ("spec",)
                 data.placed.setdefault(comp, []).append(
                     Placed(
                         sys.intern(f"{res.kind}/{res.name}"),
-                        str(item.get("name", format_path(path))),
+                        "spec.image" if custom else str(item.get("name", format_path(path))),
                         sys.intern(str(image)),
                         to_templates(view, image.tracked()) if isinstance(image, Img) else None,
                         "initContainers" in path,
+                        res.api if custom else "",
                     )
                 )
         for comp, placed in data.placed.items():
@@ -456,16 +462,25 @@ class KustomizeManager(Manager):
         # left alone: one entry would make them equal, which the phase must not do.
         moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.set}
         entries: dict[str, tuple[str, str]] = {}
+        # Custom resources' `spec.image`, which `images:` does not reach: a JSON patch each.
+        customs: dict[tuple[str, str], str] = {}
         for comp, tag in sorted(tags.items()):
             by_name: dict[str, set[str]] = {}
             for placed in data.placed.get(comp, []):
+                if placed.api:
+                    name, now, digest = split(placed.image)
+                    keep = digest if now == tag else ""
+                    customs[(placed.api, placed.workload)] = (
+                        f"{name}:{tag}" + (f"@{keep}" if keep else "")
+                    )
+                    continue
                 by_name.setdefault(split(placed.image)[0], set()).add(placed.image)
             for name, images in sorted(by_name.items()):
                 if comp not in moved and len(images) > 1:
                     continue
                 _name, now, digest = split(sorted(images)[0])
                 entries.setdefault(name, (tag, digest if now == tag else ""))
-        if not entries:
+        if not entries and not customs:
             return {}
         slug = _slug(data.root)
         rel_file = f"kustomize/{slug}/kustomization.yaml"
@@ -485,12 +500,29 @@ class KustomizeManager(Manager):
             "kind: Kustomization",
             "resources:",
             f"  - {_quote(back)}",
-            "images:",
         ]
+        if entries:
+            lines.append("images:")
         for name, (tag, digest) in sorted(entries.items()):
             lines += [f"  - name: {_quote(name)}", f"    newTag: {_quote(tag, force=True)}"]
             if digest:
                 lines.append(f"    digest: {_quote(digest)}")
+        if customs:
+            lines.append("patches:")
+        for (api, workload), image in sorted(customs.items()):
+            group, _, version = api.rpartition("/")
+            kind, _, name = workload.partition("/")
+            lines += [
+                "  - target:",
+                f"      group: {_quote(group)}",
+                f"      version: {_quote(version)}",
+                f"      kind: {_quote(kind)}",
+                f"      name: {_quote(name)}",
+                "    patch: |-",
+                "      - op: replace",
+                "        path: /spec/image",
+                f"        value: {_quote(image, force=True)}",
+            ]
         return {rel_file: "\n".join(lines) + "\n"}
 
     def share(self, target: Target, shared: Shared) -> None:
@@ -557,6 +589,10 @@ def _inflates_charts(ctx: ScanContext, root: str) -> bool:
     kfile = kustomization_file(ctx.source, root)
     if kfile is None:
         return False
-    docs = ctx.source.yaml(kfile).documents
+    try:
+        docs = ctx.source.yaml(kfile).documents
+    except InputError:
+        return False
     data = docs[0].data if docs else None
     return isinstance(data, dict) and bool(data.get("helmCharts"))
+

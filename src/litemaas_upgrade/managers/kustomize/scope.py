@@ -27,6 +27,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...errors import InputError
 from ...source import Source
 from .names import KFILES, is_remote
 
@@ -125,7 +126,10 @@ class RootScope:
         self.folders = folders
         self.names: dict[str, set[str]] = {}  # kustomization folder -> paths it names
         for folder, kfile in folders.items():
-            docs = src.yaml(kfile).documents
+            try:
+                docs = src.yaml(kfile).documents
+            except InputError:
+                docs = []  # not YAML: its own root's error (build.py)
             paths: set[str] = set()
             for doc in docs:
                 for s in _strings(doc.data):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 
+from ...errors import InputError
 from ...facts import Unreadable
 from ...imageref import ImageRef
 from ...model import Change, Severity, Site, YamlPath, format_path
@@ -42,7 +43,10 @@ class KustomizeHelmManager(GitOpsManager):
         for rel in ctx.source.containing(MARKERS, SEARCHED):
             if posixpath.basename(rel) not in KFILES or b"helmCharts" not in ctx.source.read(rel):
                 continue
-            docs = ctx.source.yaml(rel).documents
+            try:
+                docs = ctx.source.yaml(rel).documents
+            except InputError:
+                continue  # the Kustomize manager reports it, as its root's error
             doc = docs[0] if docs else None
             data = doc.data if doc is not None else None
             if doc is None or not isinstance(data, dict):

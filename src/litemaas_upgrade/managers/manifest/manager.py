@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import posixpath
 
+from ...facts import Cause, Unreadable
 from ...imageref import ImageRef
 from ...model import (
     Change,
     ComponentState,
+    Severity,
     Site,
     Target,
     TargetData,
@@ -16,6 +18,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import record
+from ...sniff import named_images, unknown_named
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
@@ -49,6 +52,7 @@ class ManifestManager(Manager):
         only = ctx.options.only
         wanted = None if only is None else {posixpath.dirname(o) for o in only}
         by_folder: dict[str, list[str]] = {}
+        broken: dict[str, list[str]] = {}  # files that are not YAML and name an image
         for rel in files:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
                 continue
@@ -58,18 +62,51 @@ class ManifestManager(Manager):
             if folder in skip or any(parent in skip for parent in ancestors(folder)):
                 continue
             data = src.read(rel)
-            if b"image:" not in data or b"kind:" not in data or b"{{" in data:
+            if b"image:" not in data or b"kind:" not in data:
                 continue
             if ctx.is_claimed(rel):  # scoped scans: a target not built may read it
                 continue
+            if src.yaml_or_skip(rel) is None:
+                # Not YAML: skipped with a notice, unless it names a component image;
+                # then the folder's target carries the error (below).
+                if named_images(data, ctx.rules):
+                    broken.setdefault(folder, []).append(rel)
+                continue
+            if b"{{" in data:
+                continue  # YAML, but a template's: the values it names are not its images
             by_folder.setdefault(folder, []).append(rel)
         out = []
-        for folder, rels in sorted(by_folder.items()):
-            target = self._target(ctx, folder, rels)
+        for folder in sorted(set(by_folder) | set(broken)):
+            target = self._target(ctx, folder, by_folder.get(folder, []))
+            if broken.get(folder):
+                self._broken(ctx, target, broken[folder])
             if target.components:
                 out.append(target)
                 ctx.claimed.update(target.data_as(ManifestData).files)
         return out
+
+    def _broken(self, ctx: ScanContext, target: Target, rels: list[str]) -> None:
+        """Files of the folder that are not YAML and name a component image: what
+        `kubectl apply -f` of the folder would deploy cannot be read (LU009 error)."""
+        src = ctx.source
+        for rel in rels:
+            why = src.skipped.pop(rel, "not YAML")
+            names = named_images(src.read(rel), ctx.rules)
+            first = names[0]
+            target.facts.append(
+                Unreadable(
+                    src.display(rel),
+                    first.line,
+                    first.col,
+                    f"{src.display(rel)}: {why}; it names "
+                    + ", ".join(f"{n.component} {n.image}" for n in names)
+                    + f", which kubectl apply -f {target.path} would deploy",
+                    Severity.ERROR,
+                    Cause.NOT_YAML,
+                )
+            )
+            target.data_as(ManifestData).files.append(rel)
+        unknown_named(ctx, target, rels)
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
         from ..kustomize.build import Builder, Img  # (loaded only for a folder of workloads)

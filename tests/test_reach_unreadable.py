@@ -1,0 +1,105 @@
+"""One unreadable file never sinks the scan: a Go-templated YAML file outside a chart, a
+binary file or a non-YAML file is skipped with a notice, unless it decides an image of a
+target; then that target carries the error (LU009), the others are still reported, and
+scan exits 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import init_repo, write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: litellm
+spec:
+  template:
+    spec:
+      containers:
+        - name: litellm
+          image: {image}
+"""
+TEMPLATED = DEPLOY.replace("name: litellm\nspec", "name: {{{{ .Values.name }}}}\nspec") + (
+    "          {{{{- with .Values.env }}}}\n          env: {{{{ toYaml . }}}}\n"
+    "          {{{{- end }}}}\n"
+)
+OLD = "ghcr.io/berriai/litellm-non_root:main-v1.74.7-stable"
+
+# An app-of-apps folder without Chart.yaml: its templates are Go templates.
+APP_OF_APPS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {{ .Values.name }}
+spec:
+  source:
+    repoURL: {{ .Values.repo }}
+    {{- if .Values.path }}
+    path: {{ .Values.path }}
+    {{- end }}
+"""
+
+
+def _scan(cli, repo: Path) -> tuple[int, dict]:
+    result = cli("scan", ".", "--format", "json", cwd=repo)
+    assert result.out, result.err
+    assert "Traceback" not in result.err
+    return result.code, json.loads(result.out)
+
+
+def test_files_that_decide_nothing_are_skipped_with_a_notice(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo / "k8s/deploy.yaml", DEPLOY.format(image=OLD))
+    write(repo / "apps/templates/app.yaml", APP_OF_APPS)
+    write(repo / "apps/values.yaml", "name: x\nrepo: https://example.invalid/r.git\n")
+    (repo / "bin").mkdir()
+    (repo / "bin/blob.yaml").write_bytes(b"apiVersion: argoproj.io/v1\nkind: Application\n\0\1")
+    write(repo / "stack/services.yaml", "services:\n  a:\n    image: x\n  - broken\n")
+    init_repo(repo)
+    code, out = _scan(cli, repo)
+    assert code == 0
+    [target] = out["targets"]
+    assert target["components"]["litellm"]["image"] == OLD
+    notices = {n["file"]: n for n in out["notices"]}
+    assert set(notices) == {"apps/templates/app.yaml", "bin/blob.yaml", "stack/services.yaml"}
+    assert all(n["code"] == "LU009" and n["severity"] == "info" for n in notices.values())
+    assert "Go-template" in notices["apps/templates/app.yaml"]["message"]
+    assert "binary file" in notices["bin/blob.yaml"]["message"]
+    assert "not YAML at 4:3" in notices["stack/services.yaml"]["message"]
+    text = cli("scan", ".", cwd=repo)
+    assert text.code == 0 and "k8s  [manifest]" in text.out and "skipped: " in text.out
+
+
+def test_a_file_that_decides_an_image_is_its_targets_error(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo / "k8s/deploy.yaml", DEPLOY.format(image=OLD))
+    # A kustomization whose resource is a Go template: kustomize refuses the build.
+    write(repo / "kz/kustomization.yaml", "resources:\n  - deploy.yaml\n")
+    write(repo / "kz/deploy.yaml", TEMPLATED.format(image=OLD))
+    # A folder of manifests where one file is a template that names LiteLLM.
+    write(repo / "plain/deploy.yaml", TEMPLATED.format(image=OLD))
+    # A compose file that does not parse.
+    write(repo / "docker-compose.dev.yml", f"services:\n  proxy:\n    image: {OLD}\n  - x\n")
+    init_repo(repo)
+    code, out = _scan(cli, repo)
+    assert code == 1  # an error was found
+    targets = {t["path"]: t for t in out["targets"]}
+    assert sorted(targets) == ["docker-compose.dev.yml", "k8s", "kz", "plain"]
+    assert targets["k8s"]["components"]["litellm"]["image"] == OLD
+    assert not [f for f in targets["k8s"]["findings"] if f["severity"] == "error"]
+    for path, line in (("kz", 10), ("plain", 10), ("docker-compose.dev.yml", 3)):
+        litellm = targets[path]["components"]["litellm"]
+        assert litellm["image"] is None, path  # unknown, never absent
+        [site] = litellm["sites"]
+        assert site["line"] == line, path
+        errors = [f for f in targets[path]["findings"] if f["severity"] == "error"]
+        assert [f["code"] for f in errors] == ["LU009"], path
+    assert "kustomize cannot build kz" in targets["kz"]["findings"][0]["message"]
+    assert "notices" not in out  # each file is its target's error, not a notice too
+    # lint says the same: exit 1, the file and the line.
+    lint = cli("lint", ".", cwd=repo)
+    assert lint.code == 1
+    assert "plain/deploy.yaml:10:18: error LU009" in lint.out
