@@ -12,7 +12,8 @@ from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
-from ..helm.release import Release, changes, resolve
+from ..helm.release import Release, resolve
+from ..helm.update import changes
 
 YAML_EXT = (".yaml", ".yml")
 MARKERS, SEARCHED = GITOPS_MARKERS, GITOPS_FILES  # see there

@@ -1,6 +1,7 @@
 """The Helm manager: a release is a chart plus the operator's override files. Their
-values, effective images and phase edits are the shared release model's (release.py);
-this module forms releases from files and writes the thin values file for `helm -f`."""
+values, effective images and phase edits are the shared release model's (chart.py,
+layers.py, release.py, update.py); this module forms releases from files and writes the
+thin values file for `helm -f`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from ...imageref import ImageRef
 from ...model import Change, Target, TargetData, YamlPath
 from ...records import record
 from ..base import Manager, PhaseStep, ScanContext
+from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
-from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
+from .layers import Layer, file_layer
+from .release import Release, resolve
+from .update import changes
 from .values import get_path
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
