@@ -45,7 +45,8 @@ from .upstream import (
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from ...share import Shared
-    from .build import Build, Entry, Tracked
+    from .images import Entry, Tracked
+    from .resources import Build
 
 
 @record(slots=True)
@@ -74,7 +75,7 @@ class KustomizeManager(Manager):
         only = ctx.options.only
         if only is not None:
             return self._scoped(ctx, only)
-        from .build import build_roots  # (loaded only when roots are built)
+        from .resources import build_roots  # (loaded only when roots are built)
 
         roots, _folders = build_roots(
             prepared_view(ctx.source).source, ctx.options.config, ctx.source
@@ -110,7 +111,7 @@ class KustomizeManager(Manager):
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
-            from .build import build_roots
+            from .resources import build_roots
 
             roots, _ = build_roots(src, ctx.options.config, ctx.source)
             scope = RootScope(src, folders)
@@ -134,7 +135,7 @@ class KustomizeManager(Manager):
             if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments, above):
                 return rel in ctx.claimed
             if unbuilt is None:
-                from .build import build_roots
+                from .resources import build_roots
 
                 unbuilt, _ = build_roots(src, ctx.options.config, ctx.source)
             for root in unbuilt:
@@ -149,7 +150,8 @@ class KustomizeManager(Manager):
         return targets
 
     def _target(self, ctx: ScanContext, root: str) -> Target:
-        from .build import Builder, Img
+        from .images import Img
+        from .resources import Builder
 
         src = ctx.source
         view = prepared_view(src)

@@ -20,12 +20,12 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from typing import Any
 
-    from .build import Origin, Tracked
+    from .images import Origin, Tracked
 
 
 def to_templates(view: PreparedView, tracked: Tracked) -> Tracked:
     """The same places, with every generated (absent) file named by its template."""
-    from .build import Tracked
+    from .images import Tracked
 
     if not view.template_of:
         return tracked
