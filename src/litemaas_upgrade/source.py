@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import InputError, UsageError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
 from .yamlio import YamlFile
 from .yamlio.cache import PARSES
@@ -30,6 +30,20 @@ OUTPUT_MARKER = ".litemaas-upgrade-output"
 RECENT = 32
 
 
+def shown(path: str | Path) -> str:
+    """A path as the user sees it: relative to the current directory."""
+    return os.path.relpath(path)
+
+
+def below_root(root: Path, path: str, what: str) -> str:
+    """A path the user named (`--values FILE`) relative to the (resolved) root the run
+    reads; a usage error when it is not below the root."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{what} {path}: not below {shown(root)}") from None
+
+
 class Source(abc.ABC):
     """Files below one root, by POSIX path relative to it."""
 
@@ -40,7 +54,7 @@ class Source(abc.ABC):
         # The files this view parsed most recently, by path (not read again while here);
         # beyond them, the process-wide cache by content (yamlio.cache) may still hold one.
         self._yaml: OrderedDict[str, YamlFile] = OrderedDict()
-        prefix = os.path.relpath(root, Path.cwd())
+        prefix = shown(root)
         self._prefix = "" if prefix == "." else PurePosixPath(Path(prefix).as_posix()).as_posix()
         self.outside: list[str] = []  # links that point outside the root: reported, not read
         # Links to files or folders inside the root: read at their real path only, so

@@ -8,12 +8,12 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...envfile import EnvValue, can_hold, parse_env
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
 from ...model import Change, ComponentState, Site, Target, TargetData, unknown_version_note
 from ...records import field, record
 from ..base import Manager, PhaseStep, ScanContext
-from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:

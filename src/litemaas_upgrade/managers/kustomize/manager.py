@@ -8,6 +8,7 @@ import posixpath
 import re
 import sys
 
+from ...envfile import can_hold
 from ...errors import InputError
 from ...facts import Cause, DeadImagesEntry, EnvOverridden, Unreadable
 from ...imageref import ImageRef, ImageRefError
@@ -23,7 +24,6 @@ from ...model import (
 )
 from ...records import field, record
 from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext
-from .envfile import can_hold
 from .names import kustomization_file, split
 from .prepare import prepared_view
 from .scope import (

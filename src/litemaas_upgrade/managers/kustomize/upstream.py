@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import posixpath
 
+from ...envfile import EnvValue, parse_env
 from ...errors import InputError
 from ...facts import Cause, Fact, Unreadable
 from ...model import ComponentState, Severity, Site, Target
 from ...records import record, replace
 from ..base import ScanContext
-from .envfile import EnvValue, parse_env
 from .prepare import PreparedView, prepared_view, template_image
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
