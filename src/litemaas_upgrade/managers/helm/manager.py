@@ -176,14 +176,14 @@ def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:
 
 
 def _emit(tree: dict[str, Any], indent: int = 0) -> str:
-    import json  # (only plan writes values files: lint and scan do not load it)
+    from ...yamlio.scalars import generated  # (only plan writes values files)
 
     lines = []
     for key, value in tree.items():
         if isinstance(value, dict):
             lines.append(" " * indent + f"{key}:\n" + _emit(value, indent + 2))
         else:
-            lines.append(" " * indent + f"{key}: {json.dumps(value)}\n")
+            lines.append(" " * indent + f"{key}: {generated(value, quoted=True)}\n")
     return "".join(lines)
 
 

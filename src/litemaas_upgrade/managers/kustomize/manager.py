@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import sys
 
 from ...envfile import can_hold
@@ -451,6 +450,8 @@ class KustomizeManager(Manager):
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
+        from ...yamlio.scalars import generated  # (only plan writes overlays)
+
         data = target.data_as(KustomizeData)
         # One entry per image name as the root leaves it; a digest the phase keeps (a
         # pinned component) is written too, or newTag alone would drop it.
@@ -486,13 +487,13 @@ class KustomizeManager(Manager):
             "apiVersion: kustomize.config.k8s.io/v1beta1",
             "kind: Kustomization",
             "resources:",
-            f"  - {_quote(back)}",
+            f"  - {generated(back)}",
             "images:",
         ]
         for name, (tag, digest) in sorted(entries.items()):
-            lines += [f"  - name: {_quote(name)}", f"    newTag: {_quote(tag, force=True)}"]
+            lines += [f"  - name: {generated(name)}", f"    newTag: {generated(tag, quoted=True)}"]
             if digest:
-                lines.append(f"    digest: {_quote(digest)}")
+                lines.append(f"    digest: {generated(digest)}")
         return {rel_file: "\n".join(lines) + "\n"}
 
     def share(self, target: Target, shared: Shared) -> None:
@@ -548,11 +549,6 @@ def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
 def _slug(path: str) -> str:
     return path.replace("/", "__").replace("..", "_").strip("._") or "root"
 
-
-def _quote(value: str, force: bool = False) -> str:
-    if force or not re.fullmatch(r"[A-Za-z0-9_./:@-]+", value) or value[0] in "-.:@":
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return value
 
 
 def _inflates_charts(ctx: ScanContext, root: str) -> bool:
