@@ -24,9 +24,9 @@ from .yamlio.cache import PARSES
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 OUTPUT_MARKER = ".litemaas-upgrade-output"
 # How many parsed files each view keeps by path (see Source.yaml): a few, as the cache by
-# content keeps what many targets read. `plan` has up to three views at once; 512 each
-# held ~20 MB more of node trees at N = 3,000, and scan and lint took the same time; 32
-# instead of 64 parses as often (N = 1,000 and 10,000) and saves ~3 MB at 10,000.
+# content keeps what many targets read. `plan` has up to three views at once; more files
+# per view held more node trees, and parsed no less often nor ran faster (the sizes
+# compared: bench/README.md, "Where the memory goes").
 RECENT = 32
 
 
@@ -215,7 +215,7 @@ class WorkTree(Source):
 
     def _walk(self) -> list[str]:
         # os.scandir with string paths: the entries' types come with the listing, so a
-        # repository of 40,000 files costs no system call per file.
+        # large repository costs no system call per file.
         found: list[str] = []
         top = str(self.root)
         todo = [""]  # folders relative to the root, visited depth first in name order
