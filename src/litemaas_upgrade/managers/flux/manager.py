@@ -12,8 +12,8 @@ import posixpath
 from ...facts import Cause, Unreadable
 from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
-from ..base import ScanContext
-from ..gitops import MARKERS, Declared, GitOpsManager, find_object, norm, objects
+from ..base import ScanContext, norm
+from ..gitops import MARKERS, Declared, GitOpsManager, find_object, objects
 from ..helm.chart import ChartRef, chart_ref, default_layers
 from ..helm.layers import Layer, object_layer, string_layer
 from ..helm.release import Release

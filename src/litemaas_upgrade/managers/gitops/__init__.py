@@ -62,14 +62,6 @@ def find_object(
     return None
 
 
-def norm(base: str, rel: str) -> str | None:
-    """`rel` joined to folder `base`, normalised; None when it leaves the root."""
-    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
-    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
-        return None
-    return "" if joined == "." else joined
-
-
 class GitOpsManager(Manager, abc.ABC):
     kind = "gitops"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from ...imageref import ImageRef
 from ...model import Change, Target, TargetData, YamlPath
 from ...records import record
-from ..base import Manager, PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext, slug
 from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
@@ -189,4 +189,4 @@ def _emit(tree: dict[str, Any], indent: int = 0) -> str:
 
 def _slug(path: str) -> str:
     stem = path[:-5] if path.endswith(".yaml") else path[:-4] if path.endswith(".yml") else path
-    return stem.replace("/", "__").replace("..", "_").strip("._") or "release"
+    return slug(stem, "release")

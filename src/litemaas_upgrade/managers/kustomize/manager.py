@@ -22,7 +22,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
-from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext
+from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext, slug
 from .names import kustomization_file, split
 from .prepare import prepared_view
 from .scope import (
@@ -470,8 +470,8 @@ class KustomizeManager(Manager):
                 entries.setdefault(name, (tag, digest if now == tag else ""))
         if not entries:
             return {}
-        slug = _slug(data.root)
-        rel_file = f"kustomize/{slug}/kustomization.yaml"
+        root_slug = slug(data.root, "root")
+        rel_file = f"kustomize/{root_slug}/kustomization.yaml"
         folder = posixpath.join(
             f"phase-{step.phase.number}", DEPLOY_DIR, posixpath.dirname(rel_file)
         )
@@ -544,10 +544,6 @@ def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
         return os.path.relpath(there, here).replace(os.sep, "/")
     here = posixpath.join(out or "", folder)
     return posixpath.relpath(root or ".", here)
-
-
-def _slug(path: str) -> str:
-    return path.replace("/", "__").replace("..", "_").strip("._") or "root"
 
 
 

@@ -7,13 +7,13 @@ tracked to where the patch writes it."""
 from __future__ import annotations
 
 import copy
-import posixpath
 import re
 from collections.abc import Callable, Iterator
 
 from ...errors import InputError
 from ...model import Severity, YamlPath, format_path
 from ...yamlio import YamlDoc, YamlFile
+from ..base import joined
 from .images import CONTAINER_KEYS, Img, Origin, container_lists, tag_images
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -47,12 +47,7 @@ class PatchTransformers:
             return
         node = kdoc.find(at)
         if is_path is None:  # patchesStrategicMerge: a file if one exists, else inline
-            rel = (
-                posixpath.normpath(posixpath.join(folder, content))
-                if folder
-                else posixpath.normpath(content)
-            )
-            is_path = "\n" not in content and self.src.exists(rel)
+            is_path = "\n" not in content and self.src.exists(joined(folder, content))
         if is_path:
             found = self._locate(folder, content, kfile, node)
             if found is None:

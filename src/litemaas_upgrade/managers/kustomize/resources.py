@@ -28,6 +28,7 @@ from ...records import field, record
 from ...rules import Rules
 from ...source import Source
 from ...yamlio import YamlDoc, YamlFile
+from ..base import joined
 from .images import Entry, ImagesTransformer, Img, Origin, container_lists, tag_images
 from .names import KFILES, is_remote, kustomization_file
 from .patches import PatchTransformers
@@ -126,14 +127,8 @@ class Builder(PatchTransformers, ImagesTransformer):
 
     def _locate(self, folder: str, entry: str, kfile: str, node: Any) -> str | None:
         """The source-relative path an entry names, or None (reported)."""
-        rel = (
-            posixpath.normpath(posixpath.join(folder, entry))
-            if folder
-            else posixpath.normpath(entry)
-        )
-        if rel == "..":
-            rel = "../"
-        if rel.startswith("../") or rel == ".." or entry.startswith("/"):
+        rel = joined(folder, entry)
+        if rel == ".." or rel.startswith("../") or entry.startswith("/"):
             self._unreadable(
                 f"{entry} is outside the repository root: not read; the images it "
                 "carries are unknown",
@@ -141,7 +136,7 @@ class Builder(PatchTransformers, ImagesTransformer):
                 node,
             )
             return None
-        return "" if rel == "." else rel
+        return rel
 
     def build_dir(
         self,
@@ -392,12 +387,7 @@ def build_roots(
             items = data.get(key) or []
             for entry in items if isinstance(items, list) else []:
                 if isinstance(entry, str) and not is_remote(entry):
-                    rel = (
-                        posixpath.normpath(posixpath.join(folder, entry))
-                        if folder
-                        else posixpath.normpath(entry)
-                    )
-                    rel = "" if rel == "." else rel
+                    rel = joined(folder, entry)
                     if rel in folders and refused_by(rel, (folder,)):
                         continue  # kustomize refuses it (cycle detected): not a use
                     used.add(rel)

@@ -15,8 +15,8 @@ from ...facts import Unreadable
 from ...imageref import ImageRef
 from ...model import Change, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
-from ..base import ScanContext
-from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager, norm
+from ..base import ScanContext, norm
+from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager
 from ..helm.chart import ChartRef, chart_ref, default_layers
 from ..helm.layers import Layer, file_layer, object_layer
 from ..helm.release import Release
