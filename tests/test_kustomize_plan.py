@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES, init_repo
-from litemaas_upgrade.managers.kustomize.envfile import can_hold, parse_env
+from litemaas_upgrade.envfile import can_hold, parse_env
 from litemaas_upgrade.model import Change
 from litemaas_upgrade.textedit import apply_text_changes
 

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 
 from litemaas_upgrade.lint.formatters import text as text_format
-from litemaas_upgrade.lint.formatters import use_colour
 from litemaas_upgrade.lint.formatters.github import command, escape_data, escape_property
 from litemaas_upgrade.lint.runner import LintResult
 from litemaas_upgrade.model import Finding, Severity
+from litemaas_upgrade.terminal import use_colour
 
 OLD_LLM = "main-v1.74.7-stable"
 NEW_LLM = "main-v1.81.0-stable"

@@ -233,8 +233,6 @@ def diff(
       litemaas-upgrade diff . --phase 1 --format markdown
       litemaas-upgrade diff . --base origin/main --rendered --format json
     """
-    if base is not None and phase is not None:
-        raise click.UsageError("--base and --phase are alternatives: give one of them")
     from .commands import diff as command
 
     tags = _tags(backend_tag, frontend_tag, litellm_tag)

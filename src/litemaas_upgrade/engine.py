@@ -349,10 +349,10 @@ def release(
     files written: `plan --out`), their manager data goes entirely. What targets report
     (components, stage, findings) stays. `view`, a view of the repository planning is
     done with, drops its parsed files. The rest is bounded where it is kept: each view
-    holds its last RECENT parsed files by path (source.py), the parse cache the last
-    128 KiB of parsed text by content (yamlio/cache.py), and a Helm release keeps no
-    parsed layer once resolved (Release.detach: a scan of 10,000 releases would hold
-    them all until its end)."""
+    holds its last RECENT parsed files by path (source.py), the parse cache a bounded
+    amount of parsed text by content (yamlio/cache.py), and a Helm release keeps no
+    parsed layer once resolved (Release.detach: a scan would hold every release's layers
+    until its end)."""
     for target in targets:
         if deployed:
             target.data = None

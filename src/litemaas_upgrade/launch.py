@@ -4,7 +4,8 @@ load (or as it exits) ending as one that comes during the run does ("interrupted
 
 `lint FILE...` with nothing else, which is how pre-commit runs the hook on every commit,
 does not go through click: file names need no parser, and importing click (with the
-standard modules it brings) is about a third of that run's time (bench/README.md). Any
+standard modules it brings) is a large share of that run's time (measured in
+bench/README.md, "Start-up"). Any
 option, `--`, or another subcommand goes through the command line (`cli.py`).
 
 The rest of what such a run loads is kept to what it uses (tests/test_startup.py): records
@@ -26,7 +27,8 @@ def main() -> None:
     # A run allocates many small objects that hold no reference cycles (parsed nodes,
     # sites, values). With the default thresholds the cycle collector runs every 700
     # allocations, and each full collection walks a heap that grows with the repository:
-    # a quarter of `plan`'s time at N = 1,000, more at 10,000 (bench/README.md).
+    # a share of `plan`'s time that grows faster than the repository (measured in
+    # bench/README.md, "The cycle collector").
     gc.set_threshold(100_000, 50, 100)
     try:
         dispatch(sys.argv[1:], program=True)

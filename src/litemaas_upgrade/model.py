@@ -206,10 +206,13 @@ class TargetData:
 
 @record(slots=True)
 class Target:
-    """Something that is deployed as a unit: a Helm release, a Kustomize build root,
-    a compose file, a folder of plain manifests."""
+    """Something that is deployed as a unit: a Helm release (its override files), a
+    Kustomize build root, an Argo CD Application or ApplicationSet source with a Helm
+    chart, a Flux HelmRelease, a kustomization's `helmCharts:` entry, a compose file, a
+    folder of plain manifests."""
 
-    kind: str  # a manager's kind: helm, kustomize, compose, manifest, argocd, flux, ...
+    # A manager's kind: helm, kustomize, argocd, flux, kustomize-helm, compose, manifest.
+    kind: str
     path: str  # relative to the current directory
     formed: str  # how the target was put together, in words
     components: dict[str, ComponentState] = field(default_factory=dict)

@@ -2,7 +2,8 @@
 
 A pre-commit run defines about forty record classes before it reads a file. `dataclasses`
 compiles six or so methods for each one with `exec`, and imports `inspect` (with `ast`,
-`dis` and `tokenize`): about 20 ms of a 100 ms run (bench/README.md). Here a record's
+`dis` and `tokenize`): a large share of a pre-commit run (measured in bench/README.md,
+"Start-up"). Here a record's
 `__init__` is compiled the first time the class is called (most record classes are never
 instantiated in a pre-commit run), and equality, hashing, ordering and repr are shared
 functions over the class's field names. Type checkers read `record` as they read

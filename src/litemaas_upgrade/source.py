@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import InputError, UsageError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
 from .yamlio import YamlFile
 from .yamlio.cache import PARSES
@@ -24,10 +24,24 @@ from .yamlio.cache import PARSES
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 OUTPUT_MARKER = ".litemaas-upgrade-output"
 # How many parsed files each view keeps by path (see Source.yaml): a few, as the cache by
-# content keeps what many targets read. `plan` has up to three views at once; 512 each
-# held ~20 MB more of node trees at N = 3,000, and scan and lint took the same time; 32
-# instead of 64 parses as often (N = 1,000 and 10,000) and saves ~3 MB at 10,000.
+# content keeps what many targets read. `plan` has up to three views at once; more files
+# per view held more node trees, and parsed no less often nor ran faster (the sizes
+# compared: bench/README.md, "Where the memory goes").
 RECENT = 32
+
+
+def shown(path: str | Path) -> str:
+    """A path as the user sees it: relative to the current directory."""
+    return os.path.relpath(path)
+
+
+def below_root(root: Path, path: str, what: str) -> str:
+    """A path the user named (`--values FILE`) relative to the (resolved) root the run
+    reads; a usage error when it is not below the root."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{what} {path}: not below {shown(root)}") from None
 
 
 class Source(abc.ABC):
@@ -40,7 +54,7 @@ class Source(abc.ABC):
         # The files this view parsed most recently, by path (not read again while here);
         # beyond them, the process-wide cache by content (yamlio.cache) may still hold one.
         self._yaml: OrderedDict[str, YamlFile] = OrderedDict()
-        prefix = os.path.relpath(root, Path.cwd())
+        prefix = shown(root)
         self._prefix = "" if prefix == "." else PurePosixPath(Path(prefix).as_posix()).as_posix()
         self.outside: list[str] = []  # links that point outside the root: reported, not read
         # Links to files or folders inside the root: read at their real path only, so
@@ -228,7 +242,7 @@ class WorkTree(Source):
 
     def _walk(self) -> list[str]:
         # os.scandir with string paths: the entries' types come with the listing, so a
-        # repository of 40,000 files costs no system call per file.
+        # large repository costs no system call per file.
         found: list[str] = []
         top = str(self.root)
         todo = [""]  # folders relative to the root, visited depth first in name order

@@ -8,10 +8,18 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..managers.base import ScanOptions
-from ..model import Target
 from ..records import field, record
 from ..rules import Rules, load_rules
-from ..source import OUTPUT_MARKER, WorkTree
+from ..source import OUTPUT_MARKER, WorkTree, below_root
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Protocol, TypeVar
+
+    class HasPath(Protocol):
+        path: str  # as shown
+
+    T = TypeVar("T", bound=HasPath)
 
 
 @record
@@ -73,17 +81,9 @@ def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
     rules = rules.with_targets(inputs.tags)
     root = common_root(inputs.paths)
     source = WorkTree(root, only=compose_files(inputs.paths, root))
-
-    def below_root(p: str, what: str) -> str:
-        full = Path(p).resolve()
-        try:
-            return full.relative_to(root).as_posix()
-        except ValueError:
-            raise UsageError(f"{what} {p}: not below {source.display('')}") from None
-
     options = ScanOptions(
-        charts=[below_root(c, "--chart") for c in inputs.charts],
-        values=[below_root(v, "--values") for v in inputs.values],
+        charts=[below_root(root, c, "--chart") for c in inputs.charts],
+        values=[below_root(root, v, "--values") for v in inputs.values],
     )
     return source, rules, options
 
@@ -114,8 +114,9 @@ def check_out(out: str, source: WorkTree) -> None:
         )
 
 
-def only_under(targets: list[Target], paths: list[str]) -> list[Target]:
-    """With several PATHs, keep the targets below one of them (or those files')."""
+def only_under(targets: list[T], paths: list[str]) -> list[T]:
+    """With several PATHs, keep the targets (scanned, or a diff's) below one of them (or
+    those files', for compose files)."""
     if len(paths) <= 1:
         return targets
     prefixes = [os.path.normpath(p) for p in paths]

@@ -3,13 +3,13 @@ deployments, as a unified diff, JSON, JSON Patch or a pull-request comment."""
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .common import Inputs, err, open_inputs
+from ..terminal import use_colour
+from .common import Inputs, err, only_under, open_inputs
 
 if TYPE_CHECKING:
     from ..diff.model import ChangeSet
@@ -29,7 +29,7 @@ def run(
     ignore_labels: list[str],
 ) -> int:
     if base is not None and phase is not None:
-        raise UsageError("--base and --phase: give one of them")
+        raise UsageError("--base and --phase are alternatives: give one of them")
     if base is None and phase is None:
         raise UsageError("give --base REV (compare a revision with the work tree) or --phase N")
     source, rules, options = open_inputs(inputs)
@@ -40,7 +40,7 @@ def run(
         source, rules, options, phase or 0
     )
     try:
-        _only_under(cs, inputs.paths)
+        cs.targets = only_under(cs.targets, inputs.paths)
         if rendered:
             from ..diff.rendered import render_changes
             from ..diff.structured import DEFAULT_IGNORED_LABELS
@@ -52,7 +52,7 @@ def run(
         )
     finally:
         cs.close()
-    if fmt == "unified" and _colour(color):
+    if fmt == "unified" and use_colour(sys.stdout, color):
         from ..output.unified import colorize
 
         text = colorize(text)
@@ -98,30 +98,9 @@ def _format(
     return out.text, out.masked, out.apply_context
 
 
-def _only_under(cs: ChangeSet, paths: list[str]) -> None:
-    """With several PATHs, keep the targets below one of them."""
-    if len(paths) <= 1:
-        return
-    prefixes = [os.path.normpath(p).rstrip("/") for p in paths]
-    cs.targets = [
-        t
-        for t in cs.targets
-        if any(p == "." or t.path == p or t.path.startswith(p + "/") for p in prefixes)
-    ]
-
-
 def _command(inputs: Inputs, cs: ChangeSet, rendered: bool) -> str:
     parts = ["litemaas-upgrade", "diff", *[shlex.quote(p) for p in inputs.paths], cs.command]
     if rendered:
         parts.append("--rendered")
     return " ".join(parts)
 
-
-def _colour(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never":
-        return False
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return sys.stdout.isatty()

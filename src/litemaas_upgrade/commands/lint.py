@@ -64,7 +64,7 @@ def run(
 
 
 def _render(fmt: str, result: LintResult, show_suppressed: bool) -> str:
-    from ..lint import formatters
+    from ..terminal import use_colour
 
     # Only the format asked for is loaded (a pre-commit run prints text).
     if fmt == "json":
@@ -75,7 +75,7 @@ def _render(fmt: str, result: LintResult, show_suppressed: bool) -> str:
         from ..lint.formatters import github as module  # type: ignore[no-redef]
     else:
         from ..lint.formatters import text as module  # type: ignore[no-redef]
-    colour = fmt == "text" and formatters.use_colour(sys.stdout)
+    colour = fmt == "text" and use_colour(sys.stdout)
     return module.render(result, show_suppressed=show_suppressed, colour=colour)
 
 

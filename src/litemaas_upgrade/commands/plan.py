@@ -8,7 +8,7 @@ from typing import Any
 from .. import codes
 from ..engine import Plan, plan
 from ..model import Target
-from ..output.planfiles import PhaseWriter, Staging, write_plan
+from ..output.planfiles import PhaseWriter, Staging, out_relative, write_plan
 from ..rules import Rules
 from .common import Inputs, check_out, err, open_inputs
 
@@ -18,10 +18,7 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
     out = out.rstrip("/") or out
     check_out(out, source)
     # Thin overlays point back at the repository from inside the output folder.
-    try:
-        options.out = Path(out).resolve().relative_to(source.root).as_posix()
-    except ValueError:
-        options.out = str(Path(out).resolve())
+    options.out = out_relative(Path(out).resolve(), source.root)
     # Each phase's files are staged as soon as it is planned; nothing is in place
     # before the whole plan is written (all or nothing).
     staging = Staging(Path(out))

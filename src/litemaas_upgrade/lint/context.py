@@ -10,7 +10,10 @@ from .suppress import Comments
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ..facts import Notice, Unreadable
+    from ..model import Finding
 
 
 @record
@@ -45,6 +48,20 @@ class LintContext:
     # What could not be read for no target in particular: the scan's notices (links,
     # skipped files), an unreadable base.
     notices: list[Notice | Unreadable] = field(default_factory=list)
+
+
+def scanned(
+    of_target: Callable[[Target], Iterator[Finding]],
+) -> Callable[[LintContext], Iterator[Finding]]:
+    """The `check` of a rule that words what the scan recorded of each target
+    (`of_target`): run over the checks that carry a scan (not a plan's steps)."""
+
+    def check(ctx: LintContext) -> Iterator[Finding]:
+        for chk in ctx.checks:
+            if chk.scan:
+                yield from of_target(chk.target)
+
+    return check
 
 
 # Which site of a component to point at, by what the site decides: the tag first (the

@@ -5,9 +5,9 @@ transition. Findings point into the plan file, at the step's component."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from .. import source
 from ..errors import InputError
 from ..imageref import ImageRef, ImageRefError
 from ..model import ComponentState, Site, Target
@@ -27,7 +27,7 @@ FORMAT_HINT = (
 
 
 def plan_context(path: str, rules: Rules) -> LintContext:
-    shown = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
+    shown = source.shown(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

@@ -15,7 +15,7 @@ from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Severity, Target
 from ..records import field, record
 from ..rules import Rules
-from ..source import GitTree, Source, WorkTree
+from ..source import GitTree, Source, WorkTree, below_root, shown
 from .context import Check, LintContext
 
 PRE_COMMIT_BASE = "HEAD"
@@ -62,7 +62,7 @@ def select(paths: list[str]) -> Selection:
         try:
             p.relative_to(root)
         except ValueError:
-            raise UsageError(f"{p}: not below {root}") from None
+            raise UsageError(f"{shown(p)}: not below {shown(root)}") from None
         if p.is_dir():
             sel.folders.append(p)
         else:
@@ -73,15 +73,9 @@ def select(paths: list[str]) -> Selection:
 def _options(
     root: Path, charts: list[str], values: list[str], only: frozenset[str] | None = None
 ) -> ScanOptions:
-    def below_root(p: str, what: str) -> str:
-        try:
-            return Path(p).resolve().relative_to(root).as_posix()
-        except ValueError:
-            raise UsageError(f"{what} {p}: not below {root}") from None
-
     return ScanOptions(
-        charts=[below_root(c, "--chart") for c in charts],
-        values=[below_root(v, "--values") for v in values],
+        charts=[below_root(root, c, "--chart") for c in charts],
+        values=[below_root(root, v, "--values") for v in values],
         only=only,
     )
 
@@ -237,7 +231,7 @@ def lint_context(
     for target in now:
         for f in target_files(target, source):
             if f.is_file():
-                files.add(os.path.relpath(f))
+                files.add(shown(f))
     return LintContext(rules, checks, label, sorted(files), notices=extra)
 
 
@@ -301,10 +295,7 @@ def base_diff(tree: GitTree, source: Source, pending: Pending | None = None) -> 
         names = parts[i + 1 : i + 3] if status.startswith(("R", "C")) else parts[i + 1 : i + 2]
         i += 1 + len(names)
         if len(names) == 2:
-            renames[_shown(tree.top / names[1])] = _shown(tree.top / names[0])
+            renames[shown(tree.top / names[1])] = shown(tree.top / names[0])
         changed.update(n[len(prefix) :] for n in names if n.startswith(prefix))
     return BaseDiff(changed | unlisted, renames)
 
-
-def _shown(path: Path) -> str:
-    return os.path.relpath(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 
 from ..model import Change, Target
@@ -125,3 +126,23 @@ class Manager:
     def planned(self, target: Target) -> None:
         """Planning is done with the target: let go of what only planning reads (parsed
         layers, rendered resources). What it reports and deploys with stays."""
+
+
+def joined(folder: str, rel: str) -> str:
+    """`rel`, as a file in `folder` names it (a resource, a value file), relative to the
+    source root and normalised: "" for the root itself; it may lead out of the root."""
+    path = posixpath.normpath(posixpath.join(folder, rel))
+    return "" if path == "." else path
+
+
+def norm(base: str, rel: str) -> str | None:
+    """`rel` joined to folder `base`, normalised; None when it leaves the root."""
+    path = joined(base, rel)
+    if path == ".." or path.startswith("../") or path.startswith("/"):
+        return None
+    return path
+
+
+def slug(path: str, empty: str) -> str:
+    """A file name for a phase file made for the target at `path` (`empty`: for the root)."""
+    return path.replace("/", "__").replace("..", "_").strip("._") or empty

@@ -17,7 +17,7 @@ def runbook(plan: Plan, out_rel: str) -> str:
 
 def runbook_text(plan: Plan, out_rel: str) -> Iterator[str]:
     """RUNBOOK.md in pieces, made as they are written (it has a section per target and
-    phase: tens of MB for a repository of 10,000 targets)."""
+    phase: large for a large repository, see bench/README.md)."""
     first = True
     for line in _lines(plan, out_rel):
         yield line if first else "\n" + line

@@ -16,8 +16,10 @@ from .reader import YamlFile
 
 # Text bytes kept parsed: a few MB of node trees. Enough for the files that many targets
 # read one after another (a chart's values.yaml, a shared base); a target's own files
-# are read together. At N = 1,000 and 10,000, 1 MiB and 128 KiB parse about as often
-# (plan re-parses a target's files in each phase either way) for 40 MB less at the peak.
+# are read together. A larger budget saves some parses (plan re-parses a target's files
+# in each phase either way), which cost less than the larger heap: no command got faster
+# with it, and the peak grew (the budgets compared: bench/README.md, "Where the memory
+# goes").
 # A file larger than this is still kept by path in each view (source.RECENT).
 DEFAULT_BUDGET = 128 * 1024
 

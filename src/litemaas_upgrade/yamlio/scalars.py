@@ -1,6 +1,9 @@
-"""Writing string scalars so they read back as exactly that string."""
+"""Writing string scalars so they read back as exactly that string: in a user's file
+(an edit, a new key: the file's own look is kept) and in a file the tool writes whole."""
 
 from __future__ import annotations
+
+import re
 
 from .implicit import STR, plain_tag
 
@@ -10,6 +13,9 @@ _VERSIONS = ((1, 1), (1, 2))
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",[]{}")
+# What a file the tool writes leaves plain: a word of name characters (image names,
+# digests), not starting with an indicator or a dot.
+_WORD = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./:@-]*")
 
 
 def _resolves_to_str(value: str) -> bool:
@@ -76,3 +82,12 @@ def inserted(value: str, flow: bool) -> str:
     if value[:1].isdigit():
         return double_quoted(value)
     return plain_or_double(value, flow)
+
+
+def generated(value: str, quoted: bool = False) -> str:
+    """A string in a file the tool writes whole (a phase's Kustomize overlay or Helm
+    values file): plain only when it is a simple word that reads back as a string, else
+    double-quoted; `quoted`: always double-quoted (tags, as charts write them)."""
+    if quoted or not _WORD.fullmatch(value) or not _resolves_to_str(value):
+        return double_quoted(value)
+    return value

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ... import codes
 from ...facts import EnvOverridden
 from ...model import Finding, Severity, Target
-from ..context import LintContext
+from ..context import scanned
 
 CODE = codes.ENV_OVERRIDDEN
 NAME = "env-overridden"
@@ -18,12 +18,6 @@ the manifests by envsubst) never reaches the cluster, because a Kustomize `image
 (upstream's `newTag: latest`) replaces the tag. Editing the env file then changes nothing.
 
 Fix: set the version in the `images:` entry (`newTag`), or remove the entry."""
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for chk in ctx.checks:
-        if chk.scan:
-            yield from of_target(chk.target)
 
 
 def of_target(target: Target) -> Iterator[Finding]:
@@ -43,3 +37,6 @@ def of_target(target: Target) -> Iterator[Finding]:
             f"set images[{fact.entry_index}].newTag to the version you mean (or remove the "
             f"entry so that {fact.var} decides)",
         )
+
+
+check = scanned(of_target)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ... import codes
 from ...facts import DeadImagesEntry
 from ...model import Finding, Severity, Target
-from ..context import LintContext
+from ..context import scanned
 
 CODE = codes.IMAGES_ENTRY_UNUSED
 NAME = "images-entry-unused"
@@ -19,12 +19,6 @@ written, registry included (`nginx` does not match `docker.io/library/nginx`), a
 overlay must match the name as its base left it (after the base's own `images:`).
 
 Fix: correct the name (a misspelling such as `litemaas-fronted`), or remove the entry."""
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for chk in ctx.checks:
-        if chk.scan:
-            yield from of_target(chk.target)
 
 
 def of_target(target: Target) -> Iterator[Finding]:
@@ -43,3 +37,6 @@ def of_target(target: Target) -> Iterator[Finding]:
             "the name must match the image as written before this kustomization (registry "
             "included, no tag)",
         )
+
+
+check = scanned(of_target)

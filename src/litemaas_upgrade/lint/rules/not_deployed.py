@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ... import codes
 from ...facts import Disabled
 from ...model import Finding, Severity, Target
-from ..context import LintContext
+from ..context import scanned
 
 CODE = codes.NOT_DEPLOYED
 NAME = "not-deployed"
@@ -18,12 +18,6 @@ external LiteLLM). The constraint cannot be checked here: make sure the LiteLLM 
 LiteMaaS talks to is upgraded only after the backend.
 
 Fix: nothing to change in this repository."""
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for chk in ctx.checks:
-        if chk.scan:
-            yield from of_target(chk.target)
 
 
 def of_target(target: Target) -> Iterator[Finding]:
@@ -37,3 +31,6 @@ def of_target(target: Target) -> Iterator[Finding]:
             f"{what} is not deployed by this release ({fact.switch}: false)",
             target=target.path,
         )
+
+
+check = scanned(of_target)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ... import codes
 from ...facts import UnquotedTag
 from ...model import Finding, Severity, Target
-from ..context import LintContext
+from ..context import scanned
 
 CODE = codes.UNQUOTED_TAG
 NAME = "unquoted-tag"
@@ -18,12 +18,6 @@ the float 0.2 and Helm renders `image:0.2`, `tag: 1e3` becomes 1000. The image p
 not the one written.
 
 Fix: quote it: `tag: "0.20"`."""
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for chk in ctx.checks:
-        if chk.scan:
-            yield from of_target(chk.target)
 
 
 def of_target(target: Target) -> Iterator[Finding]:
@@ -45,3 +39,6 @@ def of_target(target: Target) -> Iterator[Finding]:
             target.path,
             f'quote it: {key}: "{fact.written}"',
         )
+
+
+check = scanned(of_target)

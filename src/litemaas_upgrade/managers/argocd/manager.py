@@ -12,18 +12,11 @@ import posixpath
 from ...facts import Cause, Unreadable
 from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
-from ..base import ScanContext
-from ..gitops import MARKERS, Declared, GitOpsManager, norm, objects
-from ..helm.release import (
-    Layer,
-    Release,
-    chart_ref,
-    default_layers,
-    file_layer,
-    object_layer,
-    parameters_layer,
-    string_layer,
-)
+from ..base import ScanContext, norm
+from ..gitops import MARKERS, Declared, GitOpsManager, objects
+from ..helm.chart import chart_ref, default_layers
+from ..helm.layers import Layer, file_layer, object_layer, parameters_layer, string_layer
+from ..helm.release import Release
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...envfile import EnvValue, can_hold, parse_env
 from ...errors import InputError
 from ...facts import Cause, Unreadable
 from ...imageref import ImageRef, ImageRefError
@@ -25,7 +26,6 @@ from ...model import (
 )
 from ...records import field, record
 from ..base import Manager, PhaseStep, ScanContext
-from ..kustomize.envfile import EnvValue, can_hold, parse_env
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:

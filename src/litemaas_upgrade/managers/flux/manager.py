@@ -12,17 +12,11 @@ import posixpath
 from ...facts import Cause, Unreadable
 from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
-from ..base import ScanContext
-from ..gitops import MARKERS, Declared, GitOpsManager, find_object, norm, objects
-from ..helm.release import (
-    ChartRef,
-    Layer,
-    Release,
-    chart_ref,
-    default_layers,
-    object_layer,
-    string_layer,
-)
+from ..base import ScanContext, norm
+from ..gitops import MARKERS, Declared, GitOpsManager, find_object, objects
+from ..helm.chart import ChartRef, chart_ref, default_layers
+from ..helm.layers import Layer, object_layer, string_layer
+from ..helm.release import Release
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
-from ..helm.release import Release, changes, resolve
+from ..helm.release import Release, resolve
+from ..helm.update import changes
 
 YAML_EXT = (".yaml", ".yml")
 KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -73,14 +74,6 @@ def find_object(
         ):
             return rel, doc, data
     return None
-
-
-def norm(base: str, rel: str) -> str | None:
-    """`rel` joined to folder `base`, normalised; None when it leaves the root."""
-    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
-    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
-        return None
-    return "" if joined == "." else joined
 
 
 class GitOpsManager(Manager, abc.ABC):

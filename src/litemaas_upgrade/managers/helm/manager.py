@@ -1,6 +1,7 @@
 """The Helm manager: a release is a chart plus the operator's override files. Their
-values, effective images and phase edits are the shared release model's (release.py);
-this module forms releases from files and writes the thin values file for `helm -f`."""
+values, effective images and phase edits are the shared release model's (chart.py,
+layers.py, release.py, update.py); this module forms releases from files and writes the
+thin values file for `helm -f`."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from collections.abc import Iterable
 from ...imageref import ImageRef
 from ...model import Change, Target, TargetData, YamlPath
 from ...records import record
-from ..base import Manager, PhaseStep, ScanContext
+from ..base import Manager, PhaseStep, ScanContext, slug
+from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
-from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
+from .layers import Layer, file_layer
+from .release import Release, resolve
+from .update import changes
 from .values import get_path
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -172,17 +176,17 @@ def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:
 
 
 def _emit(tree: dict[str, Any], indent: int = 0) -> str:
-    import json  # (only plan writes values files: lint and scan do not load it)
+    from ...yamlio.scalars import generated  # (only plan writes values files)
 
     lines = []
     for key, value in tree.items():
         if isinstance(value, dict):
             lines.append(" " * indent + f"{key}:\n" + _emit(value, indent + 2))
         else:
-            lines.append(" " * indent + f"{key}: {json.dumps(value)}\n")
+            lines.append(" " * indent + f"{key}: {generated(value, quoted=True)}\n")
     return "".join(lines)
 
 
 def _slug(path: str) -> str:
     stem = path[:-5] if path.endswith(".yaml") else path[:-4] if path.endswith(".yml") else path
-    return stem.replace("/", "__").replace("..", "_").strip("._") or "release"
+    return slug(stem, "release")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import sys
 
+from ...envfile import can_hold
 from ...errors import InputError
 from ...facts import Cause, DeadImagesEntry, EnvOverridden, Unreadable
 from ...imageref import ImageRef, ImageRefError
@@ -22,8 +22,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
-from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext
-from .envfile import can_hold
+from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext, slug
 from .names import kustomization_file, split
 from .prepare import prepared_view
 from .scope import (
@@ -45,7 +44,8 @@ from .upstream import (
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from ...share import Shared
-    from .build import Build, Entry, Tracked
+    from .images import Entry, Tracked
+    from .resources import Build
 
 
 @record(slots=True)
@@ -75,7 +75,7 @@ class KustomizeManager(Manager):
         only = ctx.options.only
         if only is not None:
             return self._scoped(ctx, only)
-        from .build import build_roots  # (loaded only when roots are built)
+        from .resources import build_roots  # (loaded only when roots are built)
 
         roots, _folders = build_roots(
             prepared_view(ctx.source).source, ctx.options.config, ctx.source
@@ -111,7 +111,7 @@ class KustomizeManager(Manager):
             roots: list[str] | None = None
             scope: RootScope | None = None
         else:
-            from .build import build_roots
+            from .resources import build_roots
 
             roots, _ = build_roots(src, ctx.options.config, ctx.source)
             scope = RootScope(src, folders)
@@ -135,7 +135,7 @@ class KustomizeManager(Manager):
             if unbuilt == [] or not may_reach_any(frozenset({rel}), folders, segments, above):
                 return rel in ctx.claimed
             if unbuilt is None:
-                from .build import build_roots
+                from .resources import build_roots
 
                 unbuilt, _ = build_roots(src, ctx.options.config, ctx.source)
             for root in unbuilt:
@@ -150,7 +150,8 @@ class KustomizeManager(Manager):
         return targets
 
     def _target(self, ctx: ScanContext, root: str) -> Target:
-        from .build import Builder, Img
+        from .images import Img
+        from .resources import Builder
 
         src = ctx.source
         view = prepared_view(src)
@@ -455,6 +456,8 @@ class KustomizeManager(Manager):
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
+        from ...yamlio.scalars import generated  # (only plan writes overlays)
+
         data = target.data_as(KustomizeData)
         # One entry per image name as the root leaves it; a digest the phase keeps (a
         # pinned component) is written too, or newTag alone would drop it.
@@ -482,8 +485,8 @@ class KustomizeManager(Manager):
                 entries.setdefault(name, (tag, digest if now == tag else ""))
         if not entries and not customs:
             return {}
-        slug = _slug(data.root)
-        rel_file = f"kustomize/{slug}/kustomization.yaml"
+        root_slug = slug(data.root, "root")
+        rel_file = f"kustomize/{root_slug}/kustomization.yaml"
         folder = posixpath.join(
             f"phase-{step.phase.number}", DEPLOY_DIR, posixpath.dirname(rel_file)
         )
@@ -499,14 +502,14 @@ class KustomizeManager(Manager):
             "apiVersion: kustomize.config.k8s.io/v1beta1",
             "kind: Kustomization",
             "resources:",
-            f"  - {_quote(back)}",
+            f"  - {generated(back)}",
         ]
         if entries:
             lines.append("images:")
         for name, (tag, digest) in sorted(entries.items()):
-            lines += [f"  - name: {_quote(name)}", f"    newTag: {_quote(tag, force=True)}"]
+            lines += [f"  - name: {generated(name)}", f"    newTag: {generated(tag, quoted=True)}"]
             if digest:
-                lines.append(f"    digest: {_quote(digest)}")
+                lines.append(f"    digest: {generated(digest)}")
         if customs:
             lines.append("patches:")
         for (api, workload), image in sorted(customs.items()):
@@ -514,14 +517,14 @@ class KustomizeManager(Manager):
             kind, _, name = workload.partition("/")
             lines += [
                 "  - target:",
-                f"      group: {_quote(group)}",
-                f"      version: {_quote(version)}",
-                f"      kind: {_quote(kind)}",
-                f"      name: {_quote(name)}",
+                f"      group: {generated(group)}",
+                f"      version: {generated(version)}",
+                f"      kind: {generated(kind)}",
+                f"      name: {generated(name)}",
                 "    patch: |-",
                 "      - op: replace",
                 "        path: /spec/image",
-                f"        value: {_quote(image, force=True)}",
+                f"        value: {generated(image, quoted=True)}",
             ]
         return {rel_file: "\n".join(lines) + "\n"}
 
@@ -575,16 +578,6 @@ def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
     return posixpath.relpath(root or ".", here)
 
 
-def _slug(path: str) -> str:
-    return path.replace("/", "__").replace("..", "_").strip("._") or "root"
-
-
-def _quote(value: str, force: bool = False) -> str:
-    if force or not re.fullmatch(r"[A-Za-z0-9_./:@-]+", value) or value[0] in "-.:@":
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return value
-
-
 def _inflates_charts(ctx: ScanContext, root: str) -> bool:
     kfile = kustomization_file(ctx.source, root)
     if kfile is None:
@@ -595,4 +588,3 @@ def _inflates_charts(ctx: ScanContext, root: str) -> bool:
         return False
     data = docs[0].data if docs else None
     return isinstance(data, dict) and bool(data.get("helmCharts"))
-

@@ -19,11 +19,11 @@ import posixpath
 import re
 import weakref
 
+from ...envfile import EnvValue, parse_env
 from ...errors import InputError
 from ...records import field, record
 from ...source import Overlay, Source
 from ...yamlio.text import decode
-from .envfile import EnvValue, parse_env
 from .names import KFILES, KTEMPLATE
 
 TEMPLATE_SUFFIX = ".yaml.template"

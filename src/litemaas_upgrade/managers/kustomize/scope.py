@@ -29,6 +29,7 @@ import re
 
 from ...errors import InputError
 from ...source import Source
+from ..base import norm
 from .names import KFILES, is_remote
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -135,10 +136,9 @@ class RootScope:
                 for s in _strings(doc.data):
                     if not s or "\n" in s or is_remote(s) or s.startswith("/"):
                         continue
-                    rel = posixpath.normpath(posixpath.join(folder, s) if folder else s)
-                    if rel == ".." or rel.startswith("../"):
-                        continue
-                    paths.add("" if rel == "." else rel)
+                    rel = norm(folder, s)
+                    if rel is not None:
+                        paths.add(rel)
             self.names[folder] = paths
 
     def reach(self, root: str) -> tuple[set[str], set[str]]:

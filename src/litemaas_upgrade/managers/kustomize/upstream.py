@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import posixpath
 
+from ...envfile import EnvValue, parse_env
 from ...errors import InputError
 from ...facts import Cause, Fact, Unreadable
 from ...model import ComponentState, Severity, Site, Target
 from ...records import record, replace
 from ..base import ScanContext
-from .envfile import EnvValue, parse_env
 from .prepare import PreparedView, prepared_view, template_image
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from typing import Any
 
-    from .build import Origin, Tracked
+    from .images import Origin, Tracked
 
 
 def to_templates(view: PreparedView, tracked: Tracked) -> Tracked:
     """The same places, with every generated (absent) file named by its template."""
-    from .build import Tracked
+    from .images import Tracked
 
     if not view.template_of:
         return tracked

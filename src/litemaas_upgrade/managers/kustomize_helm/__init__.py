@@ -1,10 +1,10 @@
 """Kustomize `helmCharts:`: the LiteMaaS chart inflated by `kustomize build --enable-helm`,
 then subject to the same kustomization's `images:`.
 
-`inflate()` resolves one helmCharts entry and can be called by the Kustomize manager;
-KustomizeHelmManager reports every kustomization with a LiteMaaS helmCharts entry as a
-target of kind `kustomize-helm`."""
+KustomizeHelmManager reports each LiteMaaS helmCharts entry of a kustomization as a
+target of kind `kustomize-helm`; the Kustomize manager leaves such a kustomization to it
+when the kustomization's own resources deploy no component."""
 
-from .manager import KustomizeHelmManager, inflate
+from .manager import KustomizeHelmManager
 
-__all__ = ["KustomizeHelmManager", "inflate"]
+__all__ = ["KustomizeHelmManager"]

@@ -16,17 +16,11 @@ from ...facts import Unreadable
 from ...imageref import ImageRef
 from ...model import Change, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
-from ..base import ScanContext
-from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager, norm
-from ..helm.release import (
-    ChartRef,
-    Layer,
-    Release,
-    chart_ref,
-    default_layers,
-    file_layer,
-    object_layer,
-)
+from ..base import ScanContext, norm
+from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager
+from ..helm.chart import ChartRef, chart_ref, default_layers
+from ..helm.layers import Layer, file_layer, object_layer
+from ..helm.release import Release
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:

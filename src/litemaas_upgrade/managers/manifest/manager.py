@@ -25,7 +25,7 @@ from ..kustomize.scope import ancestors
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
-    from ..kustomize.build import Img
+    from ..kustomize.images import Img
 
 
 @record(slots=True)
@@ -109,7 +109,8 @@ class ManifestManager(Manager):
         unknown_named(ctx, target, rels)
 
     def _target(self, ctx: ScanContext, folder: str, rels: list[str]) -> Target:
-        from ..kustomize.build import Builder, Img  # (loaded only for a folder of workloads)
+        from ..kustomize.images import Img  # (loaded only for a folder of workloads)
+        from ..kustomize.resources import Builder
 
         src = ctx.source
         builder = Builder(src, folder)

@@ -1,5 +1,6 @@
-"""`KEY=value` files (envsubst inputs such as upstream's `user-values.env`): read the
-values with their exact positions, and compute byte-exact edits of one value.
+"""`KEY=value` files (envsubst inputs such as upstream's `user-values.env` for Kustomize,
+a compose file's `.env` and `env_file:`): read the values with their exact positions, and
+compute byte-exact edits of one value.
 
 Only what shells and docker-compose agree on is understood: `KEY=value`, optional
 `export `, optional single or double quotes around the value, `#` comments. An edit
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ...records import record
-from ...yamlio.text import LineIndex, decode
+from .records import record
+from .yamlio.text import LineIndex, decode
 
 _LINE = re.compile(
     r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"

@@ -1,0 +1,121 @@
+"""The edits that take a Helm release through a phase: the chart reference moved to the
+catalog release that deploys the phase's tags, and each tag set in the layer that decides
+it (or in the release's own values file when only a default does)."""
+
+from __future__ import annotations
+
+from ...imageref import ImageRef
+from ...model import Change, Target
+from ...rules import Rules
+from ..base import PhaseStep, ScanContext
+from .release import Release, decider_of, edit_locations, edit_path
+from .values import get_path, helm_string
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from ...catalog import ChartRelease
+
+
+def default_tag(rules: Rules, release: ChartRelease, component: str) -> str | None:
+    """The tag a catalog release deploys for a component when nothing overrides it."""
+    hints = rules.components[component].helm
+    if hints is None:
+        return None
+    image = get_path(release.values, hints.values)
+    if not isinstance(image, dict):
+        return None
+    raw = image.get("tag")
+    if raw not in (None, ""):
+        return helm_string(raw)
+    return release.app_version if hints.default_tag == "appVersion" else None
+
+
+def _move_chart(
+    ctx: ScanContext, target: Target, rel: Release, step: PhaseStep
+) -> ChartRelease | None:
+    """The catalog release whose defaults deploy the step's tags, when the chart is
+    referenced by an editable version: phase 1 moves the chart reference there."""
+    chart = rel.chart
+    if chart.release is None or chart.path is None:
+        return None
+    from ...catalog import catalog_for
+
+    catalog = catalog_for(ctx.rules).chart(chart.name)
+    assert catalog is not None
+
+    def deploys(release: ChartRelease) -> bool:
+        return all(
+            default_tag(ctx.rules, release, c) == tag
+            for c, tag in step.set.items()
+            if c in target.components
+        )
+
+    if deploys(chart.release):
+        return None  # the release referenced already deploys the step: only tags move
+    for candidate in catalog.releases:
+        if candidate is not chart.release and deploys(candidate):
+            return candidate  # the first (oldest) such release: never further than asked
+    return None
+
+
+def _same_form(current: str, refs: tuple[str, ...]) -> str:
+    want_v = current.startswith("v")
+    for ref in refs:
+        if ref.startswith("v") == want_v:
+            return ref
+    return refs[0]
+
+
+def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> list[Change]:
+    out: list[Change] = []
+    tags = dict(step.tags())
+    moved = _move_chart(ctx, target, rel, step)
+    if moved is not None and rel.chart.ref is not None and rel.chart.path is not None:
+        new_ref = _same_form(rel.chart.ref, moved.refs)
+        out.append(
+            Change(
+                rel.chart.file,
+                rel.chart.doc,
+                rel.chart.path,
+                new_ref,
+                "",
+                f"chart to {new_ref} (LiteMaaS {moved.version})",
+            )
+        )
+        assert rel.chart.release is not None
+        # Anything else the chart move would change is pinned where it is today.
+        for name, state in target.components.items():
+            if name in tags or state.tag is None:
+                continue
+            if default_tag(ctx.rules, rel.chart.release, name) != default_tag(
+                ctx.rules, moved, name
+            ):
+                tags[name] = state.tag
+    for component, tag in tags.items():
+        pin_only = component not in step.set
+        if rel.post_change is not None:
+            change = rel.post_change(component, tag)
+            if change is not None:
+                out.append(change)
+                continue
+        locs = edit_locations(ctx.rules, rel, component)
+        why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
+        for loc in locs:
+            path = edit_path(loc)
+            decider = decider_of(rel, path)
+            explicit = decider is not None and decider.kind != "default"
+            if pin_only and explicit:
+                continue
+            if (
+                not explicit
+                and moved is not None
+                and component in step.set
+                and default_tag(ctx.rules, moved, component) == tag
+            ):
+                continue  # the chart move deploys it
+            layer = decider if explicit and decider is not None else rel.owner
+            value = tag
+            if loc.shape == "string":
+                value = str(ImageRef.parse(str(get_path(rel.merged, loc.path))).with_tag(tag))
+            out.append(layer.change(path, value, component, why))
+    return out
