@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from . import codes, progress
-from .errors import EditError, InputError
+from .config_check import CONFIG_FILE
+from .errors import EditError
 from .facts import Notice
 from .judge import FORBIDDEN, UNVERIFIED, high, judge_state
 from .lint.rules import findings_of
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
     from .managers.helm.discover import HelmSpec
 
-CONFIG_FILE = ".litemaas-upgrade.yaml"
-
 
 def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
     """What `helm upgrade` is given for a Helm target: its spec (chart, release name,
@@ -41,15 +40,15 @@ def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
 
 
 def load_config(source: Source) -> dict | None:
+    """The repository's config file, every key checked up front (exit 3 at its line:col)."""
     if not source.exists(CONFIG_FILE):
         return None
+    from .config_check import Checker, check_config
+
     docs = source.yaml(CONFIG_FILE).documents
-    data = docs[0].data if docs else None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise InputError(source.display(CONFIG_FILE), "the config file must be a mapping", 1, 1)
-    return data
+    doc = docs[0] if docs else None
+    checker = Checker(source.display(CONFIG_FILE), doc, "config")
+    return check_config(checker, doc.data if doc is not None else None)
 
 
 @record

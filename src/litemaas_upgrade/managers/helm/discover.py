@@ -195,9 +195,7 @@ def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
         yield _explicit(ctx, all_charts)
         return
     configured = (opts.config or {}).get("helm")
-    if configured:
-        if not isinstance(configured, list):
-            raise InputError(".litemaas-upgrade.yaml", "helm: expected a list of targets")
+    if configured:  # (its shape was checked when it was read: config_check.check_config)
         yield from [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
         return
 
@@ -307,22 +305,24 @@ def _explicit(ctx: ScanContext, all_charts: list[str]) -> HelmSpec:
     return HelmSpec(chart, tuple(opts.values), " + ".join(parts) + " (command line)")
 
 
-def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
-    where = f"config helm[{index}]"
-    if not isinstance(entry, dict):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: expected a mapping")
+def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec:
+    from ...config_check import CONFIG_FILE, config_fail
+
     chart = entry.get("chart")
     values = entry.get("values") or []
     if isinstance(values, str):
         values = [values]
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: values: expected file names")
-    if chart is not None and not isinstance(chart, str):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: chart: expected a folder name")
-    for rel in ([chart] if chart else []) + list(values):
-        probe = posixpath.join(rel, "Chart.yaml") if rel == chart else rel
-        if not ctx.source.exists(probe):
-            raise InputError(".litemaas-upgrade.yaml", f"{where}: {rel}: not found")
+    if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
+        config_fail(
+            ctx.options.config,
+            ("helm", index, "chart"),
+            f"{chart}: no Chart.yaml there",
+            CONFIG_FILE,
+        )
+    for i, rel in enumerate(values):
+        if not ctx.source.exists(rel):
+            at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
+            config_fail(ctx.options.config, at, f"{rel}: not found", CONFIG_FILE)
     name = entry.get("name", f"helm[{index}]")
     parts = [f"chart {ctx.source.display(chart)}"] if chart else []
     parts += [f"-f {ctx.source.display(v)}" for v in values]
@@ -330,6 +330,6 @@ def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
         chart,
         tuple(values),
         " + ".join(parts) + f" (config: {name})",
-        release=str(entry["release"]) if entry.get("release") else None,
-        namespace=str(entry["namespace"]) if entry.get("namespace") else None,
+        release=entry.get("release"),
+        namespace=entry.get("namespace"),
     )
