@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import init_repo, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +125,8 @@ def _chart_repo(repo: Path) -> None:
             "config: helm[0].value: unknown key 'value' (allowed: name, chart, values,",
         ),
         (
-            "helm:\n  - chart: charts/litemaas\n    values: [envs/prod-values.yaml, envs/gone.yaml]\n",
+            "helm:\n  - chart: charts/litemaas\n"
+            "    values: [envs/prod-values.yaml, envs/gone.yaml]\n",
             "envs/gone.yaml",
             "config: helm[0].values[1]: envs/gone.yaml: not found",
         ),
