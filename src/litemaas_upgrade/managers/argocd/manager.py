@@ -19,11 +19,11 @@ from ..helm.release import (
     Release,
     chart_ref,
     default_layers,
-    file_layer,
     object_layer,
     parameters_layer,
     string_layer,
 )
+from ..helm.unreadable import override_layer
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class ArgoCDManager(GitOpsManager):
                 )
             )
         layers: list[Layer] = []
+        broken: list[str] = []  # value files that are not YAML: the release's error
         defaults, app_version, app_site = default_layers(ctx, chart)
         if defaults is not None:
             layers.append(defaults)
@@ -143,7 +144,8 @@ class ArgoCDManager(GitOpsManager):
                 )
                 continue
             files.add(target_rel)
-            layers.append(file_layer(ctx, target_rel, f"-f {src.display(target_rel)}"))
+            label = f"-f {src.display(target_rel)}"
+            layers.append(override_layer(ctx, target_rel, label, broken))
         string = string_layer(ctx, rel, doc, helm_at + ("values",), "values string")
         objl = None
         if "valuesObject" in helm:
@@ -184,7 +186,7 @@ class ArgoCDManager(GitOpsManager):
         )
         parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
         formed = f"Argo CD {kind} {app}: " + " + ".join(parts)
-        return Declared(where, formed, release, files, facts)
+        return Declared(where, formed, release, files, facts, broken)
 
 
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from ...errors import InputError, UsageError
+from ...errors import UsageError
 from ...records import record
 from ...rules import Rules
 from ..base import ScanContext
@@ -157,19 +157,10 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
         return False  # part of a vendored chart (its defaults or its examples)
     if rel in ctx.claimed:
         return False
-    try:
-        data = _first_data(ctx, rel)
-    except InputError as exc:
-        if b"{{" not in ctx.source.read(rel):
-            raise
-        # A values file that is itself a Go template (helmfile's *.yaml.gotmpl style, or
-        # values written for `tpl`): it is not YAML until rendered, which we never do.
-        at = f" at {exc.line}:{exc.col}" if exc.line else ""
-        ctx.source.skipped[rel] = (
-            f"not YAML{at} ({exc.message}) and holds Go-template syntax ({{{{ }}}}): "
-            "taken for a template, not read as a values file"
-        )
-        return False
+    # Not YAML (a Go template such as helmfile's values, a binary file, broken text):
+    # skipped with a notice, as any unreadable file no target is known to read.
+    yf = ctx.source.yaml_or_skip(rel)
+    data = yf.documents[0].data if yf is not None and yf.documents else None
     if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
         return False
     return True

@@ -13,7 +13,8 @@ from ...records import record
 from ..base import Manager, PhaseStep, ScanContext
 from .discover import HelmSpec, discover
 from .images import ImageLocation
-from .release import ChartRef, Layer, Release, changes, default_layers, file_layer, resolve
+from .release import ChartRef, Layer, Release, changes, default_layers, resolve
+from .unreadable import mark_unreadable, override_layer
 from .values import get_path
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -82,7 +83,10 @@ class HelmManager(Manager):
             defaults, app_version, app_site = default_layers(ctx, chart)
             if defaults is not None:
                 layers.append(defaults)
-        layers += [file_layer(ctx, rel, f"-f {src.display(rel)}") for rel in spec.values]
+        broken: list[str] = []  # override files that are not YAML
+        layers += [
+            override_layer(ctx, rel, f"-f {src.display(rel)}", broken) for rel in spec.values
+        ]
         # Phase edits go into the operator's last override file, or into the chart's
         # values.yaml when the release has none.
         owner = layers[-1] if layers else Layer("file", "values", values_rel, 0, None, (), None)
@@ -99,6 +103,8 @@ class HelmManager(Manager):
             ),
         )
         resolve(ctx, target, release)
+        if broken:
+            mark_unreadable(ctx, target, broken)
         release.detach(ctx.rules)
         return target
 
