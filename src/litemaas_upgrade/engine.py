@@ -160,9 +160,8 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
             Finding(
                 codes.UNRESOLVED,
                 Severity.WARNING,
-                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: its image "
-                f"cannot be resolved ({target.components[name].note or 'no image'}); left "
-                "as it is",
+                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: it is "
+                f"{describe(target.components[name])}; left as it is",
                 target=target.path,
                 fix=f"make {name}'s image readable from the repository, then plan again",
             )
@@ -181,7 +180,7 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
                     codes.UNRESOLVED,
                     Severity.WARNING,
                     f"phase {phase.number}: cannot pin {name}: its current tag is not known "
-                    f"({state.note or 'no versioned tag'}); pin it by hand before deploying",
+                    f"({state.note or 'no tag'}); pin it by hand before deploying",
                     target=target.path,
                     fix=f"set {name}'s tag explicitly to the version deployed today",
                 )
@@ -413,8 +412,12 @@ def _unsafe_moves(
 def _reads(state: ComponentState | None) -> str:
     """What a component reads after the edits, in words (never None)."""
     if state is None:
-        return "nothing"
-    return repr(state.tag) if state.tag else describe(state)
+        return "no image at all"
+    if state.tag:
+        return repr(state.tag)
+    if state.image is not None:
+        return f"{state.image} (no tag)"  # digest-only
+    return describe(state)
 
 
 def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
@@ -429,13 +432,16 @@ def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
     return list(plan_unsafe.check(LintContext(rules, [step])))
 
 
+UNREADABLE = "an image the tool cannot read"
+
+
 def describe(state: ComponentState) -> str:
     """`main-v1.81.0-stable`, or the image, or why it cannot be read: never None."""
     if state.tag:
         return state.tag
     if state.image is not None:
         return str(state.image)
-    return f"an image that cannot be resolved ({state.note or 'no image'})"
+    return f"an image the tool cannot read ({state.note})" if state.note else UNREADABLE
 
 
 def _state_notes(target: Target, rules: Rules) -> list[Finding]:
