@@ -197,3 +197,23 @@ def test_a_values_file_an_argo_cd_application_names_is_its_targets_error(
     assert targets["envs/prod-values.yaml"]["components"]["backend"]["version"] == "0.1.3"
     notices = {n["file"] for n in out["notices"]}
     assert notices == {"envs/broken-values.yaml", "envs/blob-values.yaml"}
+
+
+def test_a_values_file_the_config_names_that_is_not_yaml_is_its_targets_error(
+    cli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    _chart_repo(repo)
+    write(
+        repo / ".litemaas-upgrade.yaml",
+        "helm:\n  - name: prod\n    chart: charts/litemaas\n"
+        "    values: [envs/prod-values.yaml, envs/blob-values.yaml]\n",
+    )
+    init_repo(repo)
+    code, out = _scan(cli, repo)
+    assert code == 1
+    [target] = out["targets"]
+    errors = [f for f in target["findings"] if f["severity"] == "error"]
+    assert [(f["code"], f["file"]) for f in errors] == [("LU009", "envs/blob-values.yaml")]
+    assert "binary file" in errors[0]["message"]
+    assert target["components"]["backend"]["image"] is None
