@@ -112,6 +112,8 @@ BROKEN_VALUES = {
     "envs/templated-values.yaml": b"backend:\n  image:\n    tag: {{ .Values.tag }}\n  - x\n",
     "envs/blob-values.yaml": b"backend:\n  image: \0\1\2\n",
 }
+# Broken text that sets no key of the chart: another tool's values file.
+OTHER_VALUES = {"tools/other-values.yaml": b"grafana:\n  admin: [\n"}
 
 
 def _chart_repo(repo: Path) -> None:
@@ -119,27 +121,41 @@ def _chart_repo(repo: Path) -> None:
     for rel in ("charts/litemaas/Chart.yaml", "charts/litemaas/values.yaml"):
         write(repo / rel, (sample / rel).read_text(encoding="utf-8"))
     write(repo / "envs/prod-values.yaml", "backend:\n  image:\n    tag: '0.1.3'\n")
-    for rel, data in BROKEN_VALUES.items():
+    for rel, data in {**BROKEN_VALUES, **OTHER_VALUES}.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_bytes(data)
 
 
-def test_a_values_file_that_is_not_yaml_is_skipped_with_a_notice(cli, tmp_path: Path) -> None:
+def test_a_values_file_that_is_not_yaml_is_a_notice_or_its_releases_error(
+    cli, tmp_path: Path
+) -> None:
     repo = tmp_path / "repo"
     _chart_repo(repo)
     init_repo(repo)
     code, out = _scan(cli, repo)
-    assert code == 0
-    [target] = out["targets"]
-    assert target["path"] == "envs/prod-values.yaml"
-    assert target["components"]["backend"]["version"] == "0.1.3"
+    assert code == 1  # the broken text that sets the chart's `backend:` is a release's error
+    targets = {t["path"]: t for t in out["targets"]}
+    assert sorted(targets) == ["envs/broken-values.yaml", "envs/prod-values.yaml"]
+    assert targets["envs/prod-values.yaml"]["components"]["backend"]["version"] == "0.1.3"
+    broken = targets["envs/broken-values.yaml"]
+    errors = [f for f in broken["findings"] if f["severity"] == "error"]
+    assert [(f["code"], f["file"], f["line"], f["col"]) for f in errors] == [
+        ("LU009", "envs/broken-values.yaml", 4, 3)
+    ]
+    assert all(c["image"] is None for c in broken["components"].values())
+    # A template (helmfile renders it), a binary file, another tool's broken values: notices.
     notices = {n["file"]: n for n in out["notices"]}
-    assert set(notices) == set(BROKEN_VALUES)
+    assert set(notices) == {
+        "envs/templated-values.yaml",
+        "envs/blob-values.yaml",
+        "tools/other-values.yaml",
+    }
     assert all(n["code"] == "LU009" and n["severity"] == "info" for n in notices.values())
-    assert "not YAML at 4:3" in notices["envs/broken-values.yaml"]["message"]
     assert "Go-template" in notices["envs/templated-values.yaml"]["message"]
     assert "binary file" in notices["envs/blob-values.yaml"]["message"]
+    assert "not YAML at 3:1" in notices["tools/other-values.yaml"]["message"]
     lint = cli("lint", ".", cwd=repo)
-    assert lint.code == 0, lint.out + lint.err
+    assert lint.code == 1 and "envs/broken-values.yaml:4:3: error LU009" in lint.out, lint.out
 
 
 def test_a_values_file_named_with_values_that_is_not_yaml_is_its_targets_error(
@@ -195,8 +211,9 @@ def test_a_values_file_an_argo_cd_application_names_is_its_targets_error(
     assert app["components"]["backend"]["image"] is None
     # The other release is still read; the other broken files are still notices.
     assert targets["envs/prod-values.yaml"]["components"]["backend"]["version"] == "0.1.3"
+    assert "envs/broken-values.yaml" in targets  # a release of its own, with its error
     notices = {n["file"] for n in out["notices"]}
-    assert notices == {"envs/broken-values.yaml", "envs/blob-values.yaml"}
+    assert notices == {"envs/blob-values.yaml", "tools/other-values.yaml"}
 
 
 def test_a_values_file_the_config_names_that_is_not_yaml_is_its_targets_error(

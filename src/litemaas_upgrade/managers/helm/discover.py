@@ -4,11 +4,13 @@ targets the user or the repository's config file names explicitly."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
-from ...errors import UsageError
+from ...errors import InputError, UsageError
 from ...records import record
 from ...rules import Rules
+from ...sniff import named_images, not_yaml
 from ..base import ScanContext
 from .images import find_images
 
@@ -158,9 +160,17 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
     if rel in ctx.claimed:
         return False
     # Not YAML (a Go template such as helmfile's values, a binary file, broken text):
-    # skipped with a notice, as any unreadable file no target is known to read.
+    # skipped with a notice, unless its text shows it is a release's (_broken_override).
     yf = ctx.source.yaml_or_skip(rel)
-    data = yf.documents[0].data if yf is not None and yf.documents else None
+    try:
+        data = yf.documents[0].data if yf is not None and yf.documents else None
+    except InputError as exc:
+        raw = ctx.source.read(rel)
+        if b"{{" not in raw:
+            raise  # YAML that cannot be read as values (an alias bomb): the input's error
+        # A template whose `{{ }}` reads as a flow mapping key: YAML only once rendered.
+        ctx.source.skipped.setdefault(rel, not_yaml(raw, exc))
+        return False
     if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
         return False
     return True
@@ -247,6 +257,8 @@ def _override_spec(
 ) -> HelmSpec | None:
     """The release an override file forms with its chart, or None if it is not one."""
     if not looks_like_override(ctx, rel, all_charts):
+        if rel in ctx.source.skipped and _may_be_override(rel, all_charts):
+            return _broken_override(ctx, rel, charts)
         return None
     data = _first_data(ctx, rel)
     chart, why = _pick_chart(rel, charts)
@@ -257,6 +269,40 @@ def _override_spec(
         formed = f"chart {ctx.source.display(chart)} + -f {ctx.source.display(rel)} ({why})"
     else:
         formed = f"-f {ctx.source.display(rel)} (no LiteMaaS chart in this repository)"
+    return HelmSpec(chart, (rel,), formed)
+
+
+# A top-level key of a YAML mapping, read from text that does not parse.
+_TOP_KEY = re.compile(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
+
+
+def _broken_override(ctx: ScanContext, rel: str, charts: list[str]) -> HelmSpec | None:
+    """A values file that is not YAML, when its text still shows what it is: it sets a
+    top-level key of its LiteMaaS chart or names a component image, and is neither a
+    template (helmfile renders those) nor binary. Helm would be given it, so it forms its
+    release, which carries the error (unreadable.mark_unreadable) and whose images are
+    unknown: never a release silently missing. Anything else stays a notice."""
+    if rel in ctx.claimed:
+        return None
+    try:
+        raw = ctx.source.read(rel)
+    except InputError:
+        return None
+    if b"{{" in raw or b"\0" in raw:
+        return None  # a template, or binary (or UTF-16/32) bytes: not text helm reads
+    chart, why = _pick_chart(rel, charts)
+    if chart:
+        keys = chart_keys(ctx, chart)
+    else:
+        keys = {c.helm.values[0] for c in ctx.rules.components.values() if c.helm}
+    top = {m.group(1).decode("ascii", "replace") for m in _TOP_KEY.finditer(raw)}
+    if not top & keys and not named_images(raw, ctx.rules):
+        return None
+    shown = ctx.source.display(rel)
+    if chart:
+        formed = f"chart {ctx.source.display(chart)} + -f {shown} ({why})"
+    else:
+        formed = f"-f {shown} (no LiteMaaS chart in this repository)"
     return HelmSpec(chart, (rel,), formed)
 
 

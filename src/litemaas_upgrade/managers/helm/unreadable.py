@@ -48,7 +48,8 @@ def mark_unreadable(ctx: ScanContext, target: Target, broken: list[str]) -> None
                 None,
                 None,
                 [*state.sites, Site(shown, line, col, "(the whole file)", "image", "not YAML")],
-                f"{shown} is not YAML: the image helm would deploy cannot be read",
+                f"{shown} is not YAML (at {line}:{col}): the image helm would deploy "
+                "cannot be read",
             )
     unknown_named(ctx, target, broken)
 
