@@ -53,11 +53,13 @@ def test_litellm_first_is_refused_both_ways(cli, helm_repo: Path) -> None:
     assert "error LU001 constraint-broken" in result.out
 
 
-def test_unreadable_file_is_exit_3_at_its_position_both_ways(cli, helm_repo: Path) -> None:
+def test_unreadable_file_is_an_error_at_its_position_both_ways(cli, helm_repo: Path) -> None:
+    # An override file that does not parse is its release's error (LU009), not exit 3.
     (helm_repo / PROD).write_text("backend:\n  image: [unclosed\n")
     result = both_ways(cli, helm_repo, PROD)
-    assert result.code == 3
-    assert result.err.startswith(f"litemaas-upgrade: {PROD}:3:1: while parsing a flow sequence")
+    assert result.code == 1
+    assert result.out.startswith(f"{PROD}:3:1: error LU009 unresolved\n"), result.out
+    assert "while parsing a flow sequence" in result.out
 
 
 def test_missing_file_is_a_usage_error_both_ways(cli, helm_repo: Path) -> None:

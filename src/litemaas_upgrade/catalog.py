@@ -3,7 +3,7 @@ referenced by version (not vendored), its appVersion and the image part of its v
 
 from __future__ import annotations
 
-from .errors import InputError
+from .config_check import checker_for
 from .records import record
 from .rules import Rules, read_data_file
 
@@ -75,54 +75,31 @@ def load_catalog(path: str | None = None) -> Catalog:
 
 
 def parse_catalog(text: str, source: str) -> Catalog:
-    from .yamlio import YamlFile
-
-    yf = YamlFile.parse(text.encode("utf-8"), source)
-    doc = yf.documents[0] if yf.documents else None
-    data = doc.data if doc is not None else None
-
-    def fail(at: tuple[str | int, ...], message: str) -> InputError:
-        node = None
-        probe = at
-        while probe and doc is not None:
-            node = doc.find(probe)
-            if node is not None:
-                break
-            probe = probe[:-1]
-        where = ".".join(str(p) for p in at)
-        return InputError(
-            source,
-            f"catalog: {where}: {message}",
-            node.line if node else 0,
-            node.col if node else 0,
-        )
-
+    checker, data = checker_for(text, source, "catalog")
     if not isinstance(data, dict) or data.get("schema") != 1:
-        raise fail(("schema",), "unsupported catalog schema (expected 1)")
-    raw_charts = data.get("charts")
-    if not isinstance(raw_charts, dict):
-        raise fail(("charts",), "expected a mapping of charts")
+        checker.fail(("schema",), "unsupported catalog schema (expected 1)")
+    checker.known_keys(data, ("schema", "charts"))
+    raw_charts = checker.mapping(data, "charts", (), "expected a mapping of charts")
     charts = []
     for name, raw in raw_charts.items():
         at: tuple[str | int, ...] = ("charts", name)
-        if not isinstance(raw, dict):
-            raise fail(at, "a chart must be a mapping")
-        names = raw.get("names", [name])
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise fail(at + ("names",), "expected a list of strings")
+        checker.expect(isinstance(raw, dict), at, "a chart must be a mapping")
+        checker.known_keys(raw, ("title", "names", "releases"), at)
+        names = checker.str_list(raw, "names", at) if "names" in raw else [name]
+        raw_releases = raw.get("releases") or []
+        checker.expect(isinstance(raw_releases, list), at + ("releases",), "expected a list")
         releases = []
-        for i, rel in enumerate(raw.get("releases") or []):
+        for i, rel in enumerate(raw_releases):
             rat = at + ("releases", i)
-            if not isinstance(rel, dict) or not isinstance(rel.get("version"), str):
-                raise fail(rat, "a release needs a quoted `version`")
+            ok = isinstance(rel, dict) and isinstance(rel.get("version"), str)
+            checker.expect(ok, rat, "a release needs a quoted `version`")
+            checker.known_keys(rel, ("version", "source", "refs", "appVersion", "values"), rat)
             refs = rel.get("refs", [rel["version"]])
-            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-                raise fail(rat + ("refs",), "expected a list of quoted strings")
+            ok = isinstance(refs, list) and all(isinstance(r, str) for r in refs)
+            checker.expect(ok, rat + ("refs",), "expected a list of quoted strings")
             values = rel.get("values") or {}
-            if not isinstance(values, dict):
-                raise fail(rat + ("values",), "expected a mapping")
+            checker.expect(isinstance(values, dict), rat + ("values",), "expected a mapping")
             app = rel.get("appVersion")
-            node = doc.find(rat) if doc is not None else None
             releases.append(
                 ChartRelease(
                     str(name),
@@ -131,7 +108,7 @@ def parse_catalog(text: str, source: str) -> Catalog:
                     str(app) if app is not None else None,
                     values,
                     source,
-                    node.line if node is not None else 0,
+                    checker.position(rat)[0],
                 )
             )
         charts.append(CatalogChart(str(name), tuple(names), tuple(releases)))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from . import codes, progress
-from .errors import EditError, InputError
+from .config_check import CONFIG_FILE
+from .errors import EditError
 from .facts import Notice
 from .judge import FORBIDDEN, UNVERIFIED, high, judge_state
 from .lint.rules import findings_of
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
     from .managers.helm.discover import HelmSpec
 
-CONFIG_FILE = ".litemaas-upgrade.yaml"
-
 
 def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
     """What `helm upgrade` is given for a Helm target: its spec (chart, release name,
@@ -41,15 +40,15 @@ def helm_inputs(target: Target) -> tuple[HelmSpec, dict[str, Any]]:
 
 
 def load_config(source: Source) -> dict | None:
+    """The repository's config file, every key checked up front (exit 3 at its line:col)."""
     if not source.exists(CONFIG_FILE):
         return None
+    from .config_check import Checker, check_config
+
     docs = source.yaml(CONFIG_FILE).documents
-    data = docs[0].data if docs else None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise InputError(source.display(CONFIG_FILE), "the config file must be a mapping", 1, 1)
-    return data
+    doc = docs[0] if docs else None
+    checker = Checker(source.display(CONFIG_FILE), doc, "config")
+    return check_config(checker, doc.data if doc is not None else None)
 
 
 @record
@@ -161,9 +160,8 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
             Finding(
                 codes.UNRESOLVED,
                 Severity.WARNING,
-                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: its image "
-                f"cannot be resolved ({target.components[name].note or 'no image'}); left "
-                "as it is",
+                f"phase {phase.number}: {name} cannot be moved to {sets[name]}: it is "
+                f"{describe(target.components[name])}; left as it is",
                 target=target.path,
                 fix=f"make {name}'s image readable from the repository, then plan again",
             )
@@ -182,7 +180,7 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
                     codes.UNRESOLVED,
                     Severity.WARNING,
                     f"phase {phase.number}: cannot pin {name}: its current tag is not known "
-                    f"({state.note or 'no versioned tag'}); pin it by hand before deploying",
+                    f"({state.note or 'no tag'}); pin it by hand before deploying",
                     target=target.path,
                     fix=f"set {name}'s tag explicitly to the version deployed today",
                 )
@@ -414,8 +412,12 @@ def _unsafe_moves(
 def _reads(state: ComponentState | None) -> str:
     """What a component reads after the edits, in words (never None)."""
     if state is None:
-        return "nothing"
-    return repr(state.tag) if state.tag else describe(state)
+        return "no image at all"
+    if state.tag:
+        return repr(state.tag)
+    if state.image is not None:
+        return f"{state.image} (no tag)"  # digest-only
+    return describe(state)
 
 
 def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
@@ -430,13 +432,16 @@ def _check_safe(ts: TargetStep, phase: Phase, rules: Rules) -> list[Finding]:
     return list(plan_unsafe.check(LintContext(rules, [step])))
 
 
+UNREADABLE = "an image the tool cannot read"
+
+
 def describe(state: ComponentState) -> str:
     """`main-v1.81.0-stable`, or the image, or why it cannot be read: never None."""
     if state.tag:
         return state.tag
     if state.image is not None:
         return str(state.image)
-    return f"an image that cannot be resolved ({state.note or 'no image'})"
+    return f"an image the tool cannot read ({state.note})" if state.note else UNREADABLE
 
 
 def _state_notes(target: Target, rules: Rules) -> list[Finding]:

@@ -186,7 +186,7 @@ def _tag(state: ComponentState | None) -> str:
         return str(state.image)
     if state.version is not None:
         return str(state.version)
-    return "an image that cannot be resolved"
+    return "an image the tool cannot read"
 
 
 def explain(p: Problem, before: Components | None, after: Components) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .config_check import Checker, checker_for
 from .errors import InputError
 from .imageref import ImageRef, matches_pattern
 from .records import field, record
@@ -16,6 +17,18 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_RULES = "rules.yaml"
+# The rules file's top-level keys (anything else is a typo the tool would ignore).
+TOP_KEYS = (
+    "schema",
+    "name",
+    "title",
+    "guide",
+    "catalog",
+    "components",
+    "constraints",
+    "phases",
+    "before",
+)
 
 
 @record(frozen=True)
@@ -130,22 +143,19 @@ def load_rules(path: str | None = None) -> Rules:
 
 
 def parse_rules(text: str, source: str) -> Rules:
-    from .yamlio import YamlFile
-
-    yf = YamlFile.parse(text.encode("utf-8"), source)
-    if not yf.documents or yf.documents[0].root is None:
+    checker, data = checker_for(text, source, "rules")
+    if data is None:
         raise InputError(source, "rules file is empty")
-    doc = yf.documents[0]
-    checker = _Checker(source, doc)
-    data = doc.data
     checker.expect(isinstance(data, dict), (), "the rules file must be a mapping")
     checker.expect(data.get("schema") == 1, ("schema",), "unsupported rules schema (expected 1)")
+    checker.known_keys(data, TOP_KEYS)
 
     components: dict[str, Component] = {}
     raw_components = checker.mapping(data, "components")
     for name, raw in raw_components.items():
         at: tuple[str | int, ...] = ("components", name)
         checker.expect(isinstance(raw, dict), at, "a component must be a mapping")
+        checker.known_keys(raw, ("images", "exclude", "versions", "follows", "helm"), at)
         images = checker.str_list(raw, "images", at)
         checker.expect(bool(images), at + ("images",), "a component needs at least one image")
         exclude = checker.str_list(raw, "exclude", at) if "exclude" in raw else []
@@ -163,12 +173,15 @@ def parse_rules(text: str, source: str) -> Rules:
         helm = None
         if "helm" in raw:
             hraw = checker.mapping(raw, "helm", at)
+            hat = at + ("helm",)
+            checker.known_keys(hraw, ("values", "default_tag", "enabled"), hat)
+            enabled = checker.optional_string(hraw, "enabled", hat)
             helm = HelmHints(
-                values=tuple(str(checker.string(hraw, "values", at + ("helm",))).split(".")),
-                default_tag=hraw.get("default_tag"),
-                enabled=tuple(str(hraw["enabled"]).split(".")) if hraw.get("enabled") else None,
+                values=tuple(checker.string(hraw, "values", hat).split(".")),
+                default_tag=checker.one_of(hraw, "default_tag", ("appVersion",), hat),
+                enabled=tuple(enabled.split(".")) if enabled else None,
             )
-        follows = raw.get("follows")
+        follows = checker.optional_string(raw, "follows", at)
         components[name] = Component(
             name, tuple(images), tuple(patterns), follows, helm, tuple(exclude)
         )
@@ -183,12 +196,14 @@ def parse_rules(text: str, source: str) -> Rules:
             return Version.parse(str(value))
         except ValueError:
             checker.fail(at, f"not a version: {value!r}")
-            raise  # unreachable: fail() raises
 
     constraints = []
-    for i, raw in enumerate(data.get("constraints") or []):
+    raw_constraints = data.get("constraints") or []
+    checker.expect(isinstance(raw_constraints, list), ("constraints",), "expected a list")
+    for i, raw in enumerate(raw_constraints):
         at = ("constraints", i)
         checker.expect(isinstance(raw, dict), at, "a constraint must be a mapping")
+        checker.known_keys(raw, ("id", "if", "then", "why"), at)
         cond = checker.mapping(raw, "if", at)
         then = checker.mapping(raw, "then", at)
         for part, key in ((cond, "if"), (then, "then")):
@@ -214,6 +229,7 @@ def parse_rules(text: str, source: str) -> Rules:
     for i, raw in enumerate(raw_phases):
         at = ("phases", i)
         checker.expect(isinstance(raw, dict), at, "a phase must be a mapping")
+        checker.known_keys(raw, ("title", "set", "pin", "checks", "rollback"), at)
         sets = checker.mapping(raw, "set", at)
         for comp_name, tag in sets.items():
             checker.expect(comp_name in components, at + ("set", comp_name), "unknown component")
@@ -271,7 +287,7 @@ def pattern_problem(pattern: str) -> str:
     return ""
 
 
-def _catalog_path(value: Any, source: str, checker: _Checker) -> str | None:
+def _catalog_path(value: Any, source: str, checker: Checker) -> str | None:
     """The chart catalog named by the rules (relative to a rules file), or None: built-in."""
     if value is None:
         return None
@@ -279,46 +295,3 @@ def _catalog_path(value: Any, source: str, checker: _Checker) -> str | None:
     if source.startswith("(built-in)"):
         return None if value == "catalog.yaml" else str(value)
     return str(Path(source).parent / str(value))
-
-
-class _Checker:
-    """Raises InputError at the position of the offending node."""
-
-    def __init__(self, source: str, doc: Any) -> None:
-        self.source = source
-        self.doc = doc
-
-    def fail(self, at: tuple[str | int, ...], message: str) -> None:
-        line = col = 0
-        probe = at
-        while probe:
-            node = self.doc.find(probe)
-            if node is not None:
-                line, col = node.line, node.col
-                break
-            probe = probe[:-1]
-        where = ".".join(str(p) for p in at)
-        raise InputError(self.source, f"rules: {where}: {message}" if where else message, line, col)
-
-    def expect(self, ok: bool, at: tuple[str | int, ...], message: str) -> None:
-        if not ok:
-            self.fail(at, message)
-
-    def mapping(self, data: dict, key: str, at: tuple[str | int, ...] = ()) -> dict:
-        value = data.get(key)
-        self.expect(isinstance(value, dict), at + (key,), "expected a mapping")
-        return value  # type: ignore[return-value]
-
-    def string(self, data: dict, key: str, at: tuple[str | int, ...]) -> str:
-        value = data.get(key)
-        self.expect(isinstance(value, str) and bool(value), at + (key,), "expected a string")
-        return value  # type: ignore[return-value]
-
-    def str_list(self, data: dict, key: str, at: tuple[str | int, ...]) -> list[str]:
-        value = data.get(key)
-        self.expect(
-            isinstance(value, list) and all(isinstance(v, str) for v in value),
-            at + (key,),
-            "expected a list of strings",
-        )
-        return value  # type: ignore[return-value]

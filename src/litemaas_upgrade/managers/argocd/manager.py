@@ -15,8 +15,9 @@ from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, Declared, GitOpsManager, objects
 from ..helm.chart import chart_ref, default_layers
-from ..helm.layers import Layer, file_layer, object_layer, parameters_layer, string_layer
+from ..helm.layers import Layer, object_layer, parameters_layer, string_layer
 from ..helm.release import Release
+from ..helm.unreadable import override_layer
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class ArgoCDManager(GitOpsManager):
                 )
             )
         layers: list[Layer] = []
+        broken: list[str] = []  # value files that are not YAML: the release's error
         defaults, app_version, app_site = default_layers(ctx, chart)
         if defaults is not None:
             layers.append(defaults)
@@ -136,7 +138,8 @@ class ArgoCDManager(GitOpsManager):
                 )
                 continue
             files.add(target_rel)
-            layers.append(file_layer(ctx, target_rel, f"-f {src.display(target_rel)}"))
+            label = f"-f {src.display(target_rel)}"
+            layers.append(override_layer(ctx, target_rel, label, broken))
         string = string_layer(ctx, rel, doc, helm_at + ("values",), "values string")
         objl = None
         if "valuesObject" in helm:
@@ -177,7 +180,7 @@ class ArgoCDManager(GitOpsManager):
         )
         parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
         formed = f"Argo CD {kind} {app}: " + " + ".join(parts)
-        return Declared(where, formed, release, files, facts)
+        return Declared(where, formed, release, files, facts, broken)
 
 
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:

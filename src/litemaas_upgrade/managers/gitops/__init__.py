@@ -14,6 +14,7 @@ from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
+from ..helm.unreadable import mark_unreadable
 from ..helm.update import changes
 
 YAML_EXT = (".yaml", ".yml")
@@ -30,6 +31,7 @@ class Declared:
     release: Release
     files: set[str] = field(default_factory=set)
     facts: list[Unreadable] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # values files that are not YAML
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -106,6 +108,8 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
+            if d.broken:
+                mark_unreadable(ctx, target, d.broken)
             target.files = sorted(d.files | {la.file for la in d.release.layers if la.file})
             targets.append(target)
         return targets

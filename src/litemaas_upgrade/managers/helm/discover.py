@@ -4,11 +4,13 @@ targets the user or the repository's config file names explicitly."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from ...errors import InputError, UsageError
 from ...records import record
 from ...rules import Rules
+from ...sniff import named_images, not_yaml
 from ..base import ScanContext
 from .images import find_images
 
@@ -157,18 +159,17 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
         return False  # part of a vendored chart (its defaults or its examples)
     if rel in ctx.claimed:
         return False
+    # Not YAML (a Go template such as helmfile's values, a binary file, broken text):
+    # skipped with a notice, unless its text shows it is a release's (_broken_override).
+    yf = ctx.source.yaml_or_skip(rel)
     try:
-        data = _first_data(ctx, rel)
+        data = yf.documents[0].data if yf is not None and yf.documents else None
     except InputError as exc:
-        if b"{{" not in ctx.source.read(rel):
-            raise
-        # A values file that is itself a Go template (helmfile's *.yaml.gotmpl style, or
-        # values written for `tpl`): it is not YAML until rendered, which we never do.
-        at = f" at {exc.line}:{exc.col}" if exc.line else ""
-        ctx.source.skipped[rel] = (
-            f"not YAML{at} ({exc.message}) and holds Go-template syntax ({{{{ }}}}): "
-            "taken for a template, not read as a values file"
-        )
+        raw = ctx.source.read(rel)
+        if b"{{" not in raw:
+            raise  # YAML that cannot be read as values (an alias bomb): the input's error
+        # A template whose `{{ }}` reads as a flow mapping key: YAML only once rendered.
+        ctx.source.skipped.setdefault(rel, not_yaml(raw, exc))
         return False
     if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
         return False
@@ -195,9 +196,7 @@ def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
         yield _explicit(ctx, all_charts)
         return
     configured = (opts.config or {}).get("helm")
-    if configured:
-        if not isinstance(configured, list):
-            raise InputError(".litemaas-upgrade.yaml", "helm: expected a list of targets")
+    if configured:  # (its shape was checked when it was read: config_check.check_config)
         yield from [_configured(ctx, entry, i) for i, entry in enumerate(configured)]
         return
 
@@ -258,6 +257,8 @@ def _override_spec(
 ) -> HelmSpec | None:
     """The release an override file forms with its chart, or None if it is not one."""
     if not looks_like_override(ctx, rel, all_charts):
+        if rel in ctx.source.skipped and _may_be_override(rel, all_charts):
+            return _broken_override(ctx, rel, charts)
         return None
     data = _first_data(ctx, rel)
     chart, why = _pick_chart(rel, charts)
@@ -268,6 +269,40 @@ def _override_spec(
         formed = f"chart {ctx.source.display(chart)} + -f {ctx.source.display(rel)} ({why})"
     else:
         formed = f"-f {ctx.source.display(rel)} (no LiteMaaS chart in this repository)"
+    return HelmSpec(chart, (rel,), formed)
+
+
+# A top-level key of a YAML mapping, read from text that does not parse.
+_TOP_KEY = re.compile(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
+
+
+def _broken_override(ctx: ScanContext, rel: str, charts: list[str]) -> HelmSpec | None:
+    """A values file that is not YAML, when its text still shows what it is: it sets a
+    top-level key of its LiteMaaS chart or names a component image, and is neither a
+    template (helmfile renders those) nor binary. Helm would be given it, so it forms its
+    release, which carries the error (unreadable.mark_unreadable) and whose images are
+    unknown: never a release silently missing. Anything else stays a notice."""
+    if rel in ctx.claimed:
+        return None
+    try:
+        raw = ctx.source.read(rel)
+    except InputError:
+        return None
+    if b"{{" in raw or b"\0" in raw:
+        return None  # a template, or binary (or UTF-16/32) bytes: not text helm reads
+    chart, why = _pick_chart(rel, charts)
+    if chart:
+        keys = chart_keys(ctx, chart)
+    else:
+        keys = {c.helm.values[0] for c in ctx.rules.components.values() if c.helm}
+    top = {m.group(1).decode("ascii", "replace") for m in _TOP_KEY.finditer(raw)}
+    if not top & keys and not named_images(raw, ctx.rules):
+        return None
+    shown = ctx.source.display(rel)
+    if chart:
+        formed = f"chart {ctx.source.display(chart)} + -f {shown} ({why})"
+    else:
+        formed = f"-f {shown} (no LiteMaaS chart in this repository)"
     return HelmSpec(chart, (rel,), formed)
 
 
@@ -307,22 +342,24 @@ def _explicit(ctx: ScanContext, all_charts: list[str]) -> HelmSpec:
     return HelmSpec(chart, tuple(opts.values), " + ".join(parts) + " (command line)")
 
 
-def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
-    where = f"config helm[{index}]"
-    if not isinstance(entry, dict):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: expected a mapping")
+def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec:
+    from ...config_check import CONFIG_FILE, config_fail
+
     chart = entry.get("chart")
     values = entry.get("values") or []
     if isinstance(values, str):
         values = [values]
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: values: expected file names")
-    if chart is not None and not isinstance(chart, str):
-        raise InputError(".litemaas-upgrade.yaml", f"{where}: chart: expected a folder name")
-    for rel in ([chart] if chart else []) + list(values):
-        probe = posixpath.join(rel, "Chart.yaml") if rel == chart else rel
-        if not ctx.source.exists(probe):
-            raise InputError(".litemaas-upgrade.yaml", f"{where}: {rel}: not found")
+    if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
+        config_fail(
+            ctx.options.config,
+            ("helm", index, "chart"),
+            f"{chart}: no Chart.yaml there",
+            CONFIG_FILE,
+        )
+    for i, rel in enumerate(values):
+        if not ctx.source.exists(rel):
+            at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
+            config_fail(ctx.options.config, at, f"{rel}: not found", CONFIG_FILE)
     name = entry.get("name", f"helm[{index}]")
     parts = [f"chart {ctx.source.display(chart)}"] if chart else []
     parts += [f"-f {ctx.source.display(v)}" for v in values]
@@ -330,6 +367,6 @@ def _configured(ctx: ScanContext, entry: Any, index: int) -> HelmSpec:
         chart,
         tuple(values),
         " + ".join(parts) + f" (config: {name})",
-        release=str(entry["release"]) if entry.get("release") else None,
-        namespace=str(entry["namespace"]) if entry.get("namespace") else None,
+        release=entry.get("release"),
+        namespace=entry.get("namespace"),
     )

@@ -15,8 +15,9 @@ from ..base import Manager, PhaseStep, ScanContext, slug
 from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
-from .layers import Layer, file_layer
+from .layers import Layer
 from .release import Release, resolve
+from .unreadable import mark_unreadable, override_layer
 from .update import changes
 from .values import get_path
 
@@ -86,7 +87,10 @@ class HelmManager(Manager):
             defaults, app_version, app_site = default_layers(ctx, chart)
             if defaults is not None:
                 layers.append(defaults)
-        layers += [file_layer(ctx, rel, f"-f {src.display(rel)}") for rel in spec.values]
+        broken: list[str] = []  # override files that are not YAML
+        layers += [
+            override_layer(ctx, rel, f"-f {src.display(rel)}", broken) for rel in spec.values
+        ]
         # Phase edits go into the operator's last override file, or into the chart's
         # values.yaml when the release has none.
         owner = layers[-1] if layers else Layer("file", "values", values_rel, 0, None, (), None)
@@ -103,6 +107,8 @@ class HelmManager(Manager):
             ),
         )
         resolve(ctx, target, release)
+        if broken:
+            mark_unreadable(ctx, target, broken)
         release.detach(ctx.rules)
         return target
 

@@ -50,22 +50,18 @@ def by_convention(folder: str) -> bool:
 
 
 def declared_roots(config: dict[str, Any] | None, folders: dict[str, str]) -> set[str]:
-    """`kustomize: {roots: [folder, ...]}` of `.litemaas-upgrade.yaml`."""
-    if not config or "kustomize" not in config:
-        return set()
-    section = config["kustomize"]
-    if not isinstance(section, dict) or not isinstance(section.get("roots", []), list):
-        raise InputError(".litemaas-upgrade.yaml", "kustomize: expected {roots: [folder, ...]}")
+    """`kustomize: {roots: [folder, ...]}` of `.litemaas-upgrade.yaml` (its shape was
+    checked when it was read: config_check.check_config)."""
+    from ...config_check import CONFIG_FILE, config_fail
+
+    section = (config or {}).get("kustomize") or {}
     out: set[str] = set()
-    for item in section.get("roots", []):
-        if not isinstance(item, str):
-            raise InputError(".litemaas-upgrade.yaml", "kustomize.roots: expected folder names")
+    for i, item in enumerate(section.get("roots") or []):
         rel = posixpath.normpath(item.strip("/"))
         rel = "" if rel == "." else rel
         if rel not in folders:
-            raise InputError(
-                ".litemaas-upgrade.yaml", f"kustomize.roots: {item}: no kustomization there"
-            )
+            at = ("kustomize", "roots", i)
+            config_fail(config, at, f"{item}: no kustomization there", CONFIG_FILE)
         out.add(rel)
     return out
 
