@@ -119,3 +119,32 @@ def test_precommit_lint_of_a_compose_file_found_by_content(cli, tmp_path: Path) 
     result = cli("lint", "stacks/ai.yml", cwd=repo)
     assert result.code == 1, result.out + result.err
     assert "stacks/ai.yml:5:12: error LU00" in result.out
+
+
+def test_an_image_that_does_not_resolve_is_unknown_never_absent(cli, tmp_path: Path) -> None:
+    """`${LITELLM_TAG}` unset with no default: compose cannot pull that image, and the tool
+    cannot say which LiteLLM runs. LiteLLM is then unknown (an LU009 error), so moving it
+    can never pass as 'no LiteLLM here'."""
+    repo = tmp_path / "repo"
+    write(
+        repo / "compose.yaml",
+        "services:\n"
+        "  litellm:\n"
+        "    image: ghcr.io/berriai/litellm:${LITELLM_TAG}\n"
+        "  proxy2:\n"
+        "    image: $REGISTRY/litellm-database:main-v1.74.7-stable\n"
+        "  backend:\n"
+        "    image: quay.io/rh-aiservices-bu/litemaas-backend:0.1.3\n",
+    )
+    init_repo(repo)
+    result = cli("scan", ".", "--format", "json", cwd=repo)
+    assert result.code == 1, result.err  # a target carries an error
+    (target,) = json.loads(result.out)["targets"]
+    assert target["stage"] == "unknown"
+    litellm = target["components"]["litellm"]
+    assert litellm["image"] is None and litellm["version"] is None
+    assert "${LITELLM_TAG}" in litellm["note"]
+    assert litellm["sites"][0]["line"] == 3
+    errors = [f for f in target["findings"] if f["severity"] == "error"]
+    assert [(f["code"], f["line"]) for f in errors] == [("LU009", 3)]
+    assert target["components"]["backend"]["version"] == "0.1.3"

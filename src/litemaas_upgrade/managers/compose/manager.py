@@ -16,6 +16,7 @@ from ...errors import InputError
 from ...facts import Cause, Unreadable
 from ...imageref import ImageRef, ImageRefError
 from ...model import (
+    UNREADABLE,
     Change,
     ComponentState,
     Severity,
@@ -59,6 +60,8 @@ def looks_like_compose(data: Any) -> bool:
     return any(isinstance(svc, dict) and isinstance(svc.get("image"), str) for svc in services)
 
 
+# Any interpolation compose knows: `${NAME...}` or `$NAME`.
+_VAR_ANY = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
@@ -166,10 +169,14 @@ class ComposeManager(Manager):
             if not isinstance(svc, dict) or not isinstance(svc.get("image"), str):
                 continue
             raw = svc["image"]
-            service = _interpolate(str(name), raw, env)
             try:
+                service = _interpolate(str(name), raw, env)
                 ref = ImageRef.parse(service.image)
-            except ImageRefError:
+            except (ImageRefError, InputError) as exc:
+                # Fail closed: an image compose cannot resolve here (an unset variable
+                # with no default, an interpolation form not read) is an unknown
+                # component when its name says which, never a missing one.
+                self._unresolved(ctx, doc, target, str(name), raw, str(exc))
                 continue
             comp = ctx.rules.component_of(ref)
             if comp is None:
@@ -209,6 +216,29 @@ class ComposeManager(Manager):
             target.components[comp] = ComponentState(comp, ref, version, sites, note)
         return target
 
+    def _unresolved(
+        self, ctx: ScanContext, doc: Any, target: Target, name: str, raw: str, why: str
+    ) -> None:
+        """A service image that cannot be resolved: its component (read from what is
+        written, variables left out) is unknown, with the reason."""
+        written = _VAR_ANY.sub("", raw).strip("/:@")
+        try:
+            comp = ctx.rules.component_of(ImageRef.parse(written))
+        except ImageRefError:
+            comp = None
+        if comp is None or comp in target.components:
+            return
+        node = doc.find(("services", name, "image"))
+        site = Site(
+            target.path,
+            node.line if node else 0,
+            node.col if node else 0,
+            f"services.{name}.image",
+            "image",
+        )
+        note = f"{UNREADABLE}: {raw!r} does not resolve to an image reference ({why})"
+        target.components[comp] = ComponentState(comp, None, None, [site], note)
+
     def _unparsed(self, ctx: ScanContext, rel: str) -> Target:
         """A compose file that is not YAML: skipped with a notice (no components), or,
         when it names a component image, a target whose error that is (LU009)."""
@@ -216,9 +246,7 @@ class ComposeManager(Manager):
 
         src = ctx.source
         shown = src.display(rel)
-        target = Target(
-            self.kind, shown, f"compose file {shown}", data=ComposeData(rel, None)
-        )
+        target = Target(self.kind, shown, f"compose file {shown}", data=ComposeData(rel, None))
         names = named_images(src.read(rel), ctx.rules)
         if not names:
             return target
@@ -228,8 +256,7 @@ class ComposeManager(Manager):
                 shown,
                 names[0].line,
                 names[0].col,
-                f"{shown}: {why}; it names "
-                + ", ".join(f"{n.component} {n.image}" for n in names),
+                f"{shown}: {why}; it names " + ", ".join(f"{n.component} {n.image}" for n in names),
                 Severity.ERROR,
                 Cause.NOT_YAML,
             )
