@@ -15,6 +15,7 @@ from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
 from ..helm.update import changes
+from .charts import not_in_repository
 
 YAML_EXT = (".yaml", ".yml")
 KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -30,6 +31,7 @@ class Declared:
     release: Release
     files: set[str] = field(default_factory=set)
     facts: list[Unreadable] = field(default_factory=list)
+    chart_pos: tuple[int, int] = (0, 0)  # line, col of the chart reference in `path`
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -106,6 +108,7 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
+            not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             target.files = sorted(d.files | {la.file for la in d.release.layers if la.file})
             targets.append(target)
         return targets
