@@ -79,6 +79,7 @@ class ArgoCDManager(GitOpsManager):
         revision = str(revision) if revision is not None else None
         rev_at = (rel, doc.index, at + ("targetRevision",)) if "targetRevision" in s else None
         url = str(s.get("repoURL") or "")
+        chart: ChartRef | None
         if s.get("chart"):
             name = str(s["chart"])
             chart = chart_ref(ctx, name, revision, at=rev_at) or other_chart(

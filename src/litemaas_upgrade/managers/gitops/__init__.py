@@ -15,6 +15,7 @@ from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
 from ..helm.update import changes
+from .anchors import shared_edits
 from .charts import not_in_repository
 
 YAML_EXT = (".yaml", ".yml")
@@ -114,7 +115,14 @@ class GitOpsManager(Manager, abc.ABC):
         return targets
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        return changes(ctx, target, target.data_as(Release), step)
+        planned = changes(ctx, target, target.data_as(Release), step)
+        out: list[Change] = []
+        for rel in dict.fromkeys(c.file for c in planned):
+            mine = [c for c in planned if c.file == rel]
+            if ctx.source.exists(rel):
+                mine = shared_edits(ctx.source.yaml(rel).documents, mine)
+            out.extend(mine)
+        return out
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         rel = target.data_as(Release)
