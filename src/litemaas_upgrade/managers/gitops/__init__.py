@@ -120,9 +120,38 @@ class GitOpsManager(Manager, abc.ABC):
         for rel in dict.fromkeys(c.file for c in planned):
             mine = [c for c in planned if c.file == rel]
             if ctx.source.exists(rel):
-                mine = shared_edits(ctx.source.yaml(rel).documents, mine)
+                docs = ctx.source.yaml(rel).documents
+                mine = shared_edits(docs, mine + _digests(docs, mine))
             out.extend(mine)
         return out
+
+
+def _digests(docs: list[YamlDoc], planned: list[Change]) -> list[Change]:
+    """A tag that moves beside a `digest:` (app-template renders `repository:tag@digest`)
+    would still pull the old image: the digest is emptied with it."""
+    out = []
+    for c in planned:
+        if c.span is not None or c.edit is not None or not c.path or c.path[-1] != "tag":
+            continue
+        if c.doc >= len(docs):
+            continue
+        tag = docs[c.doc].find(c.path)
+        digest = docs[c.doc].find(c.path[:-1] + ("digest",))
+        if tag is None or digest is None or digest.kind != "scalar" or not digest.value:
+            continue
+        if tag.kind == "scalar" and tag.value == c.value:
+            continue  # pinned where it is: the digest still names that image
+        out.append(
+            Change(
+                c.file,
+                c.doc,
+                c.path[:-1] + ("digest",),
+                "",
+                c.component,
+                f"{c.component}: the digest of the old image goes with its tag",
+            )
+        )
+    return out
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         rel = target.data_as(Release)
