@@ -299,3 +299,14 @@ def test_objects_of_other_charts_without_component_images_are_not_targets(cli, t
     init_repo(repo)
     result = cli("scan", ".", "--format", "json", cwd=repo)
     assert json.loads(result.out)["targets"] == []
+
+
+def test_pre_commit_lint_of_the_helmrelease_refuses_litellm_first(cli, tmp_path) -> None:
+    # `lint FILE` (the pre-commit hook: staged changes against HEAD).
+    repo = app_repo(tmp_path)
+    path = repo / "apps/litemaas/helmrelease.yaml"
+    path.write_text(path.read_text().replace("main-v1.74.7-stable", "main-v1.81.0-stable"))
+    git(repo, "add", "-A")
+    result = cli("lint", "apps/litemaas/helmrelease.yaml", cwd=repo)
+    assert result.code == 1
+    assert "apps/litemaas/helmrelease.yaml:19:20: error LU001" in result.out
