@@ -310,3 +310,29 @@ def test_pre_commit_lint_of_the_helmrelease_refuses_litellm_first(cli, tmp_path)
     result = cli("lint", "apps/litemaas/helmrelease.yaml", cwd=repo)
     assert result.code == 1
     assert "apps/litemaas/helmrelease.yaml:19:20: error LU001" in result.out
+
+
+def test_kustomize_helm_charts_entry_of_a_litellm_chart(cli, tmp_path) -> None:
+    repo = tmp_path / "r"
+    write(
+        repo / "llm/kustomization.yaml",
+        "helmCharts:\n- name: litellm-helm\n  repo: oci://ghcr.io/berriai\n  version: 1.95.0\n"
+        "  valuesInline:\n    image:\n      repository: ghcr.io/berriai/litellm-non_root\n"
+        "      tag: main-v1.74.7-stable\n"
+        "- name: redis\n  repo: https://charts.bitnami.com/bitnami\n  version: 20.0.0\n",
+    )
+    write(
+        repo / "bare/kustomization.yaml",
+        "helmCharts:\n- name: litellm-helm\n  repo: oci://ghcr.io/berriai\n  version: 1.95.0\n",
+    )
+    init_repo(repo)
+    targets = {
+        t["path"]: t
+        for t in json.loads(cli("scan", ".", "--format", "json", cwd=repo).out)["targets"]
+        if t["kind"] == "kustomize-helm"
+    }
+    assert images(targets["llm"]) == {
+        "litellm": "ghcr.io/berriai/litellm-non_root:main-v1.74.7-stable"
+    }
+    assert images(targets["bare"]) == {"litellm": None}
+    assert "chart litellm-helm 1.95.0" in targets["bare"]["components"]["litellm"]["note"]
