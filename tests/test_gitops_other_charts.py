@@ -336,3 +336,17 @@ def test_kustomize_helm_charts_entry_of_a_litellm_chart(cli, tmp_path) -> None:
     }
     assert images(targets["bare"]) == {"litellm": None}
     assert "chart litellm-helm 1.95.0" in targets["bare"]["components"]["litellm"]["note"]
+
+
+def test_an_image_string_with_a_digest_loses_the_digest_when_its_tag_moves(cli, tmp_path) -> None:
+    helm = (
+        "    helm:\n      valuesObject:\n        migrationJob:\n"
+        f"          image: {LLM}:main-v1.74.7-stable@{DIGEST}\n"
+    )
+    repo = init_repo(write(tmp_path / "r/apps/litellm.yaml", argo(helm)).parent.parent)
+    target = scan_json(cli, repo)["apps/litellm.yaml"]
+    assert images(target) == {"litellm": f"{LLM}:main-v1.74.7-stable@{DIGEST}"}
+    result = cli("plan", ".", "--out", str(tmp_path / "up"), cwd=repo)
+    assert result.code == 0, result.err
+    diff = (tmp_path / "up/phase-2.diff").read_text()
+    assert f"+          image: {LLM}:main-v1.81.0-stable\n" in diff
