@@ -350,3 +350,20 @@ def test_an_image_string_with_a_digest_loses_the_digest_when_its_tag_moves(cli, 
     assert result.code == 0, result.err
     diff = (tmp_path / "up/phase-2.diff").read_text()
     assert f"+          image: {LLM}:main-v1.81.0-stable\n" in diff
+
+
+def test_editor_verifies_a_shared_scalar_at_every_reader() -> None:
+    import pytest
+
+    from litemaas_upgrade.errors import EditError
+    from litemaas_upgrade.yamlio import ScalarChange, apply_changes
+
+    text = b"a: &t v1  # c\nb: *t\nc: {<<: {x: *t}}\n"
+    out = apply_changes(text, "f.yaml", [ScalarChange(0, ("a",), "v2", (("b",), ("c", "x")))])
+    assert out == b"a: &t v2  # c\nb: *t\nc: {<<: {x: *t}}\n"
+    # A reader the change does not name: the edit would change it too, so it is refused.
+    with pytest.raises(EditError, match="other data"):
+        apply_changes(text, "f.yaml", [ScalarChange(0, ("a",), "v2", (("b",),))])
+    # Without `also`, a shared scalar is not edited at all.
+    with pytest.raises(EditError, match="anchored"):
+        apply_changes(text, "f.yaml", [ScalarChange(0, ("a",), "v2")])
