@@ -27,6 +27,7 @@ class Cause:
 
     CHART_NOT_PINNED = "chart-not-pinned"  # a GitOps chart not vendored nor in the catalog
     DEPENDENCY_NOT_VENDORED = "dependency-not-vendored"  # a LiteMaaS dependency not in charts/
+    CHART_NOT_IN_REPO = "chart-not-in-repository"  # another chart's defaults decide an image
     CHART_RANGE = "chart-range"  # a Flux chart version the catalog cannot tell
     STALE_GENERATED = "stale-generated"  # a generated .local file out of date
     MIXED_IMAGES = "mixed-images"  # containers of one component on different images

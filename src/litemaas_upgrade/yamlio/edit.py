@@ -31,6 +31,10 @@ class ScalarChange:
     doc: int
     path: Path
     value: str
+    # The other paths that read the same anchored scalar (through aliases or merge keys)
+    # and are meant to read the new value too: the shared node may then be edited, and
+    # the result is verified at each of them (any other reader fails the verification).
+    also: tuple[Path, ...] = ()
 
 
 @record
@@ -73,6 +77,7 @@ def apply_changes(data: bytes, path: str, changes: Sequence[ScalarChange]) -> by
 
 def _check_conflicts(path: str, changes: Sequence[ScalarChange]) -> list[ScalarChange]:
     wanted: dict[tuple[int, Path], str] = {}
+    also: dict[tuple[int, Path], tuple[Path, ...]] = {}
     for change in changes:
         if not isinstance(change.value, str):
             raise TypeError(f"ScalarChange.value must be a str, not {type(change.value)}")
@@ -80,13 +85,15 @@ def _check_conflicts(path: str, changes: Sequence[ScalarChange]) -> list[ScalarC
         if wanted.get(key, change.value) != change.value:
             raise EditError(path, f"conflicting values for {_dotted(change.path)}")
         wanted[key] = change.value
+        if change.also:
+            also[key] = tuple(dict.fromkeys(also.get(key, ()) + tuple(change.also)))
     for doc, p in wanted:
         for i in range(1, len(p)):
             if (doc, p[:i]) in wanted:
                 raise EditError(
                     path, f"{_dotted(p[:i])} cannot be both a value and contain {_dotted(p)}"
                 )
-    return [ScalarChange(doc, p, v) for (doc, p), v in wanted.items()]
+    return [ScalarChange(doc, p, v, also.get((doc, p), ())) for (doc, p), v in wanted.items()]
 
 
 def _dotted(path: Path) -> str:
@@ -119,7 +126,7 @@ class _Planner:
             if node is None:  # empty document
                 self._insert(_Insertion("empty-doc", doc, None), path[i:], change, id(doc))
                 return
-            self._check_not_shared(doc, node, what)
+            self._check_not_shared(doc, node, what, bool(change.also))
             in_flow = in_flow or node.style == "flow"
             if node.kind == "mapping":
                 matches = [pair for pair in node.items if _key_is(pair[0], part)]
@@ -159,7 +166,7 @@ class _Planner:
                 )
         if node is None:
             raise self.refuse(f"document {change.doc} is empty; cannot set {what}")
-        self._check_not_shared(doc, node, what)
+        self._check_not_shared(doc, node, what, bool(change.also))
         if node.kind != "scalar":
             raise self.refuse(f"{what} is a {node.kind}, not a scalar", node)
         if node.explicit_tag and node.tag != STR:
@@ -169,7 +176,7 @@ class _Planner:
             return
         self.replacements.append(self._replace(node, change.value, in_flow, what))
 
-    def _check_not_shared(self, doc: YamlDoc, node: Node, what: str) -> None:
+    def _check_not_shared(self, doc: YamlDoc, node: Node, what: str, shared: bool) -> None:
         if node.is_alias:
             raise self.refuse(
                 f"{what} is reached through the alias *{node.anchor}; editing it would change "
@@ -177,7 +184,7 @@ class _Planner:
                 node,
             )
         refs = doc.references.get(id(node))
-        if refs:
+        if refs and not shared:
             first = refs[0]
             raise self.refuse(
                 f"{what} lies in the anchored node &{node.anchor}, which the alias at "
@@ -391,16 +398,18 @@ def _verify(old: YamlFile, out: bytes, changes: Sequence[ScalarChange]) -> None:
         expected = copy.deepcopy(doc_old.data)
         mine = [c for c in changes if c.doc == doc_old.index]
         for change in mine:
-            expected = _set(expected, tuple(change.path), change.value)
+            for p in (tuple(change.path), *change.also):
+                expected = _set(expected, tuple(p), change.value)
         for change in mine:
-            node = doc_new.find(tuple(change.path))
-            got = None if node is None else node.python()
-            if got != change.value or not isinstance(got, str):
-                raise EditError(
-                    old.path,
-                    f"{_dotted(tuple(change.path))} would read {got!r}, not "
-                    f"{change.value!r}; file left unchanged",
-                )
+            for p in (tuple(change.path), *change.also):
+                node = doc_new.find(tuple(p))
+                got = None if node is None else node.python()
+                if got != change.value or not isinstance(got, str):
+                    raise EditError(
+                        old.path,
+                        f"{_dotted(tuple(p))} would read {got!r}, not "
+                        f"{change.value!r}; file left unchanged",
+                    )
         if not _same(expected, doc_new.data):
             raise EditError(
                 old.path,

@@ -30,6 +30,8 @@ FIXES = {
     "add the release to the catalog",
     Cause.DEPENDENCY_NOT_VENDORED: "vendor the dependency (`helm dependency build`, then unpack "
     "it under charts/), or set every image explicitly in the values",
+    Cause.CHART_NOT_IN_REPO: "set the image's repository and tag in the values (the tool reads "
+    "them there), or vendor the chart in the repository",
     Cause.CHART_RANGE: "pin an exact chart version the catalog knows, or add it to the catalog",
     Cause.STALE_GENERATED: "regenerate it from its template (preparation.sh)",
     Cause.MIXED_IMAGES: "make every container of the component use the same image",

@@ -14,7 +14,8 @@ from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, Declared, GitOpsManager, objects
-from ..helm.chart import chart_ref, default_layers
+from ..gitops.charts import chart_name, deploys, other_chart
+from ..helm.chart import ChartRef, chart_ref, default_layers
 from ..helm.layers import Layer, object_layer, parameters_layer, string_layer
 from ..helm.release import Release
 from ..helm.unreadable import override_layer
@@ -78,17 +79,32 @@ class ArgoCDManager(GitOpsManager):
         revision = s.get("targetRevision")
         revision = str(revision) if revision is not None else None
         rev_at = (rel, doc.index, at + ("targetRevision",)) if "targetRevision" in s else None
+        url = str(s.get("repoURL") or "")
+        chart: ChartRef | None
         if s.get("chart"):
-            chart = chart_ref(ctx, str(s["chart"]), revision, at=rev_at)
+            name = str(s["chart"])
+            chart = chart_ref(ctx, name, revision, at=rev_at) or other_chart(
+                ctx, name, revision, at=rev_at
+            )
+        elif s.get("path") and url.startswith("oci://"):
+            # An OCI source: the chart is the artifact at repoURL; `path` is inside it.
+            name = chart_name(url)
+            chart = chart_ref(ctx, name, revision, at=rev_at) or other_chart(
+                ctx, name, revision, at=rev_at
+            )
         elif s.get("path"):
             folder = norm("", str(s["path"]))
-            chart = chart_ref(
-                ctx,
-                posixpath.basename(str(s["path"]).rstrip("/")),
-                revision,
-                folder=folder,
-                at=rev_at,
-            )
+            name = posixpath.basename(str(s["path"]).rstrip("/"))
+            chart = chart_ref(ctx, name, revision, folder=folder, at=rev_at)
+            if chart is None and folder is not None:
+                if src.exists(posixpath.join(folder, "Chart.yaml")):
+                    # A chart here that holds no component image: one its values may give.
+                    chart = ChartRef(
+                        name, revision, vendored=folder, describe=f"chart {src.display(folder)}"
+                    )
+                    chart.implies = ()
+                elif isinstance(s.get("helm"), dict) and not src.exists(folder):
+                    chart = other_chart(ctx, name, revision, at=rev_at)  # another repository's
         else:
             return None
         if chart is None:
@@ -96,7 +112,7 @@ class ArgoCDManager(GitOpsManager):
         facts: list[Unreadable] = []
         where = src.display(rel)
         files = {rel}
-        if chart.vendored is None and chart.release is None:
+        if chart.vendored is None and chart.release is None and chart.implies is None:
             facts.append(
                 Unreadable(
                     where,
@@ -170,6 +186,8 @@ class ArgoCDManager(GitOpsManager):
                     "object", "valuesObject", rel, doc.index, doc, helm_at + ("valuesObject",), None
                 )
             )
+        if not deploys(ctx, chart, layers):
+            return None  # another chart, whose values hold no component image
         release = Release(chart, layers, owner, app_version, app_site)
         if chart.vendored is not None and app_site is not None:
             files.add(posixpath.join(chart.vendored, "Chart.yaml"))
@@ -180,7 +198,15 @@ class ArgoCDManager(GitOpsManager):
         )
         parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
         formed = f"Argo CD {kind} {app}: " + " + ".join(parts)
-        return Declared(where, formed, release, files, facts, broken)
+        return Declared(
+            where,
+            formed,
+            release,
+            files,
+            facts,
+            broken,
+            chart_pos=_pos(doc, rev_at[2] if rev_at else at),
+        )
 
 
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from ...model import Severity, YamlPath
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, Declared, GitOpsManager, find_object, objects
+from ..gitops.charts import chart_name, deploys, other_chart
 from ..helm.chart import ChartRef, chart_ref, default_layers
 from ..helm.layers import Layer, object_layer, string_layer
 from ..helm.release import Release
@@ -58,15 +59,26 @@ class FluxManager(GitOpsManager):
                 ctx, "source.toolkit.fluxcd.io/", "OCIRepository", str(ref.get("name")), MARKERS
             )
             if found is None:
+                # The source is defined elsewhere (a shared flux-system folder): its name
+                # is all there is to go by.
+                oname = str(ref.get("name"))
+                chart = chart_ref(ctx, oname, None)
+                if chart is None:  # not the LiteMaaS chart by name: its values may say
+                    return other_chart(
+                        ctx,
+                        oname,
+                        None,
+                        describe=f"chart of OCIRepository {oname} (not in this repository)",
+                    )
                 facts.append(
                     Unreadable(
                         where,
                         *_pos(doc, ("spec", "chartRef")),
-                        f"chartRef OCIRepository {ref.get('name')!r} is not in this repository",
+                        f"chartRef OCIRepository {oname!r} is not in this repository",
                         Severity.WARNING,
                     )
                 )
-                return None
+                return chart
             orel, odoc, odata = found
             ospec = odata.get("spec") or {}
             url = str(ospec.get("url", ""))
@@ -75,14 +87,13 @@ class FluxManager(GitOpsManager):
             at: tuple[str, int, YamlPath] | None = None
             if tag is not None:
                 at = (orel, odoc.index, ("spec", "ref", "tag"))
-            chart = chart_ref(
-                ctx, url.rstrip("/").rsplit("/", 1)[-1], str(tag) if tag else None, at=at
+            name = chart_name(url)
+            version = str(tag) if tag else None
+            chart = chart_ref(ctx, name, version, at=at) or other_chart(ctx, name, version, at=at)
+            files.add(orel)
+            chart.describe = f"OCIRepository {odata['metadata']['name']} ({url}:{tag})" + (
+                f" = LiteMaaS {chart.release.version} (catalog)" if chart.release else ""
             )
-            if chart is not None:
-                files.add(orel)
-                chart.describe = f"OCIRepository {odata['metadata']['name']} ({url}:{tag})" + (
-                    f" = LiteMaaS {chart.release.version} (catalog)" if chart.release else ""
-                )
             return chart
         cspec = (
             ((spec.get("chart") or {}).get("spec") or {})
@@ -107,8 +118,29 @@ class FluxManager(GitOpsManager):
                 if isinstance(r, dict) and r.get("tag") is not None:
                     gref, gat = str(r["tag"]), (grel, gdoc.index, ("spec", "ref", "tag"))
                     files.add(grel)
-            return chart_ref(ctx, posixpath.basename(name.rstrip("/")), gref, folder=folder, at=gat)
-        return chart_ref(ctx, name, str(version) if version is not None else None, at=at)
+            base = posixpath.basename(name.rstrip("/"))
+            return chart_ref(ctx, base, gref, folder=folder, at=gat) or other_chart(
+                ctx, base, gref, at=gat
+            )
+        version = str(version) if version is not None else None
+        chart = chart_ref(ctx, name, version, at=at)
+        if chart is None:
+            chart = other_chart(ctx, name, version, at=at)
+            repo = (
+                find_object(
+                    ctx,
+                    "source.toolkit.fluxcd.io/",
+                    str(source.get("kind")),
+                    str(source.get("name")),
+                    MARKERS,
+                )
+                if isinstance(source, dict) and source.get("kind") == "HelmRepository"
+                else None
+            )
+            if repo is not None:
+                url = str((repo[2].get("spec") or {}).get("url", ""))
+                chart.describe = f"chart {name} {version or '(no version)'} from {url}"
+        return chart
 
     def _release(
         self, ctx: ScanContext, rel: str, doc: YamlDoc, data: dict[str, Any]
@@ -121,7 +153,7 @@ class FluxManager(GitOpsManager):
         chart = self._chart(ctx, rel, doc, spec, files, facts)
         if chart is None:
             return None
-        if not chart.known():
+        if not chart.known() and chart.implies is None:
             facts.append(
                 Unreadable(
                     where,
@@ -151,6 +183,8 @@ class FluxManager(GitOpsManager):
         )
         if owner is None:
             owner = Layer("object", "spec.values", rel, doc.index, doc, ("spec", "values"), None)
+        if not deploys(ctx, chart, layers):
+            return None  # another chart, whose values hold no component image
         release = Release(chart, layers, owner, app_version, app_site)
         meta = data.get("metadata") or {}
         name = str(meta.get("name", ""))
@@ -160,8 +194,14 @@ class FluxManager(GitOpsManager):
             f"    flux reconcile helmrelease {name} -n {ns} --with-source"
         )
         parts = [chart.describe] + [la.label for la in layers if la.kind != "default"]
+        chart_at = ("spec", "chartRef") if "chartRef" in spec else ("spec", "chart")
         return Declared(
-            where, f"Flux HelmRelease {name}: " + " + ".join(parts), release, files, facts
+            where,
+            f"Flux HelmRelease {name}: " + " + ".join(parts),
+            release,
+            files,
+            facts,
+            chart_pos=_pos(doc, chart_at),
         )
 
     def _values_from(

@@ -16,6 +16,8 @@ from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
 from ..helm.update import changes
+from .anchors import shared_edits
+from .charts import not_in_repository
 
 YAML_EXT = (".yaml", ".yml")
 KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -32,6 +34,7 @@ class Declared:
     files: set[str] = field(default_factory=set)
     facts: list[Unreadable] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # values files that are not YAML
+    chart_pos: tuple[int, int] = (0, 0)  # line, col of the chart reference in `path`
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -108,6 +111,7 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
+            not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             if d.broken:
                 mark_unreadable(ctx, target, d.broken)
             target.files = sorted(d.files | {la.file for la in d.release.layers if la.file})
@@ -115,7 +119,43 @@ class GitOpsManager(Manager, abc.ABC):
         return targets
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
-        return changes(ctx, target, target.data_as(Release), step)
+        planned = changes(ctx, target, target.data_as(Release), step)
+        out: list[Change] = []
+        for rel in dict.fromkeys(c.file for c in planned):
+            mine = [c for c in planned if c.file == rel]
+            if ctx.source.exists(rel):
+                docs = ctx.source.yaml(rel).documents
+                mine = shared_edits(docs, mine + _digests(docs, mine))
+            out.extend(mine)
+        return out
+
+
+def _digests(docs: list[YamlDoc], planned: list[Change]) -> list[Change]:
+    """A tag that moves beside a `digest:` (app-template renders `repository:tag@digest`)
+    would still pull the old image: the digest is emptied with it."""
+    out = []
+    for c in planned:
+        if c.span is not None or c.edit is not None or not c.path or c.path[-1] != "tag":
+            continue
+        if c.doc >= len(docs):
+            continue
+        tag = docs[c.doc].find(c.path)
+        digest = docs[c.doc].find(c.path[:-1] + ("digest",))
+        if tag is None or digest is None or digest.kind != "scalar" or not digest.value:
+            continue
+        if tag.kind == "scalar" and tag.value == c.value:
+            continue  # pinned where it is: the digest still names that image
+        out.append(
+            Change(
+                c.file,
+                c.doc,
+                c.path[:-1] + ("digest",),
+                "",
+                c.component,
+                f"{c.component}: the digest of the old image goes with its tag",
+            )
+        )
+    return out
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         rel = target.data_as(Release)

@@ -35,6 +35,10 @@ class ChartRef:
     # Dependencies the catalog knows but the repository does not hold (default_layers):
     # (values key, `name version`).
     missing: list[tuple[str, str]] = field(default_factory=list)
+    # A chart neither in the repository nor in the catalog (gitops/charts.py): the
+    # components its defaults deploy (a LiteLLM chart: litellm), unknown unless the values
+    # say. None: every component the rules give a Helm location (the LiteMaaS chart).
+    implies: tuple[str, ...] | None = None
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None

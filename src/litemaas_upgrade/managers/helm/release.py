@@ -163,13 +163,18 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         if not locs:
             if rel.chart.missing and hints is not None:
                 target.components[comp.name] = _missing_default(ctx, rel, comp)
-            elif not rel.chart.known() and hints is not None:
+            elif not rel.chart.known() and hints is not None and _implied(rel, comp.name):
                 target.components[comp.name] = ComponentState(
                     comp.name,
                     None,
                     None,
-                    note=f"decided by the defaults of {rel.chart.describe}, which is neither in "
-                    "this repository nor in the chart catalog: unknown",
+                    note=f"decided by the defaults of {rel.chart.describe}, which is "
+                    + (
+                        "not in this repository"
+                        if rel.chart.implies is not None
+                        else "neither in this repository nor in the chart catalog"
+                    )
+                    + ": unknown",
                 )
             continue
         primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
@@ -191,6 +196,10 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
                 Cause.DEPENDENCY_NOT_VENDORED,
             )
         )
+
+
+def _implied(rel: Release, component: str) -> bool:
+    return rel.chart.implies is None or component in rel.chart.implies
 
 
 def _missing_default(ctx: ScanContext, rel: Release, comp: Component) -> ComponentState:
@@ -364,6 +373,14 @@ def _state(
                 ref = None
         elif not note:
             note = f"the repository is decided by {rel.chart.describe}, which is not known"
+    if ref is not None and tag is None and ref.digest is None and not rel.chart.known():
+        # No tag, and the chart that would supply one is not here: what it renders
+        # (appVersion, a prefix of it, nothing) is the chart's to say.
+        note = (
+            f"{format_path(loc.path)}.tag is not set: {rel.chart.describe}, which is not in "
+            "this repository, decides it: unknown"
+        )
+        ref = None
     if ref is not None and rel.post is not None:
         ref, sites = rel.post(component, ref, sites)
         tag = ref.tag

@@ -116,6 +116,8 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
             layer = decider if explicit and decider is not None else rel.owner
             value = tag
             if loc.shape == "string":
-                value = str(ImageRef.parse(str(get_path(rel.merged, loc.path))).with_tag(tag))
+                ref = ImageRef.parse(str(get_path(rel.merged, loc.path)))
+                # A digest pins the old image: it goes when the tag moves (as in compose).
+                value = str(ref.with_tag(tag).with_digest(ref.digest if ref.tag == tag else None))
             out.append(layer.change(path, value, component, why))
     return out

@@ -18,6 +18,7 @@ from ...model import Change, Severity, Site, YamlPath, format_path
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager
+from ..gitops.charts import deploys, other_chart
 from ..helm.chart import ChartRef, chart_ref, default_layers
 from ..helm.layers import Layer, file_layer, object_layer
 from ..helm.release import Release
@@ -80,8 +81,10 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
     ver_at = (kfile, doc.index, at + ("version",)) if version is not None else None
     chart: ChartRef | None = chart_ref(ctx, name, version, folder=local, at=ver_at)
     if chart is None:
-        return None
-    if chart.vendored is None and chart.release is None:
+        if local is not None and src.exists(posixpath.join(local, "Chart.yaml")):
+            return None  # vendored, and not a chart of a component
+        chart = other_chart(ctx, name, version, at=ver_at)
+    if chart.vendored is None and chart.release is None and chart.implies is None:
         node = doc.find(at)
         facts.append(
             Unreadable(
@@ -124,6 +127,8 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
             layers.append(file_layer(ctx, xrel, f"-f {src.display(xrel)}"))
     if owner is None:
         owner = Layer("object", "valuesInline", kfile, doc.index, doc, at + ("valuesInline",), None)
+    if not deploys(ctx, chart, layers):
+        return None  # another chart, whose values hold no component image
     release = Release(chart, layers, owner, app_version, app_site)
     _images(ctx, kfile, doc, release)
     release.deploy = f"kubectl kustomize --enable-helm {where} | kubectl apply -f -"
@@ -131,7 +136,9 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
     if data.get("images"):
         parts.append("images:")
     formed = f"kustomize --enable-helm {where}, helmCharts {name}: " + " + ".join(parts)
-    return Declared(where, formed, release, files, facts)
+    node = doc.find(at)
+    pos = (node.line, node.col) if node else (0, 0)
+    return Declared(where, formed, release, files, facts, chart_pos=pos)
 
 
 def _images(ctx: ScanContext, kfile: str, doc: YamlDoc, release: Release) -> None:
