@@ -327,3 +327,31 @@ def test_a_plan_edits_the_local_part_of_a_build_with_a_remote_resource(cli, tmp_
 )
 def test_what_a_remote_reference_names(url: str, named: list[str]) -> None:
     assert sorted(named_by_remote(url, load_rules())) == named
+
+
+@needs_kubectl
+def test_an_image_in_a_patch_that_targets_nothing_read_is_implied_too(cli, tmp_path: Path) -> None:
+    """The LiteLLM deployment lives in the missing component; the overlay's patch names
+    its image: what the files imply includes it."""
+    repo = tmp_path / "repo"
+    write(
+        repo / "base" / "backend.yaml", DEPLOYMENT.format(name="backend", image=f"{BACKEND}:0.1.3")
+    )
+    write(repo / "base" / "kustomization.yaml", "resources:\n  - backend.yaml\n")
+    write(
+        repo / "overlays" / "prod" / "kustomization.yaml",
+        "resources:\n  - ../../base\ncomponents:\n  - ../../components/litellm\n"
+        "patches:\n  - path: litellm-patch.yaml\n",
+    )
+    write(
+        repo / "overlays" / "prod" / "litellm-patch.yaml",
+        DEPLOYMENT.format(name="litellm", image=f"{LITELLM}:main-v1.81.0-stable"),
+    )
+    init_repo(repo)
+    refused = kubectl(repo, "overlays/prod")
+    assert refused.returncode != 0 and "must build at directory" in refused.stderr
+    comps = scan(cli, repo)["overlays/prod"]["components"]
+    assert {c: v["image"] for c, v in comps.items()} == {"backend": None, "litellm": None}
+    (site,) = comps["litellm"]["sites"]
+    assert site["file"] == "overlays/prod/litellm-patch.yaml" and site["line"] == 10
+    assert f"{LITELLM}:main-v1.81.0-stable" in comps["litellm"]["note"]

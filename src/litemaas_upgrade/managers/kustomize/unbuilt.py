@@ -63,7 +63,11 @@ def entry_sites(ctx: ScanContext, entry: Entry) -> list[Site]:
 
 
 def refused_components(ctx: ScanContext, view: PreparedView, target: Target, build: Build) -> None:
-    """A build kustomize refuses: every component its files imply is unknown."""
+    """A build kustomize refuses: every component its files imply is unknown: the images
+    of its resources as its transformers leave them, those its images: entries name, and
+    any other `image:` line of a file it reads (a patch that targets nothing here)."""
+    from ...errors import InputError
+    from ...sniff import named_images
     from .images import Img
 
     why = build.refusal
@@ -95,6 +99,21 @@ def refused_components(ctx: ScanContext, view: PreparedView, target: Target, bui
                 or [Site(ctx.source.display(entry.file), 0, 0, f"images[{entry.index}]", "name")],
                 f"{why}; an images: entry names {named}: unknown",
             )
+    for rel in sorted(build.files):
+        try:
+            data = view.source.read(rel)
+        except InputError:
+            continue
+        shown = ctx.source.display(view.to_template(rel))
+        for found in named_images(data, ctx.rules):
+            if found.component not in target.components:
+                target.components[found.component] = ComponentState(
+                    found.component,
+                    None,
+                    None,
+                    [Site(shown, found.line, found.col, "image", "image")],
+                    f"{why}; {shown} names {found.image}: unknown",
+                )
 
 
 def remote_components(ctx: ScanContext, target: Target, build: Build) -> None:
