@@ -355,3 +355,36 @@ def test_an_image_in_a_patch_that_targets_nothing_read_is_implied_too(cli, tmp_p
     (site,) = comps["litellm"]["sites"]
     assert site["file"] == "overlays/prod/litellm-patch.yaml" and site["line"] == 10
     assert f"{LITELLM}:main-v1.81.0-stable" in comps["litellm"]["note"]
+
+
+@needs_kubectl
+def test_a_builtin_image_transformer_builds_and_what_it_names_is_unknown(
+    cli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    deployments(repo / "app")
+    write(
+        repo / "app" / "kustomization.yaml",
+        "resources:\n  - backend.yaml\n  - litellm.yaml\ntransformers:\n  - tags.yaml\n",
+    )
+    write(
+        repo / "app" / "tags.yaml",
+        "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata:\n  name: tags\n"
+        f"imageTag:\n  name: {LITELLM}\n  newTag: main-v1.81.0-stable\n",
+    )
+    init_repo(repo)
+    built = kubectl(repo, "app")
+    assert built.returncode == 0, built.stderr  # kustomize runs its builtins
+    target = scan(cli, repo)["app"]
+    assert not errors(target)
+    # The backend's image is the one kubectl renders; LiteLLM's, which the transformer
+    # names, is unknown, never the stale tag of the manifest.
+    comps = {c: v["image"] for c, v in target["components"].items()}
+    assert comps == {"backend": f"{BACKEND}:0.1.3", "litellm": None}
+    assert f"{BACKEND}:0.1.3" in built_images(built.stdout)
+    assert "ImageTagTransformer" in target["components"]["litellm"]["note"]
+    notes = [f["message"] for f in target["findings"] if f["code"] == "LU009"]
+    assert notes == [
+        "transformers: the builtin ImageTagTransformer is not modelled by this "
+        "tool; it may change images"
+    ]

@@ -32,7 +32,12 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
-from .unbuilt import refused_components, remote_components, tracked_sites
+from .unbuilt import (
+    refused_components,
+    remote_components,
+    tracked_sites,
+    unmodelled_components,
+)
 from .upstream import (
     env_link,
     generated_facts,
@@ -200,6 +205,7 @@ class KustomizeManager(Manager):
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
             remote_components(ctx, target, build)
+        unmodelled_components(ctx, target, build)
         missing_components(ctx, view, target, build.missing)
         return target
 

@@ -71,7 +71,11 @@ class PluginConfigs:
             node = doc.find((key, i))
             for config in self._configs(folder, kfile, node, key, entry):
                 why = _refusal(key, config)
-                if why is not None:
+                if why is None and "image" in repr(config).lower():
+                    what = f"{key}: the builtin {config.get('kind')} is not modelled by this tool"
+                    self._unreadable(f"{what}; it may change images", kfile, node)
+                    self.out.unmodelled.append((what, tuple(_strings(config))))
+                elif why is not None:
                     runs = False
                     shown = entry if "\n" not in entry else "(inline)"
                     api, kind = config.get("apiVersion", ""), config.get("kind", "")
@@ -152,3 +156,15 @@ def _refusal(key: str, config: dict[str, Any]) -> str | None:
     if key != "generators" and kind not in TRANSFORMERS:
         return f"plugin {kind} not a transformer"
     return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string of a config (the image names it may change are among them)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

@@ -118,6 +118,8 @@ class Build:
     missing: list[tuple[str, Any, str]] = field(default_factory=list)
     refused: bool = False  # kustomize refuses this build: it renders nothing
     refusal: str = ""  # why (the first refusal, as kustomize stops at it)
+    # builtin plugins that may change images: (what, the strings of their config)
+    unmodelled: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)  # files it reads that are not YAML
 
 

@@ -201,3 +201,19 @@ def suite_words(rules: Rules) -> set[str]:
                 if len(word) > 2:
                     words.setdefault(word, set()).add(comp.name)
     return {w for w, comps in words.items() if len(comps) > 1}
+
+
+def unmodelled_components(ctx: ScanContext, target: Target, build: Build) -> None:
+    """A builtin plugin the tool does not model (an ImageTagTransformer config) whose
+    config names a component's image: what it makes of that image is unknown."""
+    for what, strings in build.unmodelled:
+        for text in strings:
+            try:
+                comp = ctx.rules.component_of(ImageRef.parse(text))
+            except ImageRefError:
+                continue
+            state = target.components.get(comp) if comp else None
+            if state is None or state.image is None:
+                continue
+            state.note = f"{what}, and it names {text}: what it deploys is unknown"
+            state.image, state.version, state.versions = None, None, ()
