@@ -388,3 +388,24 @@ def test_a_builtin_image_transformer_builds_and_what_it_names_is_unknown(
         "transformers: the builtin ImageTagTransformer is not modelled by this "
         "tool; it may change images"
     ]
+
+
+@needs_kubectl
+def test_a_resource_folder_without_a_kustomization_refuses_the_build(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    deployments(repo / "app")
+    write(repo / "app" / "extra" / "notes.yaml", "a: 1\n")
+    write(
+        repo / "app" / "kustomization.yaml",
+        "resources:\n  - backend.yaml\n  - litellm.yaml\n  - extra\n",
+    )
+    init_repo(repo)
+    refused = kubectl(repo, "app")
+    assert refused.returncode != 0 and "unable to find one of" in refused.stderr
+    target = scan(cli, repo)["app"]
+    assert {c: v["image"] for c, v in target["components"].items()} == {
+        "backend": None,
+        "litellm": None,
+    }
+    (finding,) = errors(target)
+    assert "app/extra: no kustomization.yaml there" in finding["message"]
