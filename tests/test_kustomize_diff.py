@@ -130,7 +130,16 @@ def test_unresolvable_inputs_are_reported_never_read() -> None:
     backend = remote[0].components["backend"]
     assert str(backend.image) == "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3"
     assert "remote" in backend.note
-    assert set(remote[0].components) == {"backend"}
+    # The remote folder is upstream LiteMaaS's whole deployment: what it carries besides
+    # the backend the images: entry decides is unknown, never absent.
+    assert set(remote[0].components) == {"backend", "frontend", "litellm"}
+    for comp in ("frontend", "litellm"):
+        state = remote[0].components[comp]
+        assert state.image is None and state.version is None
+        assert state.note == (
+            "deployed by a remote resource that is never fetched: "
+            "github.com/rh-aiservices-bu/litemaas//deployment/kustomize?ref=v0.1.3"
+        )
 
     escape = scan(WorkTree(FIXTURES / "escape" / "repo"), RULES).targets
     assert len(escape) == 1 and escape[0].path.endswith("escape/repo/overlay")

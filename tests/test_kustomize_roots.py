@@ -85,7 +85,11 @@ def test_an_overlay_inside_its_own_base_is_refused_and_the_base_is_a_root(
     found = targets(cli, repo)
     assert set(found) == {"app", "app/overlays/prod"}
     prod = found["app/overlays/prod"]
-    assert prod["components"] == {}
+    # Unknown, never absent: what the base it lists would deploy, with the reason.
+    assert set(prod["components"]) == {"backend", "litellm"}
+    for comp in prod["components"].values():
+        assert comp["image"] is None and comp["version"] is None
+        assert "cycle detected" in comp["note"]
     errors = [f for f in prod["findings"] if f["severity"] == "error"]
     assert [f["code"] for f in errors] == ["LU009"]
     assert "cycle detected" in errors[0]["message"]

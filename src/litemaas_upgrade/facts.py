@@ -36,6 +36,9 @@ class Cause:
     UNREADABLE_IMAGE = "unreadable-image"  # a deployed component whose image cannot be read
     BASE_UNREADABLE = "base-unreadable"  # lint's base revision cannot be read
     REFUSED_BUILD = "refused-build"  # kustomize refuses the build (an overlay in its base)
+    PLUGIN = "kustomize-plugin"  # a generator/transformer plugin kustomize runs only with flags
+    MISSING_PATH = "missing-path"  # a kustomization names a folder that is not there
+    REMOTE_RESOURCE = "remote-resource"  # a remote Kustomize resource (never fetched)
     TEMPLATE_UNFILLED = "template-unfilled"  # a kustomization template that does not fill
     NOT_YAML = "not-yaml"  # a file a target reads is not YAML (a Go template, binary)
 

@@ -38,6 +38,13 @@ FIXES = {
     Cause.DUPLICATE_KEY: "remove all but one of the duplicated keys",
     Cause.UNREADABLE_IMAGE: "write the image as repository, tag and digest the tool can read",
     Cause.REFUSED_BUILD: "build the base on its own, or move the overlay out of its base",
+    Cause.PLUGIN: "the tool runs no kustomize plugins: build it with the plugin enabled "
+    "(kustomize build --enable-alpha-plugins --enable-exec) to check its images, or move "
+    "what the plugin makes out of this kustomization",
+    Cause.MISSING_PATH: "add the folder it names (with its kustomization.yaml), or remove "
+    "the entry",
+    Cause.REMOTE_RESOURCE: "vendor the resource into the repository (a copy at a pinned ref), "
+    "or decide its image with a local images: entry",
     Cause.TEMPLATE_UNFILLED: "fix the template (or its env file) so that it fills into YAML",
     Cause.NOT_YAML: "make it YAML (render a Go template first, e.g. with helm template), or "
     "stop the target from reading it",

@@ -10,7 +10,7 @@ import sys
 from ...envfile import can_hold
 from ...errors import InputError
 from ...facts import Cause, DeadImagesEntry, EnvOverridden, Unreadable
-from ...imageref import ImageRef, ImageRefError
+from ...imageref import ImageRef
 from ...model import (
     Change,
     ComponentState,
@@ -32,6 +32,12 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
+from .unbuilt import (
+    refused_components,
+    remote_components,
+    tracked_sites,
+    unmodelled_components,
+)
 from .upstream import (
     env_link,
     generated_facts,
@@ -45,7 +51,6 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from ...share import Shared
     from .images import Entry, Tracked
-    from .resources import Build
 
 
 @record(slots=True)
@@ -172,11 +177,13 @@ class KustomizeManager(Manager):
         target = Target(self.kind, src.display(root), formed, data=data)
         target.facts.extend(generated_facts(view, build.facts))
         if build.refused:
-            # kustomize renders nothing: the target is its error (LU009), and an images:
-            # entry matching nothing in a build that does not happen says nothing more.
+            # kustomize renders nothing: the target is its error (LU009), what its files
+            # imply is unknown, and an images: entry matching nothing in a build that
+            # does not happen says nothing more.
             target.facts = [f for f in target.facts if not isinstance(f, DeadImagesEntry)]
             from ...sniff import unknown_named
 
+            refused_components(ctx, view, target, build)
             unknown_named(ctx, target, build.unparsed)
             return target
         for res in build.resources:
@@ -197,7 +204,8 @@ class KustomizeManager(Manager):
             placed.sort(key=lambda p: p.init)  # a main container is the primary one
             target.components[comp] = self._state(ctx, target, comp, placed)
         if build.remote:
-            self._remote_components(ctx, target, build)
+            remote_components(ctx, target, build)
+        unmodelled_components(ctx, target, build)
         missing_components(ctx, view, target, build.missing)
         return target
 
@@ -214,33 +222,7 @@ class KustomizeManager(Manager):
         img = primary.tracked
         if img is not None:
             o = img.origin
-            sites.append(
-                Site(
-                    src.display(o.file),
-                    o.line,
-                    o.col,
-                    format_path(o.path) if o.path else "patch",
-                    "image",
-                    "patch" if o.what == "patch" else "",
-                )
-            )
-            for entry in img.applied:
-                for key, decides in (
-                    ("newName", "newName"),
-                    ("newTag", "newTag"),
-                    ("digest", "digest"),
-                ):
-                    if key in entry.at:
-                        line, col = entry.at[key]
-                        sites.append(
-                            Site(
-                                src.display(entry.file),
-                                line,
-                                col,
-                                f"images[{entry.index}].{key}",
-                                decides,
-                            )
-                        )
+            sites += tracked_sites(ctx, img)
             link = env_link(ctx, o)
             if link is not None:
                 written = link.prefix + link.value.value
@@ -317,44 +299,6 @@ class KustomizeManager(Manager):
         if len(placed) > 1:
             state.versions = tuple(rule.version_of(ImageRef.parse(p.image).tag) for p in placed)
         return state
-
-    def _remote_components(self, ctx: ScanContext, target: Target, build: Build) -> None:
-        """Components a remote resource may carry: decided by a local images: entry
-        that matched nothing here, else unknown."""
-        for level in build.levels:
-            for entry in level.entries:
-                if entry.index in level.used:
-                    continue
-                name = entry.new_name or entry.name
-                try:
-                    ref = ImageRef.parse(name)
-                except ImageRefError:
-                    continue
-                comp = ctx.rules.component_of(ref)
-                if comp is None or comp in target.components:
-                    continue
-                tag = entry.new_tag
-                ref = ref.with_tag(tag).with_digest(entry.digest)
-                sites = [
-                    Site(
-                        ctx.source.display(entry.file),
-                        *entry.at.get(k, (0, 0)),
-                        f"images[{entry.index}].{k}",
-                        k,
-                    )
-                    for k in ("newName", "newTag", "digest")
-                    if k in entry.at
-                ]
-                version = ctx.rules.components[comp].version_of(tag) if tag else None
-                target.components[comp] = ComponentState(
-                    comp,
-                    ref if tag or entry.digest else None,
-                    version,
-                    sites,
-                    "decided by an images: entry for a remote resource (not fetched)"
-                    if tag
-                    else "carried by a remote resource (not fetched): unknown",
-                )
 
     # -- update -------------------------------------------------------------------
 
@@ -473,8 +417,8 @@ class KustomizeManager(Manager):
                 if placed.api:
                     name, now, digest = split(placed.image)
                     keep = digest if now == tag else ""
-                    customs[(placed.api, placed.workload)] = (
-                        f"{name}:{tag}" + (f"@{keep}" if keep else "")
+                    customs[(placed.api, placed.workload)] = f"{name}:{tag}" + (
+                        f"@{keep}" if keep else ""
                     )
                     continue
                 by_name.setdefault(split(placed.image)[0], set()).add(placed.image)

@@ -42,6 +42,7 @@ from .images import (
 )
 from .names import KFILES, is_remote, kustomization_file
 from .patches import PatchTransformers
+from .plugins import PLUGIN_KEYS, PluginConfigs
 from .roots import refused_by
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -111,14 +112,18 @@ class Build:
     facts: list[Fact] = field(default_factory=list)  # what the build saw (facts.py)
     files: set[str] = field(default_factory=set)  # every file read
     levels: list[Level] = field(default_factory=list)
-    remote: list[str] = field(default_factory=list)
+    # remote resources and components: (kustomization, node, entry)
+    remote: list[tuple[str, Any, str]] = field(default_factory=list)
     # resources a kustomization lists that are not there: (kustomization, node, entry)
     missing: list[tuple[str, Any, str]] = field(default_factory=list)
     refused: bool = False  # kustomize refuses this build: it renders nothing
+    refusal: str = ""  # why (the first refusal, as kustomize stops at it)
+    # builtin plugins that may change images: (what, the strings of their config)
+    unmodelled: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)  # files it reads that are not YAML
 
 
-class Builder(PatchTransformers, ImagesTransformer):
+class Builder(PatchTransformers, ImagesTransformer, PluginConfigs):
     def __init__(self, src: Source, root: str) -> None:
         self.src = src
         self.out = Build(root)
@@ -136,6 +141,15 @@ class Builder(PatchTransformers, ImagesTransformer):
         line, col = (node.line, node.col) if node is not None else (0, 0)
         shown = self.src.display(file) if file else ""
         self.out.facts.append(Unreadable(shown, line, col, what, severity, cause))
+
+    def _refuse(
+        self, what: str, file: str = "", node: Any = None, cause: str = Cause.REFUSED_BUILD
+    ) -> None:
+        """kustomize refuses the whole build: the target is this error (LU009), and what
+        the files would deploy is unknown. The walk goes on, to find what they imply."""
+        self._unreadable(what, file, node, Severity.ERROR, cause)
+        if not self.out.refused:
+            self.out.refused, self.out.refusal = True, what
 
     def _yaml(self, rel: str) -> YamlFile:
         self.out.files.add(rel)
@@ -196,16 +210,20 @@ class Builder(PatchTransformers, ImagesTransformer):
         kfile = kustomization_file(self.src, folder)
         if kfile is None:
             where, node = via if via else ("", None)
-            self._unreadable(
-                f"{self.src.display(folder)}: no kustomization.yaml there",
-                where,
-                node,
-            )
+            shown = self.src.display(folder)
+            if self.src.is_dir(folder):
+                why = f"{shown}: no kustomization.yaml there: kustomize refuses the build"
+            else:
+                why = (
+                    f"{shown}: no such folder: kustomize refuses the build (must build at "
+                    "directory: not a valid directory)"
+                )
+            self._refuse(why, where, node, Cause.MISSING_PATH)
             return list(accumulated or [])
         if folder in chain:
             where, node = via if via else ("", None)
             cycle = " -> ".join(self.src.display(c) for c in (*chain, folder))
-            self._unreadable(f"kustomization cycle: {cycle}", where, node, Severity.ERROR)
+            self._refuse(f"kustomization cycle: {cycle} (cycle detected)", where, node)
             return list(accumulated or [])
         chain = (*chain, folder)
         doc = self._yaml(kfile).documents[0]
@@ -228,12 +246,13 @@ class Builder(PatchTransformers, ImagesTransformer):
                 node = doc.find((key, i))
                 if is_remote(entry):
                     level.remote = True
-                    self.out.remote.append(entry)
+                    self.out.remote.append((kfile, node, entry))
                     self._unreadable(
                         f"remote resource {entry}: not fetched; images it carries are "
                         "unknown unless a local images: entry decides them",
                         kfile,
                         node,
+                        cause=Cause.REMOTE_RESOURCE,
                     )
                     continue
                 rel = self._locate(folder, entry, kfile, node)
@@ -254,17 +273,14 @@ class Builder(PatchTransformers, ImagesTransformer):
                 elif self.src.is_dir(rel):
                     visited = refused_by(rel, chain)
                     if visited is not None and visited != rel:
-                        self.out.refused = True
-                        self._unreadable(
+                        self._refuse(
                             f"{entry}: kustomize refuses the build (cycle detected: "
                             f"{self.src.display(rel)} contains "
                             f"{self.src.display(visited)}, which it is building)",
                             kfile,
                             node,
-                            Severity.ERROR,
-                            Cause.REFUSED_BUILD,
                         )
-                        continue
+                        # Read on: what the folder holds is what the build implies.
                     own.extend(self.build_dir(rel, chain, (kfile, node)))
                 else:
                     self.out.missing.append((kfile, node, rel))
@@ -282,12 +298,20 @@ class Builder(PatchTransformers, ImagesTransformer):
                 continue
             if is_remote(entry):
                 level.remote = True
-                self.out.remote.append(entry)
-                self._unreadable(f"remote component {entry}: not fetched", kfile, node)
+                self.out.remote.append((kfile, node, entry))
+                self._unreadable(
+                    f"remote component {entry}: not fetched; images it carries are unknown",
+                    kfile,
+                    node,
+                    cause=Cause.REMOTE_RESOURCE,
+                )
                 continue
             rel = self._locate(folder, entry, kfile, node)
             if rel is not None:
                 resources = self.build_dir(rel, chain, (kfile, node), resources, component=True)
+        for key in PLUGIN_KEYS:
+            if data.get(key) and not self._plugins(folder, kfile, doc, key, data[key]):
+                data = {k: v for k, v in data.items() if k != key}  # said: refused
         for key in ("helmCharts", "transformers", "generators", "replacements"):
             if data.get(key) and self._mentions_images(data.get(key)):
                 self._unreadable(
