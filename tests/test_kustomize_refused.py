@@ -409,3 +409,33 @@ def test_a_resource_folder_without_a_kustomization_refuses_the_build(cli, tmp_pa
     }
     (finding,) = errors(target)
     assert "app/extra: no kustomization.yaml there" in finding["message"]
+
+
+@needs_kubectl
+def test_a_refused_build_that_implies_no_component_warns(cli, tmp_path: Path) -> None:
+    """ksops for an app that is neither LiteMaaS nor LiteLLM: kustomize refuses it as it
+    refuses any, but nothing of the upgrade depends on it, so it must not fail every
+    commit of the repository; the same refusal next to LiteLLM stays an error."""
+    repo = tmp_path / "repo"
+    other = repo / "apps" / "wiki"
+    write(other / "wiki.yaml", DEPLOYMENT.format(name="wiki", image="nginx:1.27"))
+    write(other / "ksops.yaml", KSOPS)
+    write(other / "kustomization.yaml", "resources:\n  - wiki.yaml\ngenerators:\n  - ksops.yaml\n")
+    ai = repo / "apps" / "ai"
+    deployments(ai)
+    write(ai / "ksops.yaml", KSOPS)
+    write(
+        ai / "kustomization.yaml",
+        "resources:\n  - backend.yaml\n  - litellm.yaml\ngenerators:\n  - ksops.yaml\n",
+    )
+    init_repo(repo)
+    assert "external plugins disabled" in kubectl(repo, "apps/wiki").stderr
+    result = cli("scan", ".", "--format", "json", cwd=repo)
+    targets = {t["path"]: t for t in json.loads(result.out)["targets"]}
+    assert targets["apps/wiki"]["components"] == {}
+    wiki = [(f["code"], f["severity"]) for f in targets["apps/wiki"]["findings"]]
+    assert wiki == [("LU009", "warning")]
+    assert [f["code"] for f in errors(targets["apps/ai"])] == ["LU009"]
+    git(repo, "rm", "-rq", "apps/ai")
+    git(repo, "commit", "-qm", "only the unrelated app is left")
+    assert cli("lint", ".", cwd=repo).code == 0

@@ -21,7 +21,7 @@ from ...model import (
     format_path,
     unknown_version_note,
 )
-from ...records import field, record
+from ...records import field, record, replace
 from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext, slug
 from .names import kustomization_file, split
 from .prepare import prepared_view
@@ -185,6 +185,16 @@ class KustomizeManager(Manager):
 
             refused_components(ctx, view, target, build)
             unknown_named(ctx, target, build.unparsed)
+            if not target.components:
+                # Its files imply no LiteMaaS or LiteLLM image: the refusal says nothing
+                # about the upgrade, so it warns (a repository that runs ksops for other
+                # apps must not fail every commit).
+                target.facts = [
+                    replace(f, severity=Severity.WARNING)
+                    if isinstance(f, Unreadable) and f.severity == Severity.ERROR
+                    else f
+                    for f in target.facts
+                ]
             return target
         for res in build.resources:
             for comp, path, item in res.component_images(ctx.rules):
