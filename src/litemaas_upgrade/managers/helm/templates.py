@@ -199,8 +199,10 @@ def _image_line(
         tuple(m.group("path").split(".")) for m in _TAG_NAMED.finditer(_expand(inner, defines))
     )
     out.unread.append(Unread(where, value, paths))
-    literal = _ACTION.sub(" ", inner)
-    for piece in literal.split():
+    # The literal text around the actions, and the strings inside them.
+    pieces = _ACTION.sub(" ", inner).split()
+    pieces += [q for a in _ACTION.finditer(inner) for q in re.findall(r'"([^"\\]+)"', a.group(1))]
+    for piece in pieces:
         component = _component_named(ctx, piece.strip(":/@"))
         if component is not None:
             out.named.append(Named(where, value, component))
