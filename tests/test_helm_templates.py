@@ -146,6 +146,14 @@ HELPER_MAIN = """\
             id="main-prefix",
         ),
         pytest.param(
+            MAIN + "  # the proxy",
+            "",
+            "v1.50.2",
+            "ghcr.io/berriai/litellm-database:main-v1.50.2",
+            "1.50.2",
+            id="main-prefix-with-a-comment",
+        ),
+        pytest.param(
             '"{{ .Values.image.repository }}:{{ default (printf "main-%s-stable" .Chart.AppVersion) .Values.image.tag }}"',  # noqa: E501
             "",
             "v1.74.7",

@@ -211,17 +211,15 @@ def _image_line(
 
 def _unquote(value: str) -> tuple[str | None, int]:
     """The value without its YAML quotes, and the offset of its first character; None
-    when it is not one scalar on the line. (A templated value is not YAML until rendered:
-    its quotes are the outer two characters, whatever the template quotes inside.)"""
+    when it is not one scalar on the line."""
     quote = value[0]
     if quote in "\"'":
-        if "{{" in value:
-            return (value[1:-1], 1) if len(value) > 1 and value.endswith(quote) else (None, 0)
-        end = value.find(quote, 1)
-        if end < 0:
+        # (a templated value quotes inside its actions too: its closing quote is the last)
+        end = value.rfind(quote) if "{{" in value else value.find(quote, 1)
+        if end <= 0:
             return None, 0
         rest = value[end + 1 :].strip()
-        if (rest and not rest.startswith("#")) or "\\" in value[1:end]:
+        if (rest and not rest.startswith("#")) or ("\\" in value[1:end] and "{{" not in value):
             return None, 0  # not one scalar, or escapes: the text is not the value
         return value[1:end], 1
     if "{{" not in value:
