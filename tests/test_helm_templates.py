@@ -355,7 +355,9 @@ def litemaas_with_literal_litellm(root: Path) -> Path:
 
 def test_plan_edits_an_image_written_in_a_template_byte_exactly(cli, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    litemaas_with_literal_litellm(repo)
+    chart = litemaas_with_literal_litellm(repo)
+    crlf = chart / "templates/litellm-deployment.yaml"
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))  # CRLF stays CRLF
     init_repo(repo)
     [target] = [t for t in scan_json(cli, repo) if t["kind"] == "helm"]
     assert target["components"]["litellm"]["image"] == (
@@ -370,7 +372,7 @@ def test_plan_edits_an_image_written_in_a_template_byte_exactly(cli, tmp_path: P
     assert result.code == 0, result.err
     after = tpl.read_bytes()
     assert after == before.replace(b"main-v1.74.7-stable", b"main-v1.81.0-stable")
-    assert b'"ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"  # pinned' in after
+    assert b'"ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"  # pinned\r\n' in after
     images = rendered(repo)["charts/litemaas"]
     assert images["litellm"] == {"ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"}
     assert images["backend"] == {"quay.io/rh-aiservices-bu/litemaas-backend:0.2.0"}

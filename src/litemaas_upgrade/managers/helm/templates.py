@@ -23,7 +23,7 @@ from ...yamlio.text import LineIndex, decode
 from ..base import ScanContext
 
 # An `image:` key (a container's, or a list item's) and its value up to the line's end.
-_IMAGE = re.compile(r"""(?m)^[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<value>[^\r\n]*?)[ \t]*$""")
+_IMAGE = re.compile(r"""(?m)^[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$""")
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _DEFINE = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
 _OPENS = re.compile(r"^(?:if|range|with|define|block)\b")
