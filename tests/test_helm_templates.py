@@ -457,3 +457,27 @@ def test_lint_refuses_litellm_first_through_the_appversion(cli, tmp_path: Path) 
     assert result.code == 1
     assert "LU001" in result.out
     assert "platform/charts/litellm-helm/Chart.yaml:4:13" in result.out
+
+
+# ------------------------------------------------------------- the corpus's LiteLLM charts
+
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+CORPUS_CHARTS = [
+    "DriveX-Mobility-Private-Limited--litellm-k8s-charts",
+    "RichardoC--litellm_helm-chart",
+    "ShaunMaher--litellm",
+    "itk-dev--helm-charts",
+    "ullbergm--openshift",
+    "zopdev--helm-charts",
+]
+
+
+@pytest.mark.parametrize("entry", CORPUS_CHARTS)
+def test_the_corpus_litellm_charts_render_what_the_tool_reports(cli, entry: str) -> None:
+    """Each real LiteLLM chart of the corpus: the image the tool reports is the one the
+    project's render code (helm-python-sdk) renders, for its only container of LiteLLM."""
+    folder = CORPUS / entry
+    [target] = [t for t in scan_json(cli, folder) if t["kind"] == "helm"]
+    image = target["components"]["litellm"]["image"]
+    assert image is not None and ":" in image.rsplit("/", 1)[-1]
+    assert rendered(folder)[target["path"]] == {"litellm": {image}}
