@@ -260,6 +260,10 @@ def test_a_form_the_tool_does_not_read_is_unknown_with_the_reason(
     assert reason in litellm["note"]
     assert "charts/litellm/templates/deployment.yaml:14:18" in litellm["note"]
     assert "no tag" not in litellm["note"]
+    # A gate does not pass what it cannot see: an error at the template's line.
+    result = cli("lint", ".", cwd=repo)
+    assert result.code == 1
+    assert "charts/litellm/templates/deployment.yaml:14:18: error LU009" in result.out
     # The engine does render an image: the tool says it cannot tell which, never another.
     assert rendered(repo)["charts/litellm"]["litellm"] == {
         "ghcr.io/berriai/litellm-database:main-v1.50.2"
@@ -331,6 +335,9 @@ def test_an_expression_that_names_litellm_is_not_a_site_but_unknown(cli, tmp_pat
     assert litellm["image"] is None
     assert "does not evaluate" in litellm["note"]
     assert litellm["sites"][0]["line"] == 14
+    result = cli("lint", ".", cwd=repo)
+    assert result.code == 1
+    assert "charts/litellm/templates/deployment.yaml:14:18: error LU009" in result.out
 
 
 def litemaas_with_literal_litellm(root: Path) -> Path:

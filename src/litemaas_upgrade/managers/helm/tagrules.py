@@ -6,7 +6,7 @@ known only from the catalog); and the images written literally in templates."""
 from __future__ import annotations
 
 from ...imageref import ImageRef, ImageRefError
-from ...model import ComponentState, Site, YamlPath, unknown_version_note
+from ...model import UNREADABLE, ComponentState, Site, YamlPath, unknown_version_note
 from ...records import record
 from ...rules import Component
 from ..base import ScanContext
@@ -25,6 +25,16 @@ class EmptyTag:
     note: str = ""
     unknown: bool = False  # the chart renders something the tool cannot tell
 
+    def __post_init__(self) -> None:
+        # What the chart renders is not known: an error of the target (LU009), never
+        # passed as "no tag".
+        if self.unknown and not self.note.startswith(UNREADABLE):
+            self.note = f"{UNREADABLE}: {self.note}"
+
+
+def _site(ctx: ScanContext, where: Where, note: str) -> Site:
+    return Site(ctx.source.display(where.file), where.line, where.col, "image", "tag", note)
+
 
 def _at(ctx: ScanContext, where: Where) -> str:
     return f"{ctx.source.display(where.file)}:{where.line}:{where.col}"
@@ -40,7 +50,7 @@ def empty_tag(ctx: ScanContext, rel: Release, comp: Component, path: YamlPath) -
         if len(forms) > 1:
             return EmptyTag(
                 None,
-                [],
+                [_site(ctx, r.where, f"template: {r.describe()}") for r in rules],
                 "the tag is empty and the chart's templates render it differently ("
                 + "; ".join(f"{_at(ctx, r.where)}: {r.describe()}" for r in rules)
                 + "): unknown",
@@ -53,16 +63,7 @@ def empty_tag(ctx: ScanContext, rel: Release, comp: Component, path: YamlPath) -
             first = unread[0]
             return EmptyTag(
                 None,
-                [
-                    Site(
-                        ctx.source.display(first.where.file),
-                        first.where.line,
-                        first.where.col,
-                        "image",
-                        "tag",
-                        "template the tool does not read",
-                    )
-                ],
+                [_site(ctx, first.where, "template the tool does not read")],
                 f"the tag is empty, and the chart's image template at {_at(ctx, first.where)} "
                 f"({first.text.strip()}) is in a form the tool does not read: what it "
                 "renders for an empty tag is unknown",
@@ -82,15 +83,7 @@ def _by_rule(
 ) -> EmptyTag:
     shown = _at(ctx, rule.where)
     if rule.literal is not None:
-        where = rule.where
-        site = Site(
-            ctx.source.display(where.file),
-            where.line,
-            where.col,
-            "image",
-            "tag",
-            f"template default {rule.literal!r}: the tag is empty",
-        )
+        site = _site(ctx, rule.where, f"template default {rule.literal!r}: the tag is empty")
         return EmptyTag(
             rule.literal or None,
             [site],
@@ -100,14 +93,18 @@ def _by_rule(
     if not rule.app:
         return EmptyTag(
             None,
-            [],
+            [_site(ctx, rule.where, "template without a default")],
             f"the tag is empty and the chart's image template at {shown} has no default: it "
             "renders the image without a tag, which no registry serves: unknown",
             True,
         )
     if not app_version:
         return EmptyTag(
-            None, [], "the tag falls back to the chart's appVersion, which is not known", True
+            None,
+            [_site(ctx, rule.where, f"template: {rule.describe()}")],
+            f"the tag is empty and {shown} renders {rule.describe()}, but the chart has no "
+            "appVersion: unknown",
+            True,
         )
     sites = []
     if app_site is not None:
@@ -204,7 +201,8 @@ def named_state(ctx: ScanContext, rel: Release, comp: Component) -> ComponentSta
                         "template expression",
                     )
                 ],
-                f"the chart's template at {_at(ctx, where)} writes the image as a template "
-                f"expression ({named.text.strip()}), which the tool does not evaluate: unknown",
+                f"{UNREADABLE}: the chart's template at {_at(ctx, where)} writes the image as "
+                f"a template expression ({named.text.strip()}), which the tool does not "
+                "evaluate: unknown",
             )
     return None
