@@ -488,3 +488,24 @@ def test_the_corpus_litellm_charts_render_what_the_tool_reports(cli, entry: str)
     image = target["components"]["litellm"]["image"]
     assert image is not None and ":" in image.rsplit("/", 1)[-1]
     assert rendered(folder)[target["path"]] == {"litellm": {image}}
+
+
+def test_kustomize_images_apply_to_an_image_written_in_a_template(cli, tmp_path: Path) -> None:
+    """A kustomization inflating a vendored chart (`helmCharts:`) whose template writes
+    LiteLLM's image: its `images:` entry renames that image as it would any other. (No
+    engine here: kustomize inflates charts with a helm binary, which the build machines
+    do not have.)"""
+    repo = tmp_path / "repo"
+    litemaas_with_literal_litellm(repo / "k")
+    write(
+        repo / "k/kustomization.yaml",
+        "helmCharts:\n  - name: litemaas\n    releaseName: litemaas\n"
+        "images:\n  - name: ghcr.io/berriai/litellm-non_root\n"
+        "    newName: registry.example.com/mirror/litellm-non_root\n",
+    )
+    init_repo(repo)
+    by_kind = {t["kind"]: t for t in scan_json(cli, repo)}
+    litellm = by_kind["kustomize-helm"]["components"]["litellm"]
+    assert litellm["image"] == "registry.example.com/mirror/litellm-non_root:main-v1.74.7-stable"
+    assert litellm["version"] == "1.74.7"
+    assert litellm["sites"][0]["file"] == "k/charts/litemaas/templates/litellm-deployment.yaml"

@@ -176,7 +176,13 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         lits = rel.literals.get(comp.name, [])
         if not locs:
             if lits:
-                target.components[comp.name] = literal_state(ctx, comp, lits)
+                state = literal_state(ctx, comp, lits)
+                if rel.post is not None and state.image is not None:
+                    # A post-render step (Kustomize `images:`) applies to it as to any.
+                    state.image, state.sites = rel.post(comp.name, state.image, state.sites)
+                    state.version = comp.version_of(state.image.tag)
+                    state.versions = ()
+                target.components[comp.name] = state
             elif (named := named_state(ctx, rel, comp)) is not None:
                 target.components[comp.name] = named
             elif rel.chart.missing and hints is not None:
