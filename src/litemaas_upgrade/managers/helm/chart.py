@@ -11,6 +11,7 @@ from ...records import field, record
 from ..base import ScanContext
 from .discover import Subchart, is_litemaas_chart, missing_dependencies, subcharts
 from .layers import Layer, file_layer
+from .templates import ChartTemplates, chart_templates
 from .values import helm_string
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -39,6 +40,8 @@ class ChartRef:
     # components its defaults deploy (a LiteLLM chart: litellm), unknown unless the values
     # say. None: every component the rules give a Helm location (the LiteMaaS chart).
     implies: tuple[str, ...] | None = None
+    # What the vendored chart's templates say about its images (default_layers).
+    templates: ChartTemplates | None = None
 
     def known(self) -> bool:
         return self.vendored is not None or self.release is not None
@@ -83,6 +86,7 @@ def default_layers(
         app, site = _app_version(ctx, chart.vendored)
         chart.subcharts = _subchart_defaults(ctx, chart.vendored, ())
         chart.missing = missing_dependencies(ctx, chart.vendored)
+        chart.templates = chart_templates(ctx, chart.vendored)
         return layer, app, site
     if chart.release is not None:
         hint = _ref_site(
@@ -128,6 +132,7 @@ class SubchartDefaults:
     layer: Layer
     app_version: str | None
     app_site: Site | None
+    templates: ChartTemplates | None = None
 
 
 def _subchart_defaults(ctx: ScanContext, folder: str, prefix: YamlPath) -> list[SubchartDefaults]:
@@ -143,7 +148,9 @@ def _subchart_defaults(ctx: ScanContext, folder: str, prefix: YamlPath) -> list[
         app, site = _app_version(ctx, sub.folder)
         conds = tuple(prefix + tuple(c.split(".")) for c in sub.conditions)
         out.extend(_subchart_defaults(ctx, sub.folder, key))
-        out.append(SubchartDefaults(sub, key, conds, layer, app, site))
+        out.append(
+            SubchartDefaults(sub, key, conds, layer, app, site, chart_templates(ctx, sub.folder))
+        )
     return out
 
 

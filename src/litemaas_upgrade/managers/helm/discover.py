@@ -105,7 +105,13 @@ def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
         return True
     if any(is_litemaas_chart(ctx, sub.folder) for sub in subcharts(ctx, chart)):
         return True
-    return bool(missing_dependencies(ctx, chart))
+    if missing_dependencies(ctx, chart):
+        return True
+    # An image a template writes (literally, or in an expression that names it).
+    from .templates import chart_templates, literal_components
+
+    templates = chart_templates(ctx, chart)
+    return bool(literal_components(ctx, chart)) or bool(templates.named)
 
 
 def missing_dependencies(ctx: ScanContext, chart: str) -> list[tuple[str, str]]:

@@ -57,9 +57,7 @@ class HelmManager(Manager):
             # below decide what discovery reads.
             specs = list(specs)
         for spec in specs:
-            if not ctx.affects(
-                set(spec.values), (spec.chart,) if spec.chart is not None else ()
-            ):
+            if not ctx.affects(set(spec.values), (spec.chart,) if spec.chart is not None else ()):
                 # Scoped: no changed file is among its files or in its chart.
                 ctx.claimed.update(spec.values)
                 if spec.chart is not None:
@@ -109,6 +107,9 @@ class HelmManager(Manager):
         resolve(ctx, target, release)
         if broken:
             mark_unreadable(ctx, target, broken)
+        literal_files = {lit.where.file for lits in release.literals.values() for lit in lits}
+        if literal_files:
+            target.files = sorted(set(target.files) | literal_files)
         release.detach(ctx.rules)
         return target
 
@@ -122,6 +123,8 @@ class HelmManager(Manager):
         data = target.data_as(HelmData)
         tree: dict[str, Any] = {}
         for component, tag in sorted(tags.items()):
+            if component in data.release.literals and not data.locations.get(component):
+                continue  # written in the chart's templates: the phase edits them
             for loc in data.locations.get(component) or self._hinted(ctx, component):
                 path = loc.path + (() if loc.shape == "string" else ("tag",))
                 value = tag

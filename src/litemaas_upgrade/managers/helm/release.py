@@ -34,6 +34,8 @@ from ..base import ScanContext
 from .chart import ChartRef, SubchartDefaults
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .layers import Layer
+from .tagrules import empty_tag, literal_state, named_state, template_literals
+from .templates import ChartTemplates, Literal
 from .values import coalesce, get_path, helm_string, merge_overrides
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -59,6 +61,8 @@ class Release(TargetData):
     # Which layer decides each image tag path planning edits, found while the layers'
     # documents were at hand (see detach): path -> layer, or None when none does.
     deciders: dict[YamlPath, Layer | None] = field(default_factory=dict)
+    # Component images written literally in the chart's templates (sites, edited as text).
+    literals: dict[str, list[Literal]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Subcharts' defaults are the lowest values: the parent's defaults override them.
@@ -89,6 +93,13 @@ class Release(TargetData):
             if path[: len(sub.key)] == sub.key and (best is None or len(sub.key) > len(best.key)):
                 best = sub
         return best
+
+    def templates_at(self, path: YamlPath) -> tuple[ChartTemplates | None, YamlPath]:
+        """The templates that render what is at `path`, and the path as they name it."""
+        sub = self.subchart_at(path)
+        if sub is not None:
+            return sub.templates, path[len(sub.key) :]
+        return self.chart.templates, path
 
     def app_at(self, path: YamlPath) -> tuple[str | None, Site | None]:
         """The appVersion an empty tag at `path` falls back to: the rendering chart's."""
@@ -151,6 +162,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
     )
     rel.merged = coalesce(user, defaults)
     rel.locations = find_images(rel.merged, rules)
+    rel.literals = template_literals(ctx, rel)
     target.facts.extend(_table_replaced(ctx, target, rel, defaults))
     _drop_disabled(rules, target, rel)
     for comp in rules.components.values():
@@ -158,10 +170,22 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
         if hints and hints.enabled and get_path(rel.merged, hints.enabled) is False:
             target.facts.append(Disabled(comp.name, format_path(hints.enabled)))
             rel.locations.pop(comp.name, None)
+            rel.literals.pop(comp.name, None)
             continue
         locs = rel.locations.get(comp.name)
+        lits = rel.literals.get(comp.name, [])
         if not locs:
-            if rel.chart.missing and hints is not None:
+            if lits:
+                state = literal_state(ctx, comp, lits)
+                if rel.post is not None and state.image is not None:
+                    # A post-render step (Kustomize `images:`) applies to it as to any.
+                    state.image, state.sites = rel.post(comp.name, state.image, state.sites)
+                    state.version = comp.version_of(state.image.tag)
+                    state.versions = ()
+                target.components[comp.name] = state
+            elif (named := named_state(ctx, rel, comp)) is not None:
+                target.components[comp.name] = named
+            elif rel.chart.missing and hints is not None:
                 target.components[comp.name] = _missing_default(ctx, rel, comp)
             elif not rel.chart.known() and hints is not None and _implied(rel, comp.name):
                 target.components[comp.name] = ComponentState(
@@ -179,8 +203,12 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             continue
         primary = next((loc for loc in locs if hints and loc.path == hints.values), locs[0])
         state = _state(ctx, target, rel, comp.name, primary)
-        if len(locs) > 1:
+        if len(locs) > 1 or lits:
             state.versions = tuple(_version_at(ctx, rel, comp.name, loc) for loc in locs)
+        if lits:
+            extra = literal_state(ctx, comp, lits)
+            state.sites = [*state.sites, *extra.sites]
+            state.versions += extra.all_versions()
         target.components[comp.name] = state
     target.facts.extend(_duplicate_keys(ctx, target, rel))
     if rel.chart.missing and rel.chart.vendored is not None:
@@ -321,8 +349,8 @@ def _version_at(
             return None
     raw = value.get("tag") if isinstance(value, dict) else None
     tag = helm_string(raw).split("@", 1)[0] if raw not in (None, "") else None
-    if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
-        tag = rel.app_at(loc.path)[0]
+    if tag is None:
+        tag = empty_tag(ctx, rel, comp, loc.path).tag
     return comp.version_of(tag)
 
 
@@ -349,14 +377,11 @@ def _state(
                 _check_tag_type(ctx, target, rel, loc.path + (key,))
         raw_tag = value.get("tag")
         tag = helm_string(raw_tag) if raw_tag not in (None, "") else None
-        if tag is None and comp.helm and comp.helm.default_tag == "appVersion":
-            app_version, app_site = rel.app_at(loc.path)
-            if app_version:
-                tag = app_version
-                if app_site is not None:
-                    sites.append(app_site)
-            else:
-                note = "the tag falls back to the chart's appVersion, which is not known"
+        unknown = False
+        if tag is None:
+            fallback = empty_tag(ctx, rel, comp, loc.path)
+            tag, note, unknown = fallback.tag, fallback.note, fallback.unknown
+            sites.extend(fallback.sites)
         name = image_name(value)
         digest = value.get("digest") or None
         if tag is not None and "@" in tag and not digest:
@@ -373,6 +398,8 @@ def _state(
                 ref = None
         elif not note:
             note = f"the repository is decided by {rel.chart.describe}, which is not known"
+        if unknown:
+            ref = None  # the tag the chart renders is not known: nor is the image
     if ref is not None and tag is None and ref.digest is None and not rel.chart.known():
         # No tag, and the chart that would supply one is not here: what it renders
         # (appVersion, a prefix of it, nothing) is the chart's to say.

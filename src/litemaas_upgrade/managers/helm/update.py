@@ -98,8 +98,11 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
             if change is not None:
                 out.append(change)
                 continue
-        locs = edit_locations(ctx.rules, rel, component)
         why = f"pin {component} at {tag}" if pin_only else f"{component} to {tag}"
+        out.extend(_literal_changes(rel, component, tag, why, pin_only))
+        if component in rel.literals and not rel.locations.get(component):
+            continue  # the templates write it: no values key would change it
+        locs = edit_locations(ctx.rules, rel, component)
         for loc in locs:
             path = edit_path(loc)
             decider = decider_of(rel, path)
@@ -120,4 +123,19 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
                 # A digest pins the old image: it goes when the tag moves (as in compose).
                 value = str(ref.with_tag(tag).with_digest(ref.digest if ref.tag == tag else None))
             out.append(layer.change(path, value, component, why))
+    return out
+
+
+def _literal_changes(
+    rel: Release, component: str, tag: str, why: str, pin_only: bool
+) -> list[Change]:
+    """An image a template writes literally: its tag replaced in the template's text
+    (a pin has nothing to do: the literal is explicit)."""
+    out = []
+    for lit in [] if pin_only else rel.literals.get(component, []):
+        new = str(ImageRef.parse(lit.text).with_tag(tag))
+        if new != lit.text:
+            out.append(
+                Change(lit.where.file, 0, (), new, component, why, span=lit.span, old=lit.text)
+            )
     return out
