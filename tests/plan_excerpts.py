@@ -3,7 +3,8 @@ and the computed checks that pin what the snapshots leave out.
 
 - `targets_digest` and `plan_digest` keep every value of the JSON and drop only its layout:
   one line per target, component, site, finding, phase, step, image and change. Every
-  object's keys are checked, so a key added later fails here instead of going unpinned.
+  object's keys are checked in order, so a key added later fails here instead of going
+  unpinned; plan.json's layout is checked to be json.dumps(indent=2)'s.
 - The `phase-N/<repository path>` copies are not snapshotted (the phase diffs show their
   edits): `check_copies` proves each one equals the repository file with the pinned phase
   diffs applied by `git apply`, and equals the original with the phase's recorded edits
@@ -24,12 +25,15 @@ DEPLOY = "_deploy"
 
 
 def _j(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False)  # in the JSON's own key order
 
 
-def _keys(obj: dict[str, Any], required: set[str], optional: set[str] | None = None) -> None:
-    """The object has these keys and no other: a new key fails here, not unpinned."""
-    assert required <= set(obj) <= required | (optional or set()), sorted(obj)
+def _keys(obj: dict[str, Any], order: str, optional: str = "") -> None:
+    """The object has the keys of `order`, in that order, and may have the `optional` ones
+    among them: a key added, dropped or moved fails here instead of going unpinned."""
+    names, maybe = order.split(), set(optional.split())
+    assert list(obj) == [k for k in names if k in obj], list(obj)
+    assert {k for k in names if k not in obj} <= maybe, list(obj)
 
 
 # -- plan.json and scan JSON --------------------------------------------------------------
@@ -44,16 +48,16 @@ def targets_digest(targets: list[dict[str, Any]]) -> list[str]:
     note and sites; each finding with its place, message and fix."""
     out = []
     for t in targets:
-        _keys(t, {"kind", "path", "formed", "stage", "components", "findings"})
+        _keys(t, "kind path formed stage components findings")
         out.append(f"{t['path']} ({t['kind']}) stage={t['stage']}")
         out.append(f"  formed: {t['formed']}")
         for name, c in t["components"].items():
-            _keys(c, {"image", "version", "sites"}, {"note"})
+            _keys(c, "image version sites note", "note")
             out.append(f"  {name}: {_j(c['image'])} version={_j(c['version'])}")
             if "note" in c:
                 out.append(f"    note: {_j(c['note'])}")
             for s in c["sites"]:
-                _keys(s, {"file", "line", "col", "path", "decides"}, {"note"})
+                _keys(s, "file line col path decides note", "note")
                 note = f" note={_j(s['note'])}" if "note" in s else ""
                 out.append(f"    site {_where(s)} {s['path']} decides={s['decides']}{note}")
         for f in t["findings"]:
@@ -62,7 +66,7 @@ def targets_digest(targets: list[dict[str, Any]]) -> list[str]:
 
 
 def _finding(f: dict[str, Any], indent: str) -> list[str]:
-    _keys(f, {"code", "severity", "file", "line", "col", "target", "message", "fix"})
+    _keys(f, "code severity file line col target message fix")
     return [
         f"{indent}{f['severity']} {f['code']} {_where(f)} target={_j(f['target'])}",
         f"{indent}  message: {_j(f['message'])}",
@@ -76,13 +80,12 @@ def scan_digest(targets: list[dict[str, Any]]) -> str:
 
 
 def _image(side: dict[str, Any]) -> str:
-    _keys(side, {"image", "tag", "version"})
+    _keys(side, "image tag version")
     return f"{_j(side['image'])} tag={_j(side['tag'])} version={_j(side['version'])}"
 
 
 def _step(s: dict[str, Any]) -> list[str]:
-    _keys(s, {"target", "kind", "stage_before", "stage_after", "set", "pin", "before", "after",
-              "changes", "files", "deploy"})
+    _keys(s, "target kind stage_before stage_after set pin before after changes files deploy")
     out = [
         f"  step {s['target']} ({s['kind']}) {s['stage_before']} -> {_j(s['stage_after'])}",
         f"    set={_j(s['set'])} pin={_j(s['pin'])}",
@@ -100,7 +103,7 @@ def _step(s: dict[str, Any]) -> list[str]:
             out.append(f"    {name}: {_image(before[name])}")
             out.append(f"      -> {_image(after[name])}")
     for c in s["changes"]:
-        _keys(c, {"file", "path", "line", "col", "from", "component", "value", "reason"})
+        _keys(c, "file path line col from component value reason")
         out.append(f"    change {_where(c)} {_j(c['path'])} component={_j(c['component'])}")
         out.append(f"      {_j(c['from'])} -> {_j(c['value'])} ({c['reason']})")
     out.append(f"    files: {_j(s['files'])}")
@@ -112,12 +115,15 @@ def plan_digest(text: str) -> str:
     """plan.json: its head, its targets (`targets_digest`), and per phase its title, set,
     pins, changed files and diff, each step with its stages, images and changes."""
     data = json.loads(text)
-    _keys(data, {"tool", "rules", "root", "output", "targets", "phases", "findings"})
+    # Written as json.dumps(indent=2) writes it: the values and key order kept here make
+    # the whole text.
+    assert text == json.dumps(data, indent=2) + "\n"
+    _keys(data, "tool rules root output targets phases findings")
     out = [f"{k}: {_j(data[k])}" for k in ("tool", "rules", "root", "output")]
     out.append("targets:")
     out += ["  " + line for line in targets_digest(data["targets"])]
     for ph in data["phases"]:
-        _keys(ph, {"phase", "title", "set", "pin", "changed_files", "diff", "steps"})
+        _keys(ph, "phase title set pin changed_files diff steps")
         out.append(f"phase {_j(ph['phase'])}: {ph['title']}")
         out.append(f"  set={_j(ph['set'])} pin={_j(ph['pin'])} diff={ph['diff']}")
         out += [f"  changed: {f}" for f in ph["changed_files"]]
