@@ -180,13 +180,16 @@ def check_copies(repo: Path, out: Path, scratch: Path) -> int:
     copies = [n for n in written_files(out) if is_copy(n)]
     _git(repo.parent, "clone", "-q", str(repo.resolve()), str(scratch.resolve()))
     changed: set[str] = set()
-    previous = {}
+    previous: dict[str, bytes] = {}
     checked = 0
     for ph in plan["phases"]:
         n = ph["phase"]
+        for rel in ph["changed_files"]:  # as HEAD holds it, or new
+            if rel not in previous:
+                previous[rel] = (scratch / rel).read_bytes() if (scratch / rel).exists() else b""
         diff = (out / ph["diff"]).resolve()
         if diff.stat().st_size:
-            _git(scratch, "apply", "--whitespace=nowarn", str(diff))
+            _git(scratch, "apply", str(diff))  # as the RUNBOOK says
         changed |= set(ph["changed_files"])
         mine = sorted(c.partition("/")[2] for c in copies if c.startswith(f"phase-{n}/"))
         assert mine == sorted(changed), (n, mine, sorted(changed))
@@ -197,10 +200,9 @@ def check_copies(repo: Path, out: Path, scratch: Path) -> int:
         for rel in mine:
             copy = (out / f"phase-{n}" / rel).read_bytes()
             assert copy == (scratch / rel).read_bytes(), (n, rel)
-            before = previous.get(rel) or (repo / rel).read_bytes()
             file_edits = _unique(edits.get(rel, []))
-            if all(c["from"] is not None for c in file_edits):
-                assert _splice(before, file_edits) == copy, (n, rel)
+            if all(c["from"] is not None for c in file_edits):  # no inserted keys
+                assert _splice(previous[rel], file_edits) == copy, (n, rel)
             previous[rel] = copy
             checked += 1
     return checked
