@@ -1,5 +1,6 @@
-"""plan / apply on the Helm part of the sample: every written file pinned, each phase
-checked by rendering the sample chart with the real Helm engine."""
+"""plan / apply on the Helm part of the sample: every written file pinned (by a snapshot,
+or as the pinned diff applied), each phase checked by rendering the sample chart with the
+real Helm engine."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from pathlib import Path
 import pytest
 
 from conftest import git, rendered_images, write
+from litemaas_upgrade.rules import load_rules
+from plan_excerpts import (
+    check_copies,
+    is_copy,
+    plan_digest,
+    runbook_checklists,
+    runbook_outline,
+    written_files,
+)
 
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk (extra 'render') not installed")
 
@@ -16,11 +26,16 @@ OLD_LLM = "main-v1.74.7-stable"
 NEW_LLM = "main-v1.81.0-stable"
 
 
-def test_plan_writes_every_file_and_snapshots_pin_them(cli, helm_repo: Path, snapshot) -> None:
+def test_plan_writes_every_file_and_snapshots_pin_them(
+    cli, helm_repo: Path, tmp_path: Path, snapshot
+) -> None:
+    """Each phase's diff and thin values files as written, the RUNBOOK less the rules'
+    checklists, plan.json as a digest of all its values; the `phase-N/` copies of the values
+    files are the pinned diffs applied (plan_excerpts says what each keeps)."""
     result = cli("plan", ".", "--out", "upgrade", cwd=helm_repo)
     assert result.code == 0, result.err
     out = helm_repo / "upgrade"
-    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    files = written_files(out)
     assert files == [
         ".litemaas-upgrade-output",
         "RUNBOOK.md",
@@ -36,8 +51,17 @@ def test_plan_writes_every_file_and_snapshots_pin_them(cli, helm_repo: Path, sna
         "phase-2/envs/staging-values.yaml",
         "plan.json",
     ]
+    assert check_copies(helm_repo, out, tmp_path / "clone") == 4
     for name in files:
-        assert (out / name).read_text() == snapshot(name=name)
+        text = (out / name).read_text()
+        if name == "plan.json":
+            assert plan_digest(text) == snapshot(name="plan.json (digest)")
+        elif name == "RUNBOOK.md":
+            # The checklists are the rules' (test_kustomize_plan pins their text whole).
+            assert runbook_checklists(text, load_rules()) == 15
+            assert runbook_outline(text) == snapshot(name="RUNBOOK.md (outline)")
+        elif not is_copy(name):
+            assert text == snapshot(name=name)
 
 
 @pytest.mark.parametrize("form", ["edited-files", "thin-values-files"])

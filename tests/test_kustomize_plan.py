@@ -1,6 +1,7 @@
 """plan / apply on the Kustomize and compose parts of the sample: every written file
-pinned by a snapshot, byte-exact edits of the env file, and the upstream layout kept
-consistent (images: entry, user-values.env, templates, committed .local files)."""
+pinned (by a snapshot, or as the pinned diff applied), byte-exact edits of the env file,
+and the upstream layout kept consistent (images: entry, user-values.env, templates,
+committed .local files)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from conftest import SAMPLES, init_repo
 from litemaas_upgrade.envfile import can_hold, parse_env
 from litemaas_upgrade.model import Change
+from litemaas_upgrade.rules import load_rules
 from litemaas_upgrade.textedit import apply_text_changes
+from plan_excerpts import check_copies, is_copy, plan_digest, runbook_checklists, written_files
 
 
 @pytest.fixture
@@ -24,17 +27,27 @@ def kust_repo(tmp_path: Path) -> Path:
     return init_repo(repo)
 
 
-def test_plan_files_are_pinned(cli, kust_repo: Path, snapshot) -> None:
+def test_plan_files_are_pinned(cli, kust_repo: Path, tmp_path: Path, snapshot) -> None:
+    """The list of written files, the RUNBOOK, each phase's diff and thin `_deploy` files
+    as written, plan.json as a digest of all its values; the `phase-N/` copies of
+    repository files are the pinned diffs applied (plan_excerpts says what each keeps)."""
     result = cli("plan", ".", "--out", "upgrade", cwd=kust_repo)
     assert result.code == 0, result.err
     out = kust_repo / "upgrade"
-    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    files = written_files(out)
     assert "phase-1/_deploy/kustomize/kustomize__overlays__prod/kustomization.yaml" in files
     assert "phase-1/kustomize-upstream/user-values.env" in files
     assert "phase-2/_deploy/compose/dev-tools__compose.yaml" in files
     assert files == snapshot(name="files")
+    assert check_copies(kust_repo, out, tmp_path / "clone") == 20
     for name in files:
-        assert (out / name).read_text() == snapshot(name=name)
+        text = (out / name).read_text()
+        if name == "plan.json":
+            assert plan_digest(text) == snapshot(name="plan.json (digest)")
+        elif not is_copy(name):
+            assert text == snapshot(name=name)
+    # Pinned whole above; the Helm test pins its runbook's checklists against the rules.
+    assert runbook_checklists((out / "RUNBOOK.md").read_text(), load_rules()) == 15
 
 
 def test_upstream_layout_stays_consistent(cli, kust_repo: Path) -> None:
