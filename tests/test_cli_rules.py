@@ -68,7 +68,7 @@ def test_a_users_rules_file_replaces_the_builtin_one(cli, helm_repo: Path, tmp_p
             ":17:16:",
             "bad regular expression",
         ),
-        (('at_least: "0.2.0"}', 'at_least: "zero"}'), ":41:42:", "not a version"),
+        (('at_least: "0.2.0"}', 'at_least: "zero"}'), ":43:42:", "not a version"),
         (("follows: backend", "follows: nobody"), ":24:14:", "unknown component 'nobody'"),
         (
             (

@@ -166,7 +166,7 @@ HELPER_MAIN = """\
             "",
             "v1.75.5-stable",
             "ghcr.io/berriai/litellm-database:litellm_stable_release_branch-v1.75.5-stable",
-            None,  # the shipped rules read no version from this tag
+            "1.75.5",  # the shipped rules read the release-branch prefix
             id="stable-branch-prefix",
         ),
         pytest.param(
