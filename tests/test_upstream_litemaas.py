@@ -132,6 +132,10 @@ def test_both_hooks_refuse_a_litellm_first_commit(
     base = cli("lint", "--base", "HEAD", cwd=upstream)
     assert base.code == 1, base.out + base.err
     assert "LU001" in base.out
+    # The PR comment says the same: the folder's row is refused, never "ok".
+    md = cli("diff", ".", "--base", "HEAD", "--format", "markdown", cwd=upstream)
+    rows = [line for line in md.out.splitlines() if line.startswith("|") and folder in line]
+    assert rows and all("LU001" in row and "✅" not in row for row in rows), md.out
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
