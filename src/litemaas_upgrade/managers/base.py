@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import posixpath
 from collections.abc import Callable
 
@@ -88,7 +89,7 @@ class PhaseStep:
         return {**self.set, **self.pin}
 
 
-class Manager:
+class Manager(abc.ABC):
     """What every manager is: `kind`, `extract` (the targets of a source), `changes` and
     `phase_files` (how a target takes a phase), and the optional hooks below, whose
     defaults do nothing. The engine calls every hook of every manager; a manager
@@ -101,15 +102,17 @@ class Manager:
         a GitOps object names belong to its release, not to a Helm target of their own)."""
         return set()
 
+    @abc.abstractmethod
     def extract(self, ctx: ScanContext) -> list[Target]:
-        raise NotImplementedError(f"{type(self).__name__}.extract")
+        """The targets this manager finds in the source."""
 
     def share(self, target: Target, shared: Shared) -> None:
         """Make the target's manager data hold shared values (share.py), once extracted."""
+        return  # a hook: nothing to share by default
 
+    @abc.abstractmethod
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
         """Edits of the repository's own files that make `target` take the step."""
-        raise NotImplementedError(f"{type(self).__name__}.changes")
 
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
@@ -126,6 +129,7 @@ class Manager:
     def planned(self, target: Target) -> None:
         """Planning is done with the target: let go of what only planning reads (parsed
         layers, rendered resources). What it reports and deploys with stays."""
+        return  # a hook: nothing held by default
 
 
 def joined(folder: str, rel: str) -> str:
