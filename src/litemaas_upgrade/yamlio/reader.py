@@ -206,6 +206,9 @@ def _load_libyaml() -> Any:
     if _libyaml is None:
         _libyaml = False
         if os.environ.get("LITEMAAS_UPGRADE_LIBYAML", "1") != "0":
+            from .pyyaml_import import seed_reader_pattern
+
+            seed_reader_pattern()  # (start-up: see pyyaml_import.py)
             try:
                 import yaml
                 from yaml import events as yaml_events

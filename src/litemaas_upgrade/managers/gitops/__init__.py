@@ -15,8 +15,6 @@ from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
-from ..helm.update import changes
-from .anchors import shared_edits
 from .charts import not_in_repository
 
 YAML_EXT = (".yaml", ".yml")
@@ -119,6 +117,10 @@ class GitOpsManager(Manager, abc.ABC):
         return targets
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        # (plan only: not loaded by lint's pre-commit run)
+        from ..helm.update import changes
+        from .anchors import shared_edits
+
         planned = changes(ctx, target, target.data_as(Release), step)
         out: list[Change] = []
         for rel in dict.fromkeys(c.file for c in planned):

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from ...errors import InputError, UsageError
 from ...records import record
 from ...rules import Rules
-from ...sniff import named_images, not_yaml
 from ..base import ScanContext
 from .images import find_images
 
@@ -175,6 +174,8 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
         if b"{{" not in raw:
             raise  # YAML that cannot be read as values (an alias bomb): the input's error
         # A template whose `{{ }}` reads as a flow mapping key: YAML only once rendered.
+        from ...sniff import not_yaml  # (rare: not loaded when every file reads)
+
         ctx.source.skipped.setdefault(rel, not_yaml(raw, exc))
         return False
     if not isinstance(data, dict) or ("apiVersion" in data and "kind" in data):
@@ -302,8 +303,11 @@ def _broken_override(ctx: ScanContext, rel: str, charts: list[str]) -> HelmSpec 
     else:
         keys = {c.helm.values[0] for c in ctx.rules.components.values() if c.helm}
     top = {m.group(1).decode("ascii", "replace") for m in _TOP_KEY.finditer(raw)}
-    if not top & keys and not named_images(raw, ctx.rules):
-        return None
+    if not top & keys:
+        from ...sniff import named_images  # (only for a file that names no values key)
+
+        if not named_images(raw, ctx.rules):
+            return None
     shown = ctx.source.display(rel)
     if chart:
         formed = f"chart {ctx.source.display(chart)} + -f {shown} ({why})"

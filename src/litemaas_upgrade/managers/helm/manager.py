@@ -18,7 +18,6 @@ from .images import ImageLocation
 from .layers import Layer
 from .release import Release, resolve
 from .unreadable import mark_unreadable, override_layer
-from .update import changes
 from .values import get_path
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -114,6 +113,8 @@ class HelmManager(Manager):
         return target
 
     def changes(self, ctx: ScanContext, target: Target, step: PhaseStep) -> list[Change]:
+        from .update import changes  # (plan only: not loaded by lint's pre-commit run)
+
         data = target.data_as(HelmData)
         return changes(ctx, target, data.release, step)
 

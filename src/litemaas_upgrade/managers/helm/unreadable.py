@@ -8,7 +8,6 @@ from __future__ import annotations
 from ...errors import InputError
 from ...facts import Cause, Unreadable
 from ...model import ComponentState, Severity, Site, Target
-from ...sniff import named_images, unknown_named
 from ..base import ScanContext
 from .layers import Layer, file_layer
 
@@ -51,6 +50,8 @@ def mark_unreadable(ctx: ScanContext, target: Target, broken: list[str]) -> None
                 f"{shown} is not YAML (at {line}:{col}): the image helm would deploy "
                 "cannot be read",
             )
+    from ...sniff import unknown_named  # (loaded only when a file is broken: start-up)
+
     unknown_named(ctx, target, broken)
 
 
@@ -61,6 +62,8 @@ def _where(ctx: ScanContext, rel: str) -> tuple[int, int]:
     except InputError as exc:
         if exc.line:
             return exc.line, exc.col or 1
+    from ...sniff import named_images  # (loaded only when a file is broken: start-up)
+
     try:
         names = named_images(ctx.source.read(rel), ctx.rules)
     except InputError:

@@ -18,7 +18,6 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import record
-from ...sniff import named_images, unknown_named
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
@@ -69,6 +68,8 @@ class ManifestManager(Manager):
             if src.yaml_or_skip(rel) is None:
                 # Not YAML: skipped with a notice, unless it names a component image;
                 # then the folder's target carries the error (below).
+                from ...sniff import named_images  # (rare: only for a file not YAML)
+
                 if named_images(data, ctx.rules):
                     broken.setdefault(folder, []).append(rel)
                 continue
@@ -88,6 +89,8 @@ class ManifestManager(Manager):
     def _broken(self, ctx: ScanContext, target: Target, rels: list[str]) -> None:
         """Files of the folder that are not YAML and name a component image: what
         `kubectl apply -f` of the folder would deploy cannot be read (LU009 error)."""
+        from ...sniff import named_images, unknown_named  # (rare: loaded only here)
+
         src = ctx.source
         for rel in rels:
             why = src.skipped.pop(rel, "not YAML")
