@@ -73,6 +73,26 @@ def test_files_that_decide_nothing_are_skipped_with_a_notice(cli, tmp_path: Path
     assert text.code == 0 and "k8s  [manifest]" in text.out and "skipped: " in text.out
 
 
+
+def test_a_templated_application_beside_overlays_that_share_a_folder(cli, tmp_path: Path) -> None:
+    # Seen in a real app-of-apps repository: a kustomization that another one uses makes
+    # the Kustomize manager look for GitOps objects that deploy it, and a templated
+    # Application whose `{{ }}` reads as a mapping key used to end the scan (exit 3).
+    repo = tmp_path / "repo"
+    write(repo / "boot/templates/app.yaml", "apiVersion: argoproj.io/v1alpha1\n"
+          "kind: Application\nmetadata:\n  name: demo\nspec:\n  source:\n"
+          "    repoURL: {{ .Values.repoURL }}\n    path: charts/demo\n")
+    write(repo / "m/overlays/http/kustomization.yaml", "resources:\n  - ../../components/sp\n")
+    write(repo / "m/components/sp/kustomization.yaml", "resources:\n  - ../../overlays/common\n")
+    init_repo(repo)
+    code, out = _scan(cli, repo)
+    assert code == 1  # the overlay kustomize refuses is its target's error
+    [target] = out["targets"]
+    assert target["path"] == "m/overlays/http"
+    [notice] = out["notices"]
+    assert notice["file"] == "boot/templates/app.yaml" and "Go-template" in notice["message"]
+
+
 def test_a_file_that_decides_an_image_is_its_targets_error(cli, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     write(repo / "k8s/deploy.yaml", DEPLOY.format(image=OLD))

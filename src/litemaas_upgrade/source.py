@@ -185,7 +185,10 @@ class Source(abc.ABC):
         """The parsed file, or None when it cannot be read as YAML (a Go template, a
         binary file): it is then skipped with a notice (the scan's notices)."""
         try:
-            return self.yaml(rel)
+            found = self.yaml(rel)
+            for doc in found.documents:
+                doc.data  # noqa: B018 (built now: a `{{ }}` key fails here, not in a caller)
+            return found
         except InputError as exc:
             from .sniff import not_yaml
 

@@ -9,10 +9,10 @@ defaults could tell is unknown, with the reason."""
 from __future__ import annotations
 
 from ...facts import Cause, Unreadable
-from ...imageref import ImageRef, ImageRefError
 from ...model import Severity, Target, YamlPath
 from ..base import ScanContext
 from ..helm.chart import ChartRef
+from ..helm.discover import implied
 from ..helm.images import find_images
 from ..helm.layers import Layer
 from ..helm.values import merge_overrides
@@ -22,19 +22,6 @@ def chart_name(url: str) -> str:
     """The chart a repository URL names by its last segment (`oci://ghcr.io/berriai/
     litellm-helm` -> `litellm-helm`)."""
     return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def implied(ctx: ScanContext, name: str | None) -> tuple[str, ...]:
-    """The components a chart deploys by its name alone: those whose image patterns
-    match it (a chart named like a LiteLLM image deploys LiteLLM)."""
-    if not name:
-        return ()
-    try:
-        ref = ImageRef.parse(name.lower())
-    except ImageRefError:
-        return ()
-    found = ctx.rules.component_of(ref)
-    return (found,) if found else ()
 
 
 def other_chart(

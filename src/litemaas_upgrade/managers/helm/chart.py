@@ -9,7 +9,13 @@ import posixpath
 from ...model import Site, YamlPath, format_path
 from ...records import field, record
 from ..base import ScanContext
-from .discover import Subchart, is_litemaas_chart, missing_dependencies, subcharts
+from .discover import (
+    MissingDependency,
+    Subchart,
+    is_litemaas_chart,
+    missing_dependencies,
+    subcharts,
+)
 from .layers import Layer, file_layer
 from .templates import ChartTemplates, chart_templates
 from .values import helm_string
@@ -33,9 +39,8 @@ class ChartRef:
     describe: str = ""
     # Vendored subcharts (an umbrella chart), filled by default_layers.
     subcharts: list[SubchartDefaults] = field(default_factory=list)
-    # Dependencies the catalog knows but the repository does not hold (default_layers):
-    # (values key, `name version`).
-    missing: list[tuple[str, str]] = field(default_factory=list)
+    # Dependencies that deploy components but the repository does not hold (default_layers).
+    missing: list[MissingDependency] = field(default_factory=list)
     # A chart neither in the repository nor in the catalog (gitops/charts.py): the
     # components its defaults deploy (a LiteLLM chart: litellm), unknown unless the values
     # say. None: every component the rules give a Helm location (the LiteMaaS chart).

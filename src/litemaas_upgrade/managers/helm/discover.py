@@ -113,11 +113,39 @@ def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
     return bool(literal_components(ctx, chart)) or bool(templates.named)
 
 
-def missing_dependencies(ctx: ScanContext, chart: str) -> list[tuple[str, str]]:
-    """Dependencies in the chart's Chart.yaml that the catalog knows (the LiteMaaS chart)
+@record(frozen=True, slots=True)
+class MissingDependency:
+    """A dependency in Chart.yaml that decides component images and is not vendored under
+    `charts/` (a `.tgz` is not read either): what its defaults deploy is unknown."""
+
+    key: str  # its values key (the alias, else the name)
+    what: str  # `name version`, as the messages say it
+    # The components it deploys: None for the LiteMaaS chart (every component the rules
+    # give a Helm location), else those its name implies (litellm-helm: litellm).
+    implies: tuple[str, ...] | None
+    conditions: tuple[str, ...] = ()  # its `condition:` paths
+
+
+def implied(ctx: ScanContext, name: str | None) -> tuple[str, ...]:
+    """The components a chart deploys by its name alone: those whose image patterns
+    match it (a chart named like a LiteLLM image deploys LiteLLM)."""
+    if not name:
+        return ()
+    from ...imageref import ImageRef, ImageRefError
+
+    try:
+        ref = ImageRef.parse(name.lower())
+    except ImageRefError:
+        return ()
+    found = ctx.rules.component_of(ref)
+    return (found,) if found else ()
+
+
+def missing_dependencies(ctx: ScanContext, chart: str) -> list[MissingDependency]:
+    """Dependencies in the chart's Chart.yaml that deploy a component (the LiteMaaS chart
+    the catalog knows, or a chart named like a component's image, such as litellm-helm)
     and that are not vendored as a folder under `charts/`: their defaults decide images
-    the repository cannot show (a `.tgz` is not read either). As (values key, `name
-    version`)."""
+    the repository cannot show."""
     meta_file = posixpath.join(chart, "Chart.yaml")
     meta = _first_data(ctx, meta_file) if ctx.source.exists(meta_file) else None
     deps = meta.get("dependencies") if isinstance(meta, dict) else None
@@ -134,12 +162,24 @@ def missing_dependencies(ctx: ScanContext, chart: str) -> list[tuple[str, str]]:
     out = []
     for dep in deps:
         name = dep.get("name") if isinstance(dep, dict) else None
-        if not isinstance(name, str) or name in vendored or catalog.chart(name) is None:
+        if not isinstance(name, str) or name in vendored:
             continue
+        implies = None if catalog.chart(name) is not None else implied(ctx, name)
+        if implies == ():
+            continue  # a chart that deploys no component
         version = dep.get("version")
         alias = dep.get("alias")
-        key = alias if isinstance(alias, str) and alias else name
-        out.append((key, f"{name} {version}" if version is not None else name))
+        cond = dep.get("condition")
+        out.append(
+            MissingDependency(
+                alias if isinstance(alias, str) and alias else name,
+                f"{name} {version}" if version is not None else name,
+                implies,
+                tuple(c.strip() for c in cond.split(",") if c.strip())
+                if isinstance(cond, str)
+                else (),
+            )
+        )
     return out
 
 

@@ -32,6 +32,7 @@ from ...versions import Version
 from ...yamlio.nodes import Node
 from ..base import ScanContext
 from .chart import ChartRef, SubchartDefaults
+from .discover import MissingDependency
 from .images import MAP_KEYS, ImageLocation, find_images, image_name
 from .layers import Layer
 from .tagrules import empty_tag, literal_state, named_state, template_literals
@@ -185,8 +186,8 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
                 target.components[comp.name] = state
             elif (named := named_state(ctx, rel, comp)) is not None:
                 target.components[comp.name] = named
-            elif rel.chart.missing and hints is not None:
-                target.components[comp.name] = _missing_default(ctx, rel, comp)
+            elif (dep := _missing_for(rel, comp)) is not None:
+                target.components[comp.name] = _missing_default(ctx, rel, comp, dep)
             elif not rel.chart.known() and hints is not None and _implied(rel, comp.name):
                 target.components[comp.name] = ComponentState(
                     comp.name,
@@ -218,7 +219,7 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
                 0,
                 0,
                 f"{rel.chart.describe} depends on "
-                f"{', '.join(what for _, what in rel.chart.missing)}, which is not "
+                f"{', '.join(dep.what for dep in rel.chart.missing)}, which is not "
                 "in this repository: the images its defaults decide are unknown",
                 Severity.WARNING,
                 Cause.DEPENDENCY_NOT_VENDORED,
@@ -230,13 +231,32 @@ def _implied(rel: Release, component: str) -> bool:
     return rel.chart.implies is None or component in rel.chart.implies
 
 
-def _missing_default(ctx: ScanContext, rel: Release, comp: Component) -> ComponentState:
+def _missing_for(rel: Release, comp: Component) -> MissingDependency | None:
+    """The dependency not in the repository that deploys the component, if any (one
+    whose `condition` is false deploys nothing)."""
+    for dep in rel.chart.missing:
+        deploys = comp.helm is not None if dep.implies is None else comp.name in dep.implies
+        for cond in dep.conditions:  # as Helm: the first that holds a boolean decides
+            value = get_path(rel.merged, tuple(cond.split(".")))
+            if isinstance(value, bool):
+                deploys = deploys and value
+                break
+        if deploys:
+            return dep
+    return None
+
+
+def _missing_default(
+    ctx: ScanContext, rel: Release, comp: Component, dep: MissingDependency
+) -> ComponentState:
     """A component decided by the defaults of a dependency the repository does not hold:
     its image is unknown; a tag the values set under the dependency's key still tells the
     version (LiteLLM pinned in an umbrella chart's values), so the rules can judge it."""
-    key, what = rel.chart.missing[0]
-    assert comp.helm is not None
-    path = (key, *comp.helm.values, "tag")
+    if dep.implies is None:
+        assert comp.helm is not None
+        path: YamlPath = (dep.key, *comp.helm.values, "tag")
+    else:  # a chart of the component's own (litellm-helm): its `image.tag`
+        path = (dep.key, "image", "tag")
     tag = get_path(rel.merged, path)
     version = comp.version_of(helm_string(tag)) if tag not in (None, "") else None
     how = f"the tag {helm_string(tag)!r} is set, but " if version is not None else ""
@@ -245,7 +265,7 @@ def _missing_default(ctx: ScanContext, rel: Release, comp: Component) -> Compone
         None,
         version,
         [site_of(ctx, rel, path, "tag")] if version is not None else [],
-        note=f"{how}the image is decided by the defaults of the dependency {what} of "
+        note=f"{how}the image is decided by the defaults of the dependency {dep.what} of "
         f"{rel.chart.describe}, which is not in this repository: unknown",
     )
 

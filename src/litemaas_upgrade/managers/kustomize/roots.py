@@ -72,11 +72,10 @@ def gitops_paths(src: Source) -> set[str]:
     # (the GitOps managers' search: the same answer, searched once)
     for rel in src.containing(GITOPS_MARKERS, GITOPS_FILES):
         try:
-            docs = src.yaml(rel).documents
+            datas = [doc.data for doc in src.yaml(rel).documents]
         except InputError:
             continue  # not this module's to report: the GitOps managers read these
-        for doc in docs:
-            data = doc.data
+        for data in datas:
             if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
                 continue
             spec, kind = data["spec"], data.get("kind")
