@@ -41,6 +41,7 @@ class Cause:
     REMOTE_RESOURCE = "remote-resource"  # a remote Kustomize resource (never fetched)
     TEMPLATE_UNFILLED = "template-unfilled"  # a kustomization template that does not fill
     NOT_YAML = "not-yaml"  # a file a target reads is not YAML (a Go template, binary)
+    TEMPLATED_OBJECT = "templated-object"  # a GitOps object in a chart's templates
 
 
 @record(frozen=True, slots=True)

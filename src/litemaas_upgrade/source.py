@@ -62,6 +62,9 @@ class Source(abc.ABC):
         self.links: list[str] = []
         # Files a manager passed over with a notice (e.g. Go-template text that is not YAML).
         self.skipped: dict[str, str] = {}
+        # Files parsed as other text than their bytes: a chart's template that holds a
+        # GitOps object, parsed with its `{{ }}` replaced (managers/gitops/templated.py).
+        self.as_yaml: dict[str, bytes] = {}
         self.parsed = 0  # YAML files this view parsed (not taken from a cache)
         # A revision whose files, except `changed`, have the same bytes as this view's
         # (lint's base: see GitTree.mirror); content searches are answered from it.
@@ -175,7 +178,8 @@ class Source(abc.ABC):
             return cached
         # (The cache by content also serves lint's other view of the same root: a file
         # unchanged since the base is parsed once for both.)
-        cached = self._parse(self.read(rel), rel)
+        text = self.as_yaml.get(rel)
+        cached = self._parse(self.read(rel) if text is None else text, rel)
         self._yaml[rel] = cached
         if len(self._yaml) > RECENT:
             self._yaml.popitem(last=False)

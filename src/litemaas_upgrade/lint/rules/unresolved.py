@@ -48,6 +48,8 @@ FIXES = {
     Cause.TEMPLATE_UNFILLED: "fix the template (or its env file) so that it fills into YAML",
     Cause.NOT_YAML: "make it YAML (render a Go template first, e.g. with helm template), or "
     "stop the target from reading it",
+    Cause.TEMPLATED_OBJECT: "write the value literally in the object, or declare the "
+    "release the chart renders in .litemaas-upgrade.yaml (helm: chart, values)",
     Cause.BASE_UNREADABLE: "fetch the base revision (a shallow clone needs `git fetch --deepen` "
     "or fetch-depth: 0), or run in a git repository",
 }

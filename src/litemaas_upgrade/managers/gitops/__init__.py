@@ -11,7 +11,7 @@ from ...errors import InputError
 from ...facts import Unreadable
 from ...model import Change, Target
 from ...records import field, record
-from ...yamlio import YamlDoc
+from ...yamlio import YamlDoc, YamlFile  # noqa: F401
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
@@ -45,6 +45,13 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     )
     for rel in ctx.source.containing(markers, SEARCHED):
         if any(rel.startswith(c) or c == "/" for c in charts):
+            # A chart's file: its templates are YAML only once rendered (templated.py).
+            found = _templated(ctx, rel, charts)
+            if found is not None:
+                for doc in found.documents:
+                    data = doc.data
+                    if isinstance(data, dict) and "kind" in data and "apiVersion" in data:
+                        yield rel, doc, data
             continue
         if posixpath.basename(rel) in KFILES:
             try:
@@ -62,6 +69,29 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
             data = doc.data
             if isinstance(data, dict) and "kind" in data and "apiVersion" in data:
                 yield rel, doc, data
+
+
+def _templated(ctx: ScanContext, rel: str, charts: tuple[str, ...]) -> YamlFile | None:
+    """A GitOps object in a chart's templates, with its template actions replaced; the
+    expressions are kept in the scan's memo for the targets it declares."""
+    from .templated import is_template, placeholders
+
+    chart = is_template(rel, charts)
+    if chart is None:
+        return None
+    try:
+        made = placeholders(ctx.source.read(rel))
+        if made is None:
+            return None
+        ctx.source.as_yaml[rel] = made[0]
+        found = ctx.source.yaml(rel)
+        for doc in found.documents:
+            doc.data  # noqa: B018 (built here: what does not read stays unread)
+    except InputError:
+        ctx.source.as_yaml.pop(rel, None)
+        return None
+    ctx.memo.setdefault("templated", {})[rel] = (chart, made[1])
+    return found
 
 
 def find_object(
@@ -109,6 +139,14 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
+            for rel, (chart, exprs) in ctx.memo.get("templated", {}).items():
+                if rel in d.files:
+                    from .templated import restore, unknown_where_templated
+
+                    unknown_where_templated(target, ctx.source.display(rel), chart, exprs)
+                    target.formed = restore(target.formed, exprs)
+                    d.release.deploy = restore(d.release.deploy, exprs)
+                    d.files.add(posixpath.join(chart, "values.yaml"))
             not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             if d.broken:
                 mark_unreadable(ctx, target, d.broken)
