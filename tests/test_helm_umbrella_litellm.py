@@ -7,11 +7,12 @@ a tag its values set still tells the version. Seen in held-out real repositories
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import init_repo, write
+from conftest import SAMPLES, init_repo, write
 
 CHART = """\
 apiVersion: v2
@@ -74,3 +75,23 @@ def test_repository_and_tag_set_read_as_before(cli, tmp_path: Path) -> None:
                      "ghcr.io/berriai/litellm-database\n    tag: main-v1.74.7-stable\n")
     assert found is not None
     assert found["image"] == "ghcr.io/berriai/litellm-database:main-v1.74.7-stable"
+
+
+def test_a_values_file_sharing_only_keys_every_chart_has_is_another_charts(
+    cli, tmp_path: Path
+) -> None:
+    # Seen in anatsheh84/MaaS-2.0 at ea790305: an MCP server's values file (for an OCI
+    # chart) shares only `rbac:` with the LiteMaaS chart; it was taken for its override.
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLES / "charts/litemaas", repo / "charts/litemaas")
+    write(repo / "charts/litemaas/values.yaml",
+          (SAMPLES / "charts/litemaas/values.yaml").read_text() + "rbac:\n  create: true\n")
+    write(repo / "charts/mcp/values.yaml", "image:\n  registry: quay.io\n  repository: "
+          "containers/kubernetes_mcp_server\n  version: latest\nrbac:\n  clusterRole: view\n")
+    write(repo / "envs/prod-values.yaml", "rbac:\n  create: false\nbackend:\n  replicaCount: 2\n")
+    init_repo(repo)
+    result = cli("scan", ".", "--format", "json", cwd=repo)
+    assert result.code == 0, result.err
+    paths = sorted(t["path"] for t in json.loads(result.out)["targets"])
+    # The override that sets one of the chart's own keys (backend), not the MCP's file.
+    assert paths == ["envs/prod-values.yaml"]

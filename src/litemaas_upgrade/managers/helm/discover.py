@@ -183,11 +183,28 @@ def missing_dependencies(ctx: ScanContext, chart: str) -> list[MissingDependency
     return out
 
 
+# Top-level keys that nearly every chart has (those `helm create` writes, and a few as
+# common): a values file that shares only these with the LiteMaaS chart is as likely
+# another chart's (an MCP server's `rbac:` and `image:` beside the LiteMaaS chart).
+GENERIC_KEYS = frozenset(
+    ("replicaCount", "image", "imagePullSecrets", "nameOverride", "fullnameOverride")
+    + ("serviceAccount", "podAnnotations", "podLabels", "podSecurityContext")
+    + ("securityContext", "service", "ingress", "httpRoute", "resources", "livenessProbe")
+    + ("readinessProbe", "autoscaling", "volumes", "volumeMounts", "nodeSelector")
+    + ("tolerations", "affinity", "rbac", "global", "commonLabels", "commonAnnotations")
+)
+
+
 def chart_keys(ctx: ScanContext, chart: str) -> set[str]:
-    """The top-level keys a chart's values use: its own, and its subcharts' keys."""
+    """The top-level keys that make a values file this chart's: its own keys but those
+    every chart has (GENERIC_KEYS), unless its defaults hold a component image there (a
+    LiteLLM chart's `image:`), and its subcharts' keys."""
     values = posixpath.join(chart, "values.yaml")
     data = _first_data(ctx, values) if ctx.source.exists(values) else None
-    keys = set(data) if isinstance(data, dict) else set()
+    if not isinstance(data, dict):
+        data = {}
+    images = {str(loc.path[0]) for locs in find_images(data, ctx.rules).values() for loc in locs}
+    keys = (set(data) - GENERIC_KEYS) | (set(data) & images)
     return keys | {sub.key for sub in subcharts(ctx, chart)}
 
 
@@ -224,8 +241,9 @@ def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
 
 
 def relevant_override(data: dict[str, Any], chart_keys: set[str], rules: Rules) -> bool:
-    """An override file belongs to a LiteMaaS release if it sets one of the chart's
-    top-level keys or a component image; a values file for another chart does not."""
+    """An override file belongs to a LiteMaaS release if it sets a component image or one
+    of the keys that are the chart's own (chart_keys); a values file for another chart
+    does not."""
     if find_images(data, rules):
         return True
     if chart_keys:
