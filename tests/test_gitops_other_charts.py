@@ -221,6 +221,17 @@ def test_litellm_chart_with_no_values_is_unknown_with_the_reason(cli, tmp_path) 
     assert lu009 and lu009[0]["line"] == 9 and "repository and tag" in lu009[0]["fix"]
 
 
+
+def test_a_value_file_given_as_a_url_is_said_to_be_one(cli, tmp_path) -> None:
+    # Seen in yo0x/devops-smarthome at f85be65d: a raw.githubusercontent URL into the
+    # repository itself, which Argo CD fetches and this tool never does.
+    url = "https://raw.githubusercontent.com/o/r/main/litellm-values.yaml"
+    helm = f"    helm:\n      valueFiles:\n        - {url}\n"
+    repo = init_repo(write(tmp_path / "r/apps/litellm.yaml", argo(helm)).parent.parent)
+    target = scan_json(cli, repo)["apps/litellm.yaml"]
+    [lu009] = [f for f in target["findings"] if url in f["message"]]
+    assert "(a URL, not read)" in lu009["message"] and "chart's own" not in lu009["message"]
+
 def test_litellm_chart_values_set_the_image(cli, tmp_path) -> None:
     helm = (
         "    helm:\n      valuesObject:\n        image:\n"

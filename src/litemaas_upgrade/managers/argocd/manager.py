@@ -139,6 +139,9 @@ class ArgoCDManager(GitOpsManager):
             elif chart.vendored is not None:
                 target_rel = norm(chart.vendored, vf)
                 what = f"value file {vf}"
+            elif "://" in vf:  # a URL: fetched by Argo CD, never by this tool
+                target_rel = None
+                what = f"value file {vf} (a URL, not read)"
             else:
                 target_rel = None
                 what = f"value file {vf} (in the chart's own repository)"
