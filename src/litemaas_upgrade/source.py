@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from .bounded import RUN, file_limit, read_regular, too_large
 from .errors import InputError, UsageError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
 from .yamlio import YamlFile
@@ -272,8 +273,10 @@ class WorkTree(Source):
                     below.append(rel)
                 elif entry.is_symlink():
                     self._note_link(self.root / rel, "")
-                else:
+                elif entry.is_file(follow_symlinks=False):
                     found.append(rel)
+                else:
+                    self._note_special(rel)
             todo.extend(reversed(below))
         return found
 
@@ -290,6 +293,16 @@ class WorkTree(Source):
         rel = path.relative_to(self.root).as_posix() + suffix
         (self.links if self._inside(path, strict=True) else self.outside).append(rel)
 
+    def _note_special(self, rel: str) -> None:
+        # A FIFO would block a read forever and a device would never end: never opened.
+        from .bounded import kind_of
+
+        try:
+            mode = os.lstat(self.root / rel).st_mode
+        except OSError:
+            mode = 0
+        self.skipped[rel] = f"{kind_of(mode)}, not a regular file: not read"
+
     def read(self, rel: str) -> bytes:
         kept = self._bytes.get(rel)
         if kept is not None:
@@ -304,11 +317,8 @@ class WorkTree(Source):
         # paths need the (system-call heavy) resolve.
         if rel not in self._file_set() and not self._inside(self.root / rel):
             raise InputError(self.display(rel), "points outside the repository: not read")
-        try:
-            with open(f"{self.root}/{rel}", "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise InputError(self.display(rel), f"cannot read: {exc.strerror}") from exc
+        # Regular files only, within the limits per file and per run (bounded.py).
+        return read_regular(f"{self.root}/{rel}", self.display(rel))
 
 
 class GitTree(Source):
@@ -431,8 +441,19 @@ class GitTree(Source):
         self._cat.stdin.flush()
         header = self._cat.stdout.readline().split()
         size = int(header[2])
+        limit = file_limit()
+        if size > limit:
+            # Read past, never kept: the limit per file holds for a revision's files too.
+            left = size + 1  # and the newline after it
+            while left > 0:
+                chunk = self._cat.stdout.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise InputError(self.display(rel), too_large(size, limit))
         data = self._cat.stdout.read(size)
         self._cat.stdout.read(1)  # the newline after each object
+        RUN.charge(f"blob:{sha}", size, self.display(rel))  # (the stream stays in step)
         return data
 
     def prepare_reads(self) -> None:

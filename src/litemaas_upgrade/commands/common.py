@@ -53,11 +53,12 @@ def _check_compose_file(given: str, path: Path) -> None:
     if is_compose_name(path.name):
         return
     if path.suffix in (".yaml", ".yml"):
+        from ..bounded import read_regular
         from ..yamlio import YamlFile
 
         try:
-            docs = YamlFile.parse(path.read_bytes(), given).documents
-        except (OSError, InputError):
+            docs = YamlFile.parse(read_regular(str(path), given), given).documents
+        except InputError:
             docs = []
         if len(docs) == 1 and looks_like_compose(docs[0].data):
             return
