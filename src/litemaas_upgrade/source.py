@@ -17,13 +17,14 @@ from pathlib import Path, PurePosixPath
 from .bounded import RUN, file_limit, read_regular, too_large
 from .errors import InputError, UsageError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
+from .outmarker import OUTPUT_MARKER
 from .yamlio import YamlFile
 from .yamlio.cache import PARSES
 
-# Folders that never hold deployment files, and the marker `plan --out` leaves in its
-# output folder so that a later scan does not mistake phase files for the repository's.
+# Folders that never hold deployment files. (`plan --out` marks its output folder with
+# OUTPUT_MARKER so that a later scan does not mistake phase files for the repository's:
+# outmarker.py says when that mark is believed.)
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
-OUTPUT_MARKER = ".litemaas-upgrade-output"
 # How many parsed files each view keeps by path (see Source.yaml): a few, as the cache by
 # content keeps what many targets read. `plan` has up to three views at once; more files
 # per view held more node trees, and parsed no less often nor ran faster (the sizes
@@ -255,7 +256,16 @@ class WorkTree(Source):
             except OSError:
                 continue  # unreadable folder: skipped, as os.walk does
             if folder and any(e.name == OUTPUT_MARKER for e in entries):
-                continue  # `plan --out` output: never the repository's files
+                from .outmarker import skipped_output
+
+                if skipped_output(self.root / folder):
+                    # An earlier plan's output (not a planted marker): never the
+                    # repository's files, and listed as skipped (lint's notices).
+                    self.skipped[folder + "/"] = (
+                        "the output of an earlier `plan --out` (its marker and plan.json "
+                        "digest match, and git tracks none of it): not scanned"
+                    )
+                    continue
             prefix = f"{folder}/" if folder else ""
             below = []
             for entry in entries:

@@ -10,7 +10,7 @@ from ..errors import InputError, UsageError
 from ..managers.base import ScanOptions
 from ..records import field, record
 from ..rules import Rules, load_rules
-from ..source import OUTPUT_MARKER, WorkTree, below_root
+from ..source import WorkTree, below_root
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -104,8 +104,10 @@ def check_out(out: str, source: WorkTree) -> None:
     if not full.is_relative_to(root) or not full.is_dir():
         return
     rel = full.relative_to(root).as_posix()
-    if (full / OUTPUT_MARKER).exists():
-        return  # an earlier plan's output: --force may replace it
+    from ..outmarker import not_plan_output
+
+    if not_plan_output(full) is None:
+        return  # an earlier plan's output: --force may replace it (write_plan)
     held = sorted(p.name for p in full.iterdir())
     if held:
         # Inside the repository, even --force replaces only an earlier plan's output.
