@@ -1,0 +1,31 @@
+"""The child process that renders one Helm chart for `diff --rendered` (sandbox.py):
+a JSON request on stdin ({chart, values, name, namespace}), a JSON answer on stdout
+({"manifests": {template: text}} or {"error": message}). Run with the sandbox's limits
+on time and memory, so that a template bomb ends here and not in the tool's process."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    import helm_python
+
+    try:
+        with helm_python.Chart.load(request["chart"]) as chart:
+            manifests = chart.render(
+                request["values"], name=request["name"], namespace=request["namespace"]
+            )
+    except helm_python.HelmError as exc:
+        answer: dict = {"error": str(exc)}
+    else:
+        answer = {"manifests": manifests}
+    sys.stdout.write(json.dumps(answer))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
