@@ -78,6 +78,7 @@ class Materializer:
         return self._trees[key]
 
     def _copy(self, source: Source, prefix: str) -> Path:
+        files = source.files()  # (listing the view finds its links)
         leaving = [f for f in source.outside if f.startswith(prefix)]
         if prefix and leaving:
             raise NotRendered(
@@ -85,7 +86,7 @@ class Materializer:
                 "the repository: not read"
             )
         tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lmu-render-")))
-        for f in source.files():
+        for f in files:
             if f.startswith(prefix):
                 _write(tmp / f, source.read(f))
         for link in source.links:
