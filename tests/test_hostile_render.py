@@ -247,3 +247,43 @@ def test_engines_cannot_connect(tmp_path: Path) -> None:
             built = run_engine(["kubectl", "kustomize", str(tmp_path / "k")], tmp_path)
             assert built.returncode != 0 and SECRET.encode() not in built.stdout
         assert hits == []
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "why"),
+    [
+        ("patches:\n  - path: ../../../x.yaml\n", "names ../../../x.yaml, outside the repository"),
+        ("configMapGenerator:\n  - name: c\n    files:\n      - key=../../../../etc/passwd\n",
+         "outside the repository"),
+        ("resources:\n  - /etc/kubernetes\n", "names the absolute path /etc/kubernetes"),
+        ("helmCharts:\n  - name: x\n    repo: https://charts.example.com\n",
+         "names the remote resource https://charts.example.com"),
+        ("components:\n  - git@github.com:org/repo.git//c\n", "remote resource git@github.com"),
+        # Reached through a base inside the repository, two levels down.
+        ("resources:\n  - ../base\n", "app/base/kustomization.yaml names ../../../outside"),
+    ],
+)
+def test_kustomize_refusal_reads_every_field_that_loads_a_path(
+    tmp_path: Path, kustomization: str, why: str
+) -> None:
+    from litemaas_upgrade.diff.sandbox import kustomize_refusal
+
+    write(tmp_path / "app/overlay/kustomization.yaml", kustomization)
+    write(tmp_path / "app/base/kustomization.yaml", "resources:\n  - ../../../outside\n")
+    found = kustomize_refusal(WorkTree(tmp_path), "app/overlay")
+    assert found is not None and why in found, found
+
+
+def test_kustomize_refusal_lets_local_builds_and_image_names_pass(tmp_path: Path) -> None:
+    from litemaas_upgrade.diff.sandbox import kustomize_refusal
+
+    write(tmp_path / "app/base/kustomization.yaml", "resources:\n  - deploy.yaml\n")
+    write(tmp_path / "app/base/deploy.yaml", "kind: Deployment\n")
+    write(tmp_path / "app/v1.2/kustomization.yaml", "resources:\n  - ../base/deploy.yaml\n")
+    write(
+        tmp_path / "app/overlay/kustomization.yaml",
+        "resources:\n  - ../base\n  - ../v1.2\n"
+        "images:\n  - name: ghcr.io/berriai/litellm-non_root\n"
+        "    newName: registry.example.com/mirror/litellm\n",
+    )
+    assert kustomize_refusal(WorkTree(tmp_path), "app/overlay") is None

@@ -190,8 +190,6 @@ def kustomize_refusal(source: Source, root: str) -> str | None:
     """Why the build rooted at folder `root` (relative to the view's root) must not be
     run: a kustomization it reaches names a remote resource, or a path that leaves the
     repository. None when every path it names stays inside."""
-    from ..managers.kustomize.names import is_remote
-
     todo, seen = [root], set()
     while todo:
         folder = todo.pop()
@@ -210,7 +208,7 @@ def kustomize_refusal(source: Source, root: str) -> str | None:
             if "\n" not in s and _leaves(folder, s):
                 return f"{shown} names {s}, outside the repository: not read"
         for entry in _paths(data):
-            if is_remote(entry):
+            if _remote(source, folder, entry):
                 return f"{shown} names the remote resource {entry}: never fetched"
             if entry.startswith("/"):
                 return f"{shown} names the absolute path {entry}: not read"
@@ -257,6 +255,18 @@ def _paths(data: dict) -> list[str]:
         if isinstance(chart, dict) and isinstance(chart.get("repo"), str):
             out.append(chart["repo"])
     return out
+
+
+def _remote(source: Source, folder: str, entry: str) -> bool:
+    """A URL, a git address, or a host-like first segment (`github.com/org/repo//base`)
+    that is no file or folder of the view: what kustomize would fetch."""
+    if "://" in entry or entry.startswith("git@") or "?ref=" in entry or "?version=" in entry:
+        return True
+    first = entry.split("/", 1)[0]
+    if "/" not in entry or first.startswith(".") or "." not in first:
+        return False
+    local = _join(folder, entry)
+    return not (source.exists(local) or source.is_dir(local))
 
 
 def _strings(data: object) -> list[str]:
