@@ -151,5 +151,9 @@ def test_force_inside_the_repository_refuses_a_planted_marker(cli, helm_repo: Pa
     (helm_repo / "envs" / OUTPUT_MARKER).write_bytes(b"")
     before = sorted(p.name for p in (helm_repo / "envs").iterdir())
     forced = cli("plan", ".", "--out", "envs", "--force", cwd=helm_repo)
-    assert forced.code == 2 and "holds repository files" in forced.err
+    assert forced.code == 2, forced.err
+    assert "holds repository files (envs/prod-values.yaml and 1 more; its marker is not " in (
+        forced.err
+    )
+    assert "believed: it holds prod-values.yaml, which no plan writes)" in forced.err
     assert sorted(p.name for p in (helm_repo / "envs").iterdir()) == before

@@ -104,16 +104,21 @@ def check_out(out: str, source: WorkTree) -> None:
     if not full.is_relative_to(root) or not full.is_dir():
         return
     rel = full.relative_to(root).as_posix()
-    from ..outmarker import not_plan_output
+    from ..outmarker import OUTPUT_MARKER, not_plan_output
 
-    if not_plan_output(full) is None:
+    why = not_plan_output(full)
+    if why is None:
         return  # an earlier plan's output: --force may replace it (write_plan)
-    held = sorted(p.name for p in full.iterdir())
-    if held:
+    names = sorted(p.name for p in full.iterdir())
+    held = [n for n in names if n != OUTPUT_MARKER]
+    if names:
         # Inside the repository, even --force replaces only an earlier plan's output.
+        first = held[0] if held else OUTPUT_MARKER
+        more = f" and {len(held) - 1} more" if len(held) > 1 else ""
+        marked = f"; its marker is not believed: {why}" if OUTPUT_MARKER in names else ""
         raise UsageError(
-            f"--out {out}: holds repository files ({source.display(rel + '/' + held[0])}"
-            f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}); name a new folder"
+            f"--out {out}: holds repository files ({source.display(rel + '/' + first)}"
+            f"{more}{marked}); name a new folder"
         )
 
 
