@@ -287,3 +287,16 @@ def test_kustomize_refusal_lets_local_builds_and_image_names_pass(tmp_path: Path
         "    newName: registry.example.com/mirror/litellm\n",
     )
     assert kustomize_refusal(WorkTree(tmp_path), "app/overlay") is None
+
+
+@needs_helm
+def test_a_chart_that_renders_too_much_is_not_rendered(cli, helm_repo: Path) -> None:
+    # 72 MiB of output, within the memory limit: more than one chart may render.
+    write(
+        helm_repo / "charts/litemaas/templates/big.yaml",
+        '{{- $s := "xxxxxxxx" }}{{- range until 20 }}{{- $s = print $s $s }}{{- end }}'
+        "\nbig: {{ print $s $s $s $s $s $s $s $s $s }}\n",
+    )
+    code, data, everything = rendered_diff(cli, helm_repo)
+    assert code == 0, everything[:2000]
+    assert "more than the 64 MiB one chart may render" in note_of(data, "envs/prod-values.yaml")

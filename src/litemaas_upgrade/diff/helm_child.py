@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 import sys
 
+# What one chart may render: more is no deployment anyone reviews in a diff, and the
+# parent would hold all of it (the rendering's own memory is capped by the sandbox).
+MAX_OUTPUT = 64 * 1024 * 1024
+
 
 def main() -> int:
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
@@ -21,7 +25,11 @@ def main() -> int:
     except helm_python.HelmError as exc:
         answer: dict = {"error": str(exc)}
     else:
-        answer = {"manifests": manifests}
+        size = sum(len(text) for text in manifests.values())
+        if size > MAX_OUTPUT:
+            answer = {"too_large": size}
+        else:
+            answer = {"manifests": manifests}
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
     return 0

@@ -66,8 +66,10 @@ def render_seconds() -> int:
 
 def render_megabytes() -> int:
     # Address space, not resident memory: the Go runtime of the Helm engine reserves
-    # some 700 MiB before it allocates anything (it fails to start under 1 GiB).
-    return _limit("LITEMAAS_UPGRADE_RENDER_MB", 2048)
+    # some 700 MiB before it allocates anything (it fails to start under 1 GiB), and a
+    # chart that renders 72 MiB (past what one chart may: helm_child.MAX_OUTPUT) needs
+    # 2 to 3 GiB of it.
+    return _limit("LITEMAAS_UPGRADE_RENDER_MB", 4096)
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,7 +136,8 @@ def render_chart(chart_dir: Path, values: dict[str, Any], name: str, namespace: 
     home = Path(tempfile.mkdtemp(prefix="lmu-home-"))
     try:
         request = json.dumps(
-            {"chart": str(chart_dir), "values": values, "name": name, "namespace": namespace}
+            {"chart": str(chart_dir), "values": values, "name": name, "namespace": namespace},
+            default=str,  # (a YAML timestamp: Helm reads it as a string too)
         ).encode()
         # The child imports this package and the Helm engine from where this process did.
         path = os.pathsep.join(p for p in sys.path if p)
@@ -162,6 +165,11 @@ def render_chart(chart_dir: Path, values: dict[str, Any], name: str, namespace: 
         raise NotRendered(_died(proc))
     if "error" in answer:
         raise ChartError(str(answer["error"]))
+    if "too_large" in answer:
+        raise NotRendered(
+            f"Helm rendered {int(answer['too_large']) // (1024 * 1024)} MiB, more than the "
+            "64 MiB one chart may render"
+        )
     manifests = answer.get("manifests")
     if not isinstance(manifests, dict):
         raise NotRendered(_died(proc))
