@@ -300,3 +300,16 @@ def test_a_chart_that_renders_too_much_is_not_rendered(cli, helm_repo: Path) -> 
     code, data, everything = rendered_diff(cli, helm_repo)
     assert code == 0, everything[:2000]
     assert "more than the 64 MiB one chart may render" in note_of(data, "envs/prod-values.yaml")
+
+
+def test_a_kustomize_build_over_the_time_limit_ends_its_target_only(
+    cli, sample_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kustomize that never finishes (the time limit is the tool's, whatever the engine).
+    bin_dir = tmp_path / "bin"
+    write(bin_dir / "kustomize", "#!/bin/sh\nexec sleep 30\n").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("LITEMAAS_UPGRADE_RENDER_SECONDS", "2")
+    code, data, everything = rendered_diff(cli, sample_repo)
+    assert code == 0, everything
+    assert "kustomize took longer than 2 s" in note_of(data, "kustomize/overlays/dev")

@@ -150,7 +150,7 @@ def render_helm(target: Target, source: Source, mat: Materializer) -> list[Any]:
 
 
 def render_kustomize(target: Target, source: Source, mat: Materializer) -> list[Any]:
-    from .sandbox import kustomize_refusal, run_engine
+    from .sandbox import kustomize_refusal, render_seconds, run_engine
 
     command = kustomize_command()
     if command is None:
@@ -165,7 +165,12 @@ def render_kustomize(target: Target, source: Source, mat: Materializer) -> list[
     with tempfile.TemporaryDirectory(prefix="lmu-home-") as home:
         try:
             proc = run_engine([*command, str(folder)], Path(home))
-        except (OSError, subprocess.TimeoutExpired) as exc:
+        except subprocess.TimeoutExpired:
+            raise NotRendered(
+                f"{os.path.basename(command[0])} took longer than {render_seconds()} s "
+                "(LITEMAAS_UPGRADE_RENDER_SECONDS)"
+            ) from None
+        except OSError as exc:
             raise InputError(target.path, f"{' '.join(command)} failed: {exc}") from None
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
