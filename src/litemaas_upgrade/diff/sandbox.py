@@ -139,15 +139,12 @@ def render_chart(chart_dir: Path, values: dict[str, Any], name: str, namespace: 
             {"chart": str(chart_dir), "values": values, "name": name, "namespace": namespace},
             default=str,  # (a YAML timestamp: Helm reads it as a string too)
         ).encode()
-        # The child imports this package and the Helm engine from where this process did.
-        path = os.pathsep.join(p for p in sys.path if p)
-        env = clean_env(home, {"PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"})
         try:
             proc = run_engine(
-                [sys.executable, "-m", "litemaas_upgrade.diff.helm_child"],
+                [sys.executable, "-I", "-c", _child_code()],
                 home,
                 stdin=request,
-                env=env,
+                env=clean_env(home, {"PYTHONDONTWRITEBYTECODE": "1"}),
                 limits=True,
             )
         except subprocess.TimeoutExpired:
@@ -174,6 +171,25 @@ def render_chart(chart_dir: Path, values: dict[str, Any], name: str, namespace: 
     if not isinstance(manifests, dict):
         raise NotRendered(_died(proc))
     return manifests
+
+
+def _child_code() -> str:
+    """The child's program: isolated (-I: no PYTHONPATH, no user site, not the current
+    folder on its path), importing this package and the Helm engine from where this
+    process found them, and nothing from the repository."""
+    import importlib.util
+
+    found = importlib.util.find_spec("helm_python")
+    assert found is not None and found.origin is not None  # render.helm_engine checked
+    folders = [
+        str(Path(__file__).resolve().parents[2]),  # the folder holding litemaas_upgrade/
+        str(Path(found.origin).resolve().parents[1]),
+    ]
+    return (
+        f"import sys; sys.path[:0] = {folders!r}\n"
+        "from litemaas_upgrade.diff.helm_child import main\n"
+        "raise SystemExit(main())\n"
+    )
 
 
 class ChartError(Exception):
