@@ -313,3 +313,23 @@ def test_a_kustomize_build_over_the_time_limit_ends_its_target_only(
     code, data, everything = rendered_diff(cli, sample_repo)
     assert code == 0, everything
     assert "kustomize took longer than 2 s" in note_of(data, "kustomize/overlays/dev")
+
+
+def test_without_unshare_the_engines_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where `unshare -rn` is missing or refused, engines run with the empty environment
+    only (the kustomization precheck keeps them offline)."""
+    from litemaas_upgrade.diff import sandbox
+
+    bin_dir = tmp_path / "bin"
+    write(bin_dir / "unshare", "#!/bin/sh\necho 'unshare: operation not permitted' >&2\nexit 1\n")
+    (bin_dir / "unshare").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    sandbox.network_wrapper.cache_clear()
+    try:
+        assert sandbox.network_wrapper() == ()
+        proc = run_engine([sys.executable, "-c", "print('ran')"], tmp_path)
+        assert proc.stdout == b"ran\n"
+    finally:
+        sandbox.network_wrapper.cache_clear()
