@@ -146,3 +146,14 @@ def test_a_limit_that_is_not_a_number_is_a_usage_error(repo: Path) -> None:
     bad = run("scan", ".", cwd=repo, env={"LITEMAAS_UPGRADE_MAX_FILE_MB": "lots"})
     assert bad.returncode == 2
     assert "LITEMAAS_UPGRADE_MAX_FILE_MB='lots': give a whole number of MiB" in bad.stderr
+
+
+def test_the_limit_per_run_is_per_run(cli, repo: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """In one process (as the tests run the command line), each run starts from zero."""
+    from litemaas_upgrade.bounded import MIB, RUN
+
+    monkeypatch.setenv("LITEMAAS_UPGRADE_MAX_RUN_MB", "2")
+    write(repo / "extra/big.yaml", "# padding\n" * (120 * 1024))  # 1.2 MiB
+    for _ in range(3):  # 3.6 MiB over three runs: each run alone is within 2 MiB
+        assert cli("scan", ".", cwd=repo).code == 0
+        assert 1 * MIB < RUN.used < 2 * MIB

@@ -50,6 +50,10 @@ class Budget:
         self.used = 0
         self._counted: set[str] = set()
 
+    def reset(self) -> None:
+        self.used = 0
+        self._counted = set()
+
     def charge(self, key: str, size: int, shown: str) -> None:
         if key in self._counted:
             return
