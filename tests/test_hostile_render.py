@@ -333,3 +333,23 @@ def test_without_unshare_the_engines_still_run(
         assert proc.stdout == b"ran\n"
     finally:
         sandbox.network_wrapper.cache_clear()
+
+
+@needs_helm
+@needs_kubectl
+def test_a_file_over_the_limit_refuses_its_chart_and_not_the_run(
+    cli, sample_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITEMAAS_UPGRADE_MAX_FILE_MB", "1")
+    big = b"x" * (1024 * 1024 + 1)
+    (sample_repo / "charts/litemaas/files").mkdir()
+    (sample_repo / "charts/litemaas/files/blob.bin").write_bytes(big)
+    (sample_repo / "docs").mkdir()
+    (sample_repo / "docs/diagram.png").write_bytes(big)  # in no chart and no build
+    code, data, everything = rendered_diff(cli, sample_repo)
+    assert code == 0, everything
+    assert "charts/litemaas/files/blob.bin: file is larger than the 1 MiB limit" in note_of(
+        data, "envs/prod-values.yaml"
+    )
+    [dev] = [t for t in data["targets"] if t["path"] == "kustomize/overlays/dev"]
+    assert dev["rendered"] is True

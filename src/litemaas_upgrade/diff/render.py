@@ -88,18 +88,31 @@ class Materializer:
         tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lmu-render-")))
         for f in files:
             if f.startswith(prefix):
-                _write(tmp / f, source.read(f))
+                _copy_file(source, f, tmp / f, whole=bool(prefix))
         for link in source.links:
             if link.startswith(prefix):
-                _copy_link(source, link, tmp)
+                _copy_link(source, link, tmp, whole=bool(prefix))
         return tmp
 
 
-def _copy_link(source: Source, link: str, tmp: Path) -> None:
+def _copy_file(source: Source, rel: str, path: Path, whole: bool) -> None:
+    """Copy one file of the view. One that cannot be read (over the limits: bounded.py)
+    refuses a chart (`whole`: Helm would render without it), and is left out of the
+    copy of the whole repository (a build that needs it fails, and says so)."""
+    try:
+        data = source.read(rel)
+    except InputError as exc:
+        if whole:
+            raise NotRendered(f"{exc.file}: {exc.message}") from None
+        return
+    _write(path, data)
+
+
+def _copy_link(source: Source, link: str, tmp: Path, whole: bool) -> None:
     """A link inside the repository, copied as the file or folder it points at (whose
     own links are not followed: they are in `source.links` too)."""
     if not link.endswith("/"):
-        _write(tmp / link, source.read(link))
+        _copy_file(source, link, tmp / link, whole)
         return
     try:
         real = (source.root / link).resolve(strict=True).relative_to(source.root).as_posix()
@@ -107,7 +120,7 @@ def _copy_link(source: Source, link: str, tmp: Path) -> None:
         return  # gone since the walk, or outside: not copied
     for f in source.files():
         if f.startswith(real + "/"):
-            _write(tmp / link / f[len(real) + 1 :], source.read(f))
+            _copy_file(source, f, tmp / link / f[len(real) + 1 :], whole)
 
 
 def _write(path: Path, data: bytes) -> None:
