@@ -187,8 +187,14 @@ def test_plan_refuses_a_non_empty_out_without_force(cli, helm_repo: Path, tmp_pa
     result = cli("plan", ".", "--out", str(out), cwd=helm_repo)
     assert result.code == 2 and "not empty" in result.err
     assert (out / "keep.txt").read_text() == "mine\n"
+    # --force replaces only an earlier plan's output (issue 15: tests/test_hostile_marker.py).
+    forced = cli("plan", ".", "--out", str(out), "--force", cwd=helm_repo)
+    assert forced.code == 2 and "not one (it has no .litemaas-upgrade-output marker)" in forced.err
+    assert (out / "keep.txt").read_text() == "mine\n"
+    (out / "keep.txt").unlink()
+    assert cli("plan", ".", "--out", str(out), cwd=helm_repo).code == 0
     assert cli("plan", ".", "--out", str(out), "--force", cwd=helm_repo).code == 0
-    assert not (out / "keep.txt").exists() and (out / "plan.json").exists()
+    assert (out / "plan.json").exists()
 
 
 def test_out_folder_inside_the_repository_is_not_scanned_later(cli, helm_repo: Path) -> None:

@@ -42,6 +42,9 @@ def dispatch(args: list[str], *, program: bool = False) -> None:
     run's alone (not the tests', which call this in one long process): what the imports
     made is moved out of the collector's sight (it is never garbage), and a pre-commit
     run ends without tearing the interpreter down."""
+    from .bounded import RUN
+
+    RUN.reset()  # the limit per run is per run, in the tests' long process too
     if files_only_lint(args):
         from . import guard
         from .commands import lint

@@ -132,9 +132,14 @@ def read_data_file(path: str | None, builtin: str, what: str) -> tuple[str, str]
         # ~4 ms of imports for the same file).
         data = Path(__file__).with_name("data") / builtin
         return data.read_text(encoding="utf-8"), f"(built-in) {builtin}"
+    from .bounded import read_regular
+
+    # Regular files within the limit per file only (bounded.py): a FIFO or a device
+    # given as --rules is refused, not read for ever.
+    raw = read_regular(path, path, what)
     try:
-        return Path(path).read_text(encoding="utf-8"), path
-    except (OSError, UnicodeDecodeError) as exc:
+        return raw.decode("utf-8"), path
+    except UnicodeDecodeError as exc:
         raise InputError(path, f"cannot read {what}: {exc}") from exc
 
 

@@ -14,15 +14,17 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from .bounded import RUN, file_limit, read_regular, too_large
 from .errors import InputError, UsageError
 from .gitutil import GitError, Pending, resolve_rev, toplevel
+from .outmarker import OUTPUT_MARKER
 from .yamlio import YamlFile
 from .yamlio.cache import PARSES
 
-# Folders that never hold deployment files, and the marker `plan --out` leaves in its
-# output folder so that a later scan does not mistake phase files for the repository's.
+# Folders that never hold deployment files. (`plan --out` marks its output folder with
+# OUTPUT_MARKER so that a later scan does not mistake phase files for the repository's:
+# outmarker.py says when that mark is believed.)
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
-OUTPUT_MARKER = ".litemaas-upgrade-output"
 # How many parsed files each view keeps by path (see Source.yaml): a few, as the cache by
 # content keeps what many targets read. `plan` has up to three views at once; more files
 # per view held more node trees, and parsed no less often nor ran faster (the sizes
@@ -261,7 +263,16 @@ class WorkTree(Source):
             except OSError:
                 continue  # unreadable folder: skipped, as os.walk does
             if folder and any(e.name == OUTPUT_MARKER for e in entries):
-                continue  # `plan --out` output: never the repository's files
+                from .outmarker import skipped_output
+
+                if skipped_output(self.root / folder):
+                    # An earlier plan's output (not a planted marker): never the
+                    # repository's files, and listed as skipped (lint's notices).
+                    self.skipped[folder + "/"] = (
+                        "the output of an earlier `plan --out` (its marker and plan.json "
+                        "digest match, and git tracks none of it): not scanned"
+                    )
+                    continue
             prefix = f"{folder}/" if folder else ""
             below = []
             for entry in entries:
@@ -279,8 +290,10 @@ class WorkTree(Source):
                     below.append(rel)
                 elif entry.is_symlink():
                     self._note_link(self.root / rel, "")
-                else:
+                elif entry.is_file(follow_symlinks=False):
                     found.append(rel)
+                else:
+                    self._note_special(rel)
             todo.extend(reversed(below))
         return found
 
@@ -297,6 +310,16 @@ class WorkTree(Source):
         rel = path.relative_to(self.root).as_posix() + suffix
         (self.links if self._inside(path, strict=True) else self.outside).append(rel)
 
+    def _note_special(self, rel: str) -> None:
+        # A FIFO would block a read forever and a device would never end: never opened.
+        from .bounded import kind_of
+
+        try:
+            mode = os.lstat(self.root / rel).st_mode
+        except OSError:
+            mode = 0
+        self.skipped[rel] = f"{kind_of(mode)}, not a regular file: not read"
+
     def read(self, rel: str) -> bytes:
         kept = self._bytes.get(rel)
         if kept is not None:
@@ -311,11 +334,8 @@ class WorkTree(Source):
         # paths need the (system-call heavy) resolve.
         if rel not in self._file_set() and not self._inside(self.root / rel):
             raise InputError(self.display(rel), "points outside the repository: not read")
-        try:
-            with open(f"{self.root}/{rel}", "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise InputError(self.display(rel), f"cannot read: {exc.strerror}") from exc
+        # Regular files only, within the limits per file and per run (bounded.py).
+        return read_regular(f"{self.root}/{rel}", self.display(rel))
 
 
 class GitTree(Source):
@@ -438,8 +458,19 @@ class GitTree(Source):
         self._cat.stdin.flush()
         header = self._cat.stdout.readline().split()
         size = int(header[2])
+        limit = file_limit()
+        if size > limit:
+            # Read past, never kept: the limit per file holds for a revision's files too.
+            left = size + 1  # and the newline after it
+            while left > 0:
+                chunk = self._cat.stdout.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise InputError(self.display(rel), too_large(size, limit))
         data = self._cat.stdout.read(size)
         self._cat.stdout.read(1)  # the newline after each object
+        RUN.charge(f"blob:{sha}", size, self.display(rel))  # (the stream stays in step)
         return data
 
     def prepare_reads(self) -> None:

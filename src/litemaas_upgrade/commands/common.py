@@ -10,7 +10,7 @@ from ..errors import InputError, UsageError
 from ..managers.base import ScanOptions
 from ..records import field, record
 from ..rules import Rules, load_rules
-from ..source import OUTPUT_MARKER, WorkTree, below_root
+from ..source import WorkTree, below_root
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -53,11 +53,12 @@ def _check_compose_file(given: str, path: Path) -> None:
     if is_compose_name(path.name):
         return
     if path.suffix in (".yaml", ".yml"):
+        from ..bounded import read_regular
         from ..yamlio import YamlFile
 
         try:
-            docs = YamlFile.parse(path.read_bytes(), given).documents
-        except (OSError, InputError):
+            docs = YamlFile.parse(read_regular(str(path), given), given).documents
+        except InputError:
             docs = []
         if len(docs) == 1 and looks_like_compose(docs[0].data):
             return
@@ -103,14 +104,21 @@ def check_out(out: str, source: WorkTree) -> None:
     if not full.is_relative_to(root) or not full.is_dir():
         return
     rel = full.relative_to(root).as_posix()
-    if (full / OUTPUT_MARKER).exists():
-        return  # an earlier plan's output: --force may replace it
-    held = sorted(p.name for p in full.iterdir())
-    if held:
+    from ..outmarker import OUTPUT_MARKER, not_plan_output
+
+    why = not_plan_output(full)
+    if why is None:
+        return  # an earlier plan's output: --force may replace it (write_plan)
+    names = sorted(p.name for p in full.iterdir())
+    held = [n for n in names if n != OUTPUT_MARKER]
+    if names:
         # Inside the repository, even --force replaces only an earlier plan's output.
+        first = held[0] if held else OUTPUT_MARKER
+        more = f" and {len(held) - 1} more" if len(held) > 1 else ""
+        marked = f"; its marker is not believed: {why}" if OUTPUT_MARKER in names else ""
         raise UsageError(
-            f"--out {out}: holds repository files ({source.display(rel + '/' + held[0])}"
-            f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}); name a new folder"
+            f"--out {out}: holds repository files ({source.display(rel + '/' + first)}"
+            f"{more}{marked}); name a new folder"
         )
 
 

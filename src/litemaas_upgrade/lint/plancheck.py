@@ -5,7 +5,6 @@ transition. Findings point into the plan file, at the step's component."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .. import source
 from ..errors import InputError
@@ -28,10 +27,9 @@ FORMAT_HINT = (
 
 def plan_context(path: str, rules: Rules) -> LintContext:
     shown = source.shown(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(shown, f"cannot read the plan: {exc.strerror}") from None
+    from ..bounded import read_regular
+
+    raw = read_regular(path, shown, "the plan")  # a regular file, within the limits
     doc = _parse(raw, shown)
     data = doc.data if doc is not None else None
 

@@ -15,11 +15,12 @@ from .. import __version__
 from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, release
 from ..errors import UsageError
 from ..model import format_path
-from ..source import OUTPUT_MARKER
+from ..outmarker import OUTPUT_MARKER, marker_text, not_plan_output
 from .runbook import runbook_text
 from .unified import repository_prefix, tree_diff_parts
 
-MARKER_TEXT = b"written by litemaas-upgrade plan; not scanned\n"
+# Until plan.json is written: the marker gets its digest last (Staging.commit).
+MARKER_TEXT = marker_text(None)
 
 
 class _Each(list):  # type: ignore[type-arg]
@@ -180,6 +181,11 @@ class Staging:
         if self.folder is None:
             self.put(OUTPUT_MARKER, MARKER_TEXT)
         assert self.folder is not None
+        # The marker records plan.json's digest: only then is the folder a plan's output
+        # that a scan skips and --force may replace (outmarker.py).
+        plan_json = self.folder / "plan.json"
+        data = plan_json.read_bytes() if plan_json.is_file() else None
+        (self.folder / OUTPUT_MARKER).write_bytes(marker_text(data))
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             out.rename(old / "previous")
@@ -198,7 +204,9 @@ class Staging:
 def _writable(out: Path, force: bool) -> bool:
     """Would write_plan accept this output folder (as things are now)?"""
     if out.exists():
-        return out.is_dir() and (force or not any(out.iterdir()))
+        if not out.is_dir():
+            return False
+        return not any(out.iterdir()) or (force and not_plan_output(out) is None)
     return out.parent.is_dir()
 
 
@@ -240,8 +248,16 @@ def write_plan(plan: Plan, out: Path, force: bool, staging: Staging | None = Non
     try:
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: exists and is not a folder")
-        if out.is_dir() and any(out.iterdir()) and not force:
-            raise UsageError(f"--out {out}: folder is not empty (use --force to replace it)")
+        if out.is_dir() and any(out.iterdir()):
+            if not force:
+                raise UsageError(f"--out {out}: folder is not empty (use --force to replace it)")
+            why = not_plan_output(out)
+            if why is not None:
+                # --force deletes what it replaces: only what an earlier plan wrote.
+                raise UsageError(
+                    f"--out {out}: --force replaces only the output of an earlier `plan "
+                    f"--out`, and this folder is not one ({why}); name a new folder"
+                )
         out_rel = out_relative(out, plan.source.root)
         for rel, data in render_files(plan, out_rel, staging.phases):
             staging.put(rel, data)

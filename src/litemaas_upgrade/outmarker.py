@@ -1,0 +1,86 @@
+"""The marker `plan --out` leaves in its output folder, and what makes a folder an
+earlier plan's output: what a scan skips (its phase files are not the repository's) and
+what `plan --out DIR --force` may replace.
+
+A marker alone proves nothing: any pull request can commit an empty file by that name,
+and a skip it could switch on would hide the folder's deployment files from lint (the
+gate). So a folder counts as a plan's output only when all of these hold:
+- the marker records the SHA-256 of the folder's `plan.json`, and that is its digest;
+- the folder holds nothing but what a plan writes (the marker, plan.json, RUNBOOK.md,
+  phase-N.diff, phase-N/);
+- for the scan's skip, also: no file below it is tracked by git. What a pull request
+  brings is tracked, so a planted output folder is always scanned.
+hashlib is imported only when a marker is met or written (start-up of the pre-commit hook)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from .bounded import read_regular
+from .errors import InputError
+
+OUTPUT_MARKER = ".litemaas-upgrade-output"
+_HEAD = b"written by litemaas-upgrade plan; not scanned\n"
+_DIGEST = re.compile(rb"^plan\.json sha256 ([0-9a-f]{64})$", re.M)
+_WRITTEN = re.compile(r"(\.litemaas-upgrade-output|plan\.json|RUNBOOK\.md|phase-\d+(\.diff)?)")
+
+
+def marker_text(plan_json: bytes | None) -> bytes:
+    """The marker's bytes; `plan_json`: the plan.json beside it (None while it is being
+    written: a folder with such a marker is not yet an output)."""
+    if plan_json is None:
+        return _HEAD
+    import hashlib
+
+    return _HEAD + b"plan.json sha256 " + hashlib.sha256(plan_json).hexdigest().encode() + b"\n"
+
+
+def not_plan_output(folder: Path) -> str | None:
+    """Why `folder` is not an earlier plan's output (None when it is one)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        return f"cannot list it: {exc.strerror}"
+    if OUTPUT_MARKER not in names:
+        return f"it has no {OUTPUT_MARKER} marker"
+    others = [n for n in names if not _WRITTEN.fullmatch(n)]
+    if others:
+        return f"it holds {others[0]}, which no plan writes"
+    try:
+        marker = read_regular(str(folder / OUTPUT_MARKER), OUTPUT_MARKER, follow=False)
+        plan = read_regular(str(folder / "plan.json"), "plan.json", follow=False)
+    except InputError as exc:
+        return f"{exc.file}: {exc.message}"
+    import hashlib
+
+    found = _DIGEST.search(marker)
+    if found is None:
+        return "its marker records no plan.json digest"
+    if hashlib.sha256(plan).hexdigest() != found.group(1).decode():
+        return "its plan.json is not the one its marker records"
+    return None
+
+
+def tracked_below(folder: Path) -> bool:
+    """Whether git tracks a file below `folder` (False outside a git work tree)."""
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # cannot tell: not skipped (fail closed)
+    if proc.returncode != 0:
+        return b"not a git repository" not in proc.stderr
+    return bool(proc.stdout)
+
+
+def skipped_output(folder: Path) -> bool:
+    """Whether a scan skips `folder` (which holds a marker): an earlier plan's output
+    that git does not track."""
+    return not_plan_output(folder) is None and not tracked_below(folder)
