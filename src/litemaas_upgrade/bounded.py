@@ -25,21 +25,21 @@ DEFAULT_FILE_MB = 16
 DEFAULT_RUN_MB = 1024
 
 
-def _limit(name: str, default: int) -> int:
+def env_number(name: str, default: int, unit: str) -> int:
+    """A whole number of the run's environment (a limit the user sets), or the default;
+    UsageError when it is not one, or not 1 or more."""
     raw = os.environ.get(name, "")
-    if not raw:
-        return default * MIB
     try:
-        value = int(raw)
+        value = int(raw) if raw else default
     except ValueError:
         value = 0
     if value <= 0:
-        raise UsageError(f"{name}={raw!r}: give a whole number of MiB, 1 or more")
-    return value * MIB
+        raise UsageError(f"{name}={raw!r}: give a whole number of {unit}, 1 or more")
+    return value
 
 
 def file_limit() -> int:
-    return _limit("LITEMAAS_UPGRADE_MAX_FILE_MB", DEFAULT_FILE_MB)
+    return RUN.limit("LITEMAAS_UPGRADE_MAX_FILE_MB", DEFAULT_FILE_MB)
 
 
 class Budget:
@@ -49,15 +49,24 @@ class Budget:
     def __init__(self) -> None:
         self.used = 0
         self._counted: set[str] = set()
+        self._limits: dict[str, int] = {}  # read once per run: a lookup per file costs
 
     def reset(self) -> None:
         self.used = 0
         self._counted = set()
+        self._limits = {}
+
+    def limit(self, name: str, default_mb: int) -> int:
+        """The limit `name` sets, in bytes (MiB in the environment)."""
+        found = self._limits.get(name)
+        if found is None:
+            found = self._limits[name] = env_number(name, default_mb, "MiB") * MIB
+        return found
 
     def charge(self, key: str, size: int, shown: str) -> None:
         if key in self._counted:
             return
-        limit = _limit("LITEMAAS_UPGRADE_MAX_RUN_MB", DEFAULT_RUN_MB)
+        limit = self.limit("LITEMAAS_UPGRADE_MAX_RUN_MB", DEFAULT_RUN_MB)
         if self.used + size > limit:
             raise InputError(
                 shown,
@@ -114,15 +123,19 @@ def read_regular(path: str, shown: str, what: str = "", follow: bool = True) -> 
         if info.st_size > limit:
             raise InputError(shown, prefix + too_large(info.st_size, limit))
         RUN.charge(f"{info.st_dev}:{info.st_ino}", info.st_size, shown)
-        chunks = []
-        left = limit + 1  # a file that grows while it is read is caught too
-        while left > 0:
-            chunk = os.read(fd, min(left, MIB))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
+        # One read for a file that stays its size (a system call fewer per file); a file
+        # that grows while it is read is read on, and caught at the limit.
+        data = os.read(fd, info.st_size + 1)
+        if len(data) > info.st_size:
+            chunks = [data]
+            left = limit + 1 - len(data)
+            while left > 0:
+                chunk = os.read(fd, min(left, MIB))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
         if len(data) > limit:
             raise InputError(shown, prefix + too_large(len(data), limit))
         return data

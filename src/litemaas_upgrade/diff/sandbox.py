@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..bounded import env_number
 from ..source import Source
 
 
@@ -47,21 +48,8 @@ _GENERATORS = ("configMapGenerator", "secretGenerator")  # files, envs, env
 _FOLDERS = ("resources", "bases", "components")  # entries that may be kustomizations
 
 
-def _limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        value = 0
-    if value <= 0:
-        from ..errors import UsageError
-
-        raise UsageError(f"{name}={raw!r}: give a whole number, 1 or more")
-    return value
-
-
 def render_seconds() -> int:
-    return _limit("LITEMAAS_UPGRADE_RENDER_SECONDS", 60)
+    return env_number("LITEMAAS_UPGRADE_RENDER_SECONDS", 60, "seconds")
 
 
 def render_megabytes() -> int:
@@ -69,7 +57,7 @@ def render_megabytes() -> int:
     # some 700 MiB before it allocates anything (it fails to start under 1 GiB), and a
     # chart that renders 72 MiB (past what one chart may: helm_child.MAX_OUTPUT) needs
     # 2 to 3 GiB of it.
-    return _limit("LITEMAAS_UPGRADE_RENDER_MB", 4096)
+    return env_number("LITEMAAS_UPGRADE_RENDER_MB", 4096, "MiB")
 
 
 @functools.lru_cache(maxsize=1)

@@ -199,13 +199,17 @@ def chart_keys(ctx: ScanContext, chart: str) -> set[str]:
     """The top-level keys that make a values file this chart's: its own keys but those
     every chart has (GENERIC_KEYS), unless its defaults hold a component image there (a
     LiteLLM chart's `image:`), and its subcharts' keys."""
-    values = posixpath.join(chart, "values.yaml")
-    data = _first_data(ctx, values) if ctx.source.exists(values) else None
-    if not isinstance(data, dict):
-        data = {}
-    images = {str(loc.path[0]) for locs in find_images(data, ctx.rules).values() for loc in locs}
-    keys = (set(data) - GENERIC_KEYS) | (set(data) & images)
-    return keys | {sub.key for sub in subcharts(ctx, chart)}
+    memo = ctx.memo.setdefault("chart_keys", {})  # (asked once per override file)
+    found: set[str] | None = memo.get(chart)
+    if found is None:
+        values = posixpath.join(chart, "values.yaml")
+        data = _first_data(ctx, values) if ctx.source.exists(values) else None
+        if not isinstance(data, dict):
+            data = {}
+        images = {str(loc.path[0]) for ls in find_images(data, ctx.rules).values() for loc in ls}
+        keys = (set(data) - GENERIC_KEYS) | (set(data) & images)
+        found = memo[chart] = keys | {sub.key for sub in subcharts(ctx, chart)}
+    return found
 
 
 def _first_data(ctx: ScanContext, rel: str) -> Any:
