@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from ..engine import plan, without_steps
 from ..errors import UsageError
 from ..output.atomic import write_files
-from ..output.unified import repository_prefix, tree_diff
+from ..output.unified import file_diff_counted, repository_prefix, tree_diff
 from .common import Inputs, err, open_inputs
 from .plan import warn_apart
 
 
-def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
+def run(
+    inputs: Inputs, phase: int, dry_run: bool, show_secrets: bool = False, context: int = 3
+) -> int:
     source, rules, options = open_inputs(inputs)
     if not 1 <= phase <= len(rules.phases):
         raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
@@ -40,10 +43,44 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
         return 0
     if dry_run:
         prefix = repository_prefix(source.root)  # git apply reads paths from the top
-        sys.stdout.write(tree_diff(chosen.before, chosen.after, prefix=prefix))
+        if show_secrets:
+            sys.stdout.write(tree_diff(chosen.before, chosen.after, context, prefix))
+        else:
+            _write_redacted(chosen.before, chosen.after, prefix, context)
         return 0
     written = write_files({source.root / rel: data for rel, data in chosen.after.items()})
     for path in written:
         err(f"edited {source.display(path.relative_to(source.root).as_posix())}")
     err(f"phase {phase}: {len(written)} file(s) edited")
     return 0
+
+
+def _write_redacted(
+    before: Mapping[str, bytes | None],
+    after: Mapping[str, bytes | None],
+    prefix: str,
+    context: int,
+) -> None:
+    """The dry run's diff with secrets hidden, as `diff` shows them (it may be pasted
+    into a ticket or a CI log)."""
+    from ..diff.secrets import line_masks
+
+    masked = 0
+    apply_c = context
+    for rel in sorted(set(before) | set(after)):
+        old, new = before.get(rel), after.get(rel)
+        shown = file_diff_counted(
+            prefix + rel, old, new, context, line_masks(old, rel), line_masks(new, rel)
+        )
+        masked += shown.masked
+        apply_c = min(apply_c, shown.apply_context)
+        sys.stdout.write(shown.text)
+    if masked:
+        how = (
+            f"`git apply -C{apply_c}` still applies it" if apply_c >= 1
+            else "`git apply` cannot apply it"
+        )
+        err(
+            f"note: {masked} diff line(s) hold secrets and show <redacted> ({how}); "
+            "--show-secrets prints the real lines"
+        )
