@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from ...imageref import ImageRef
 from ...model import Change, Target, TargetData, YamlPath
 from ...records import record
+from ...shellword import word
 from ..base import Manager, PhaseStep, ScanContext, slug
 from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
@@ -170,10 +171,10 @@ class HelmManager(Manager):
         chart = (spec.chart or ".") if spec.chart is not None else "<chart>"
         release = spec.release or "<release>"
         namespace = spec.namespace or "<namespace>"
-        parts = [f"helm upgrade {release} {chart} -n {namespace}"]
-        parts += [f"-f {v}" for v in spec.values]
+        parts = [f"helm upgrade {word(release)} {word(chart)} -n {word(namespace)}"]
+        parts += [f"-f {word(v)}" for v in spec.values]
         if phase_file:
-            parts.append(f"-f {phase_file}")
+            parts.append(f"-f {word(phase_file)}")
         return " \\\n    ".join(parts)
 
 
