@@ -30,10 +30,21 @@ def say(message: str) -> None:
     sys.stderr.flush()
 
 
+# What a stop right now would leave behind, said with "terminated" (a write that had
+# completed when the signal arrived: the signal is held while files are renamed).
+_done_so_far: list[str] = []
+
+
+def done_so_far(note: str) -> None:
+    """Say `note` if the run is stopped from now on (see interrupted)."""
+    _done_so_far[:] = [note]
+
+
 def interrupted(exc: BaseException | None) -> NoReturn:
     """The end of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
     terminated = isinstance(exc, Terminated)
-    say("terminated" if terminated else "interrupted")
+    word = "terminated" if terminated else "interrupted"
+    say(f"{word} after {_done_so_far[0]}" if _done_so_far else word)
     raise SystemExit(143 if terminated else 130)
 
 
