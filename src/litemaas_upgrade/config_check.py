@@ -167,6 +167,18 @@ class RepoConfig(dict):  # type: ignore[type-arg]
         self.checker.fail(at, message)
 
 
+def outside(rel: str) -> bool:
+    """Does a path of the config leave the repository (`../x`, `/etc/x`)? Such a path is
+    never read, and the refusal says so rather than "not found"."""
+    import posixpath
+
+    norm = posixpath.normpath(rel)
+    return rel.startswith("/") or norm == ".." or norm.startswith("../")
+
+
+OUTSIDE = "outside the repository: never read (name a path inside it)"
+
+
 def config_fail(config: dict | None, at: At, message: str, source: str) -> NoReturn:
     """Refuse a value of the config at its position (when the config was checked)."""
     if isinstance(config, RepoConfig):

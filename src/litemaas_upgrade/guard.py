@@ -48,6 +48,17 @@ def interrupted(exc: BaseException | None) -> NoReturn:
     raise SystemExit(143 if terminated else 130)
 
 
+def os_error(exc: OSError, doing: str = "") -> str:
+    """`PATH: cannot DOING: REASON` for an OSError (PermissionError, a full disk, ...)."""
+    path = exc.filename if exc.filename is not None else "(no file named)"
+    if exc.filename2 is not None:
+        path = f"{path} -> {exc.filename2}"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    writes = {28: "write", 27: "write", 30: "write", 122: "write"}  # ENOSPC, EFBIG, EROFS
+    what = doing or writes.get(exc.errno or 0, "open")
+    return f"{path}: cannot {what}: {reason}"
+
+
 def run(body: Callable[[], int | None]) -> NoReturn:
     """Run `body` (which returns or raises SystemExit with the exit code) and exit."""
     try:
@@ -63,6 +74,9 @@ def run(body: Callable[[], int | None]) -> NoReturn:
         interrupted(exc)
     except RecursionError:
         say("litemaas-upgrade: input nested too deeply")
+        raise SystemExit(3) from None
+    except OSError as exc:  # a file or folder the run could not read or write
+        say(f"litemaas-upgrade: {os_error(exc)}")
         raise SystemExit(3) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
         if os.environ.get("LITEMAAS_UPGRADE_DEBUG"):

@@ -63,11 +63,16 @@ def write_journal(root: Path, state: str, entries: list[Entry]) -> None:
         "files": [{"path": e.rel, "tag": e.tag, "old": e.old, "new": e.new} for e in entries],
     }
     tmp = root / (JOURNAL + ".new")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, root / JOURNAL)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, root / JOURNAL)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     sync_folder(root)
 
 

@@ -349,12 +349,15 @@ def _explicit(ctx: ScanContext, all_charts: list[str]) -> HelmSpec:
 
 
 def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec:
-    from ...config_check import CONFIG_FILE, config_fail
+    from ...config_check import CONFIG_FILE, OUTSIDE, config_fail, outside
 
     chart = entry.get("chart")
     values = entry.get("values") or []
     if isinstance(values, str):
         values = [values]
+    if chart is not None and outside(chart):
+        config_fail(ctx.options.config, ("helm", index, "chart"), f"{chart}: {OUTSIDE}",
+                    CONFIG_FILE)
     if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
         config_fail(
             ctx.options.config,
@@ -363,8 +366,10 @@ def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec
             CONFIG_FILE,
         )
     for i, rel in enumerate(values):
+        at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
+        if outside(rel):
+            config_fail(ctx.options.config, at, f"{rel}: {OUTSIDE}", CONFIG_FILE)
         if not ctx.source.exists(rel):
-            at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
             config_fail(ctx.options.config, at, f"{rel}: not found", CONFIG_FILE)
     name = entry.get("name", f"helm[{index}]")
     parts = [f"chart {ctx.source.display(chart)}"] if chart else []
