@@ -221,3 +221,24 @@ def test_cr_only_file_gets_cr_only_lines_and_comments_stay() -> None:
     out = apply_changes(text, "v.yaml", [ScalarChange(0, ("litellm", "image", "tag"), "m")])
     assert b"\n" not in out
     assert out == "\r".join(lines[:6] + ["    tag: m"] + lines[6:]).encode()
+
+
+def test_a_chart_without_chart_yaml_is_one_targets_error(cli, tmp_path: Path) -> None:
+    repo = helm_repo_at(tmp_path / "repo")
+    shutil.copy(repo / "charts/litemaas/values.yaml", write(repo / "other/values.yaml", ""))
+    write(repo / "other-values.yaml", (repo / "envs/prod-values.yaml").read_text())
+    write(repo / ".litemaas-upgrade.yaml",
+          "helm:\n  - name: x\n    chart: other\n    values: [other-values.yaml]\n"
+          "  - name: y\n    chart: charts/litemaas\n    values: [envs/staging-values.yaml]\n")
+    init_repo(repo)
+    scanned = cli("scan", ".", cwd=repo)
+    assert scanned.code == 1, scanned.err  # a target carries an error; the run goes on
+    assert "envs/staging-values.yaml  [helm]  before-upgrade" in scanned.out
+    assert ("error LU009 .litemaas-upgrade.yaml:3:12: other: no Chart.yaml there"
+            in scanned.out)
+    linted = cli("lint", ".", cwd=repo)
+    assert linted.code == 1 and "no Chart.yaml there" in linted.out + linted.err
+    applied = cli("apply", ".", "--phase", "1", "--dry-run", cwd=repo)
+    assert applied.code == 0, applied.err
+    assert "diff --git a/envs/staging-values.yaml" in applied.out
+    assert "other-values.yaml" not in applied.out  # its images are unknown: not edited
