@@ -153,3 +153,13 @@ def test_redaction_time_grows_linearly() -> None:
     cost(2_000)  # warm up
     small, large = cost(5_000), cost(20_000)
     assert large < small * 4 * 2  # 4x the input, well under 16x the time
+
+
+def test_a_mapping_under_auth_keeps_its_plain_keys_in_every_reading() -> None:
+    """`auth:` holding a mapping is judged by its keys, in a file that parses and in one
+    that does not (line by line) alike; `creds:` hides its whole block."""
+    for tail in ("", "broken: [\n"):
+        text = "auth:\n  masterKey: mk-9\n  uiUsername: admin\ncreds:\n  user: u-9\n" + tail
+        shown = mask_text(text, "values.yaml")
+        assert "mk-9" not in shown and "u-9" not in shown, tail
+        assert "  uiUsername: admin\n" in shown, tail

@@ -87,8 +87,13 @@ def _is_kind_secret(line: str) -> bool:
     return rest.startswith(":") and rest[1:].strip().strip("'\"").startswith("Secret")
 
 
-def line_rule_masks(text: str, is_secret: IsSecret) -> dict[int, str]:
-    """For the lines of a text that show a secret: the line to print instead."""
+def line_rule_masks(
+    text: str, is_secret: IsSecret, hides_block: IsSecret | None = None
+) -> dict[int, str]:
+    """For the lines of a text that show a secret: the line to print instead. `is_secret`
+    judges a key with a value on its line; `hides_block` (default: the same) a key whose
+    value is the block below it (`auth:` holding a mapping is judged by its own keys)."""
+    hides_block = hides_block or is_secret
     lines = text.splitlines(keepends=True)
     in_secret_doc = _secret_documents(lines)
     masks: dict[int, str] = {}
@@ -121,7 +126,7 @@ def line_rule_masks(text: str, is_secret: IsSecret) -> dict[int, str]:
             value = view[a:b]
             block = value == "" or value[0] in "|>"
             if block and not comment and (
-                is_secret(key) or (key in ("data", "stringData") and in_secret_doc[i])
+                hides_block(key) or (key in ("data", "stringData") and in_secret_doc[i])
             ):
                 hide_col = col
             elif value and not block and (

@@ -255,7 +255,7 @@ def _line_masks(text: str, name: str, depth: int) -> dict[int, str]:
     # The line rules run on every file: they also see comments and what the YAML reading
     # does not (a file that does not parse, a template); where YAML reading found a
     # secret on a line, its finer mask wins.
-    masks = line_rule_masks(text, is_secret_scalar_key)
+    masks = line_rule_masks(text, is_secret_scalar_key, is_secret_key)
     if name.endswith(_YAML_SUFFIXES) and depth <= _MAX_DEPTH:
         found = _yaml_masks(text, name, depth)
         if found is not None:
