@@ -61,6 +61,7 @@ def os_error(exc: OSError, doing: str = "") -> str:
 
 def run(body: Callable[[], int | None]) -> NoReturn:
     """Run `body` (which returns or raises SystemExit with the exit code) and exit."""
+    _done_so_far.clear()  # (a run in the same process before this one said its own)
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: leave signals alone
