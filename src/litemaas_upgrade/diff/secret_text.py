@@ -114,7 +114,7 @@ def secret_spans(text: str, is_secret_key: Callable[[str], bool]) -> list[Span]:
     return list(_cached_spans(text, is_secret_key))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)  # (it holds its texts: a few, however large)
 def _cached_spans(text: str, is_secret_key: Callable[[str], bool]) -> tuple[Span, ...]:
     return tuple(_secret_spans(text, is_secret_key))
 
