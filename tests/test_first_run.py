@@ -63,7 +63,8 @@ def test_plan_outside_git_keeps_paths_from_the_folder(cli, tmp_path: Path) -> No
 
 def test_apply_dry_run_of_a_subfolder_applies_from_the_top(cli, tmp_path: Path) -> None:
     top = _nested_repo(tmp_path)
-    done = cli("apply", "deploy", "--phase", "1", "--dry-run", cwd=top)
+    # secrets shown: the diff applies as it is (hidden, it names the -C that applies it)
+    done = cli("apply", "deploy", "--phase", "1", "--dry-run", "--show-secrets", cwd=top)
     assert done.code == 0
     assert all(p.startswith("deploy/") for p in _diff_paths(done.out))
     patch = tmp_path / "dry.diff"

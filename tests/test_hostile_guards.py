@@ -93,7 +93,7 @@ def test_write_failing_half_way_restores_what_was_written(tmp_path: Path, monkey
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(UpgradeError, match=r"c\.yaml: cannot write: No space left"):
         write_files({first: b"a: 2\n", new: b"b: 1\n", last: b"c: 2\n"})
     assert first.read_bytes() == b"a: 1\n" and last.read_bytes() == b"c: 1\n"
     assert not new.exists()

@@ -148,12 +148,25 @@ def plan(
 @paths_argument
 @click.option("--phase", type=int, required=True, help="Phase to apply (1 or 2).")
 @click.option("--dry-run", is_flag=True, help="Print the diff instead of editing.")
+@click.option(
+    "--show-secrets", is_flag=True, help="With --dry-run: show secret values (hidden by default)."
+)
+@click.option(
+    "--context",
+    "context_lines",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="With --dry-run: lines of context in the diff.",
+)
 @tag_options
 @target_options
 def apply(
     paths: tuple[str, ...],
     phase: int,
     dry_run: bool,
+    show_secrets: bool,
+    context_lines: int,
     backend_tag: str | None,
     frontend_tag: str | None,
     litellm_tag: str | None,
@@ -171,7 +184,15 @@ def apply(
     from .commands import apply as command
 
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), phase, dry_run))
+    raise SystemExit(
+        command.run(
+            _inputs(paths, rules_file, charts, values, tags),
+            phase,
+            dry_run,
+            show_secrets,
+            context_lines,
+        )
+    )
 
 
 @cli.command(context_settings=CONTEXT)

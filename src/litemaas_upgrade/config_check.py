@@ -4,6 +4,8 @@ the line:col of the offending node (exit 3, see errors.InputError)."""
 
 from __future__ import annotations
 
+import re
+
 from .errors import InputError
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -123,6 +125,37 @@ HELM_ENTRY_KEYS = ("name", "chart", "values", "release", "namespace")
 KUSTOMIZE_KEYS = ("roots",)
 
 
+# A Kubernetes namespace is a DNS-1123 label; a Helm release name is a DNS-1123
+# subdomain of at most 53 characters (helm refuses others). Checked before any pattern
+# runs, the length bounds the match.
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def release_name_problem(value: object) -> str | None:
+    """Why a value is not a Helm release name (None when it is one, or absent)."""
+    if not isinstance(value, str):
+        return None
+    if len(value) > 53 or not _SUBDOMAIN.fullmatch(value):
+        return (
+            f"{value!r} is not a Helm release name (lower-case letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit, at most 53 characters)"
+        )
+    return None
+
+
+def namespace_problem(value: object) -> str | None:
+    """Why a value is not a Kubernetes namespace name (None when it is one, or absent)."""
+    if not isinstance(value, str):
+        return None
+    if len(value) > 63 or not _LABEL.fullmatch(value):
+        return (
+            f"{value!r} is not a Kubernetes namespace name (lower-case letters, digits and "
+            "'-', starting and ending with a letter or digit, at most 63 characters)"
+        )
+    return None
+
+
 class RepoConfig(dict):  # type: ignore[type-arg]
     """A repository's `.litemaas-upgrade.yaml`, checked: its plain data (a dict, as the
     managers read it) and the checker that places a later refusal (a configured file that
@@ -132,6 +165,18 @@ class RepoConfig(dict):  # type: ignore[type-arg]
 
     def fail(self, at: At, message: str) -> NoReturn:
         self.checker.fail(at, message)
+
+
+def outside(rel: str) -> bool:
+    """Does a path of the config leave the repository (`../x`, `/etc/x`)? Such a path is
+    never read, and the refusal says so rather than "not found"."""
+    import posixpath
+
+    norm = posixpath.normpath(rel)
+    return rel.startswith("/") or norm == ".." or norm.startswith("../")
+
+
+OUTSIDE = "outside the repository: never read (name a path inside it)"
 
 
 def config_fail(config: dict | None, at: At, message: str, source: str) -> NoReturn:
@@ -161,6 +206,10 @@ def check_config(checker: Checker, data: Any) -> RepoConfig | None:
                     at,
                     "expected a name" if key != "chart" else "expected a folder name",
                 )
+            for key, rule in (("release", release_name_problem), ("namespace", namespace_problem)):
+                problem = rule(entry.get(key))
+                if problem:
+                    checker.fail(at + (key,), problem)
             values = entry.get("values")
             if values is not None and not isinstance(values, str):
                 checker.str_list(entry, "values", at, "expected file names")

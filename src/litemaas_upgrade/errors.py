@@ -9,6 +9,13 @@ class UpgradeError(Exception):
     exit_code = 1
 
 
+class FileError(UpgradeError):
+    """A file or folder that cannot be read or written as the run needs (permissions, a
+    full disk, a file changed under the run): exit 3, naming the path and what failed."""
+
+    exit_code = 3
+
+
 class UsageError(UpgradeError):
     """The command line asks for something that cannot be done (exit 2)."""
 

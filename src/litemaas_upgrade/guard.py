@@ -30,15 +30,38 @@ def say(message: str) -> None:
     sys.stderr.flush()
 
 
+# What a stop right now would leave behind, said with "terminated" (a write that had
+# completed when the signal arrived: the signal is held while files are renamed).
+_done_so_far: list[str] = []
+
+
+def done_so_far(note: str) -> None:
+    """Say `note` if the run is stopped from now on (see interrupted)."""
+    _done_so_far[:] = [note]
+
+
 def interrupted(exc: BaseException | None) -> NoReturn:
     """The end of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
     terminated = isinstance(exc, Terminated)
-    say("terminated" if terminated else "interrupted")
+    word = "terminated" if terminated else "interrupted"
+    say(f"{word} after {_done_so_far[0]}" if _done_so_far else word)
     raise SystemExit(143 if terminated else 130)
+
+
+def os_error(exc: OSError, doing: str = "") -> str:
+    """`PATH: cannot DOING: REASON` for an OSError (PermissionError, a full disk, ...)."""
+    path = exc.filename if exc.filename is not None else "(no file named)"
+    if exc.filename2 is not None:
+        path = f"{path} -> {exc.filename2}"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    writes = {28: "write", 27: "write", 30: "write", 122: "write"}  # ENOSPC, EFBIG, EROFS
+    what = doing or writes.get(exc.errno or 0, "open")
+    return f"{path}: cannot {what}: {reason}"
 
 
 def run(body: Callable[[], int | None]) -> NoReturn:
     """Run `body` (which returns or raises SystemExit with the exit code) and exit."""
+    _done_so_far.clear()  # (a run in the same process before this one said its own)
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: leave signals alone
@@ -52,6 +75,9 @@ def run(body: Callable[[], int | None]) -> NoReturn:
         interrupted(exc)
     except RecursionError:
         say("litemaas-upgrade: input nested too deeply")
+        raise SystemExit(3) from None
+    except OSError as exc:  # a file or folder the run could not read or write
+        say(f"litemaas-upgrade: {os_error(exc)}")
         raise SystemExit(3) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
         if os.environ.get("LITEMAAS_UPGRADE_DEBUG"):

@@ -7,6 +7,8 @@ from typing import Any
 
 from .. import codes
 from ..engine import Plan, plan
+from ..errors import FileError
+from ..guard import os_error
 from ..model import Target
 from ..output.planfiles import PhaseWriter, Staging, out_relative, write_plan
 from ..rules import Rules
@@ -31,6 +33,10 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
             err("refused: nothing was written")
             return 1
         files = write_plan(result, Path(out), force, staging)
+    except OSError as exc:
+        staging.discard()
+        # (the staging folder is beside --out: name --out, and the file that failed)
+        raise FileError(f"--out {out}: {os_error(exc, 'write')}; nothing was written") from None
     except BaseException:
         staging.discard()
         raise

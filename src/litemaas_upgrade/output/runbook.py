@@ -9,6 +9,7 @@ from ..judge import explain, judge_transition
 from ..lint.rules.unresolved import of_notices
 from ..model import ComponentState
 from ..rules import Rules
+from ..shellword import word
 
 
 def runbook(plan: Plan, out_rel: str) -> str:
@@ -87,9 +88,10 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         yield from [
             "",
             f"Edits in the repository: `{out_rel}/phase-{n}.diff` "
-            f"(`git apply {out_rel}/phase-{n}.diff`"
+            f"(`git apply {word(f'{out_rel}/phase-{n}.diff')}`"
             + (" after phase " + str(n - 1) if n > 1 else "")
-            + f", or `litemaas-upgrade apply {plan.source.display('')} --phase {n}`).",
+            + f", or `litemaas-upgrade apply {word(plan.source.display('') or '.')} "
+            f"--phase {n}`).",
         ]
         for ts in ph.steps:
             moves = ", ".join(

@@ -8,6 +8,7 @@ text is what is printed on both sides. `colorize` adds terminal colours."""
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -120,7 +121,8 @@ def file_diff_counted(
     """`file_diff`, with what masking did to it."""
     if old == new:
         return DiffText("")
-    head = [f"diff --git a/{path} b/{path}\n"]
+    a_name, b_name = git_quoted("a/" + path), git_quoted("b/" + path)
+    head = [f"diff --git {a_name} {b_name}\n"]
     if old is None:
         head.append("new file mode 100644\n")
     elif new is None:
@@ -128,13 +130,38 @@ def file_diff_counted(
     if not (_is_utf8(old) and _is_utf8(new)):
         # Not UTF-8 (a UTF-16 file): no text hunks, as git shows it; the phase folder
         # holds the file itself.
-        return DiffText("".join(head) + f"Binary files a/{path} and b/{path} differ\n")
+        return DiffText("".join(head) + f"Binary files {a_name} and {b_name} differ\n")
     body = hunks(_lines(old or b""), _lines(new or b""), context, mask_old, mask_new)
     if not body.text:
         return DiffText("".join(head))
-    from_name = f"a/{path}" if old is not None else "/dev/null"
-    to_name = f"b/{path}" if new is not None else "/dev/null"
+    # As git writes them: a name with a space ends with a tab (patch tools read the name
+    # up to a tab), a name git had to quote is quoted.
+    tab = "\t" if " " in path else ""
+    from_name = a_name + tab if old is not None else "/dev/null"
+    to_name = b_name + tab if new is not None else "/dev/null"
     return body._replace(text="".join(head) + f"--- {from_name}\n+++ {to_name}\n" + body.text)
+
+
+_C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f",
+              0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def git_quoted(name: str) -> str:
+    """A path as git writes it in a diff header (core.quotePath, the default): as it is,
+    or, when it holds a control character, `"`, `\\` or a byte past ASCII, in double
+    quotes with C escapes and octal bytes. `git apply` reads both forms."""
+    raw = os.fsencode(name)
+    if not any(b < 0x20 or b >= 0x7F or b in (0x22, 0x5C) for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _C_ESCAPES:
+            out.append(_C_ESCAPES[b])
+        elif b < 0x20 or b >= 0x7F:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(chr(b))
+    return '"' + "".join(out) + '"'
 
 
 def text_diff(

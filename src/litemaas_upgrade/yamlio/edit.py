@@ -96,6 +96,20 @@ def _check_conflicts(path: str, changes: Sequence[ScalarChange]) -> list[ScalarC
     return [ScalarChange(doc, p, v, also.get((doc, p), ())) for (doc, p), v in wanted.items()]
 
 
+def duplicate_rule(path: str) -> str:
+    """What the engine that reads this file does with a duplicated key (checked: helm
+    and `kubectl kustomize` take the last one; docker compose's YAML reader refuses the
+    file)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name in ("kustomization.yaml", "kustomization.yml", "kustomization"):
+        return "kustomize uses the last one"
+    if "compose" in name:
+        return "docker compose refuses such a file"
+    if "values" in name or name == "chart.yaml":
+        return "Helm uses the last one"
+    return "which one counts depends on the tool that reads the file"
+
+
 def _dotted(path: Path) -> str:
     text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
     return text.lstrip(".") or "<root>"
@@ -132,8 +146,8 @@ class _Planner:
                 matches = [pair for pair in node.items if _key_is(pair[0], part)]
                 if len(matches) > 1:
                     raise self.refuse(
-                        f"key {part!r} is duplicated (Helm uses the last one); cannot edit "
-                        f"{what} safely: remove the duplicate first",
+                        f"key {part!r} is duplicated ({duplicate_rule(self.file.path)}); "
+                        f"cannot edit {what} safely: remove the duplicate first",
                         matches[-1][0],
                     )
                 if not matches:

@@ -73,8 +73,24 @@ class YamlFile:
         decoded = decode(data, path)
         self = cls(path, decoded.text, decoded.encoding, decoded.newline)
         _check_flow_depth(self)
-        if not _libyaml_events(self):
-            _ruamel_compose(self)
+        original = self.text
+        try:
+            for _ in range(_TAB_REPAIRS):
+                try:
+                    if not _libyaml_events(self):
+                        _ruamel_compose(self)
+                    break
+                except InputError as exc:
+                    at = _separating_tab(self, exc)
+                    if at is None:
+                        raise
+                    # `key:<TAB>"value"`: a tab is separation there (YAML 1.2), which the
+                    # scanners refuse. Read it as a space: same length, so every offset and
+                    # span stays right for the text as it is (self.text is put back).
+                    self.text = self.text[:at] + " " + self.text[at + 1 :]
+                    self.documents = []
+        finally:
+            self.text = original
         return self
 
     def _problem(self, exc: Any) -> str:
@@ -91,6 +107,22 @@ class YamlFile:
             return InputError(self.path, message)
         line, col = self.lines.locate(min(offset, len(self.text)))
         return InputError(self.path, message, line, col)
+
+
+_TAB_REPAIRS = 64  # separating tabs read as spaces, at most, before the error stands
+
+
+def _separating_tab(file: YamlFile, exc: InputError) -> int | None:
+    """The offset of the tab a scanner refused, when it separates a key's `:` or a
+    list's `-` from what follows on its line (not indentation, which YAML forbids)."""
+    if "'\\t' that cannot start any token" not in exc.message or not exc.line:
+        return None
+    at = file.lines.starts[exc.line - 1] + exc.col - 1
+    text = file.text
+    if not 0 <= at < len(text) or text[at] != "\t":
+        return None
+    before = text[file.lines.starts[exc.line - 1] : at].rstrip(" \t")
+    return at if before.endswith((":", "-")) and before.strip(" -") else None
 
 
 def _ruamel_compose(file: YamlFile) -> None:

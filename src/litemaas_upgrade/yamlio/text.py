@@ -96,8 +96,14 @@ def _utf16_without_bom(head: bytes) -> bool:
 
 
 def detect_newline(text: str) -> str:
+    """The file's line ending, as the most lines have it: CRLF, LF, or a lone CR (old
+    Mac files; YAML reads CR as a line break too): inserted lines end the same way."""
     crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if cr > lf and cr > crlf:
+        return "\r"
+    return "\r\n" if crlf and crlf >= lf else "\n"
 
 
 def encode(text: str, encoding: str) -> bytes:

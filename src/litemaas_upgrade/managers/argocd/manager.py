@@ -11,6 +11,7 @@ import posixpath
 
 from ...facts import Cause, Unreadable
 from ...model import Severity, YamlPath
+from ...shellword import word
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, Declared, GitOpsManager, objects
@@ -195,9 +196,9 @@ class ArgoCDManager(GitOpsManager):
         if chart.vendored is not None and app_site is not None:
             files.add(posixpath.join(chart.vendored, "Chart.yaml"))
         release.deploy = (
-            f"git commit and push {where}; Argo CD syncs the {kind} {app}"
-            + (f" (namespace {namespace})" if namespace else "")
-            + f":\n    argocd app sync {app}"
+            f"git commit and push {word(where)}; Argo CD syncs the {kind} {word(app)}"
+            + (f" (namespace {word(namespace)})" if namespace else "")
+            + f":\n    argocd app sync {word(app)}"
         )
         parts = [chart.describe] + [layer.label for layer in layers if layer.kind != "default"]
         formed = f"Argo CD {kind} {app}: " + " + ".join(parts)

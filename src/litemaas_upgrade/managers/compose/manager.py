@@ -26,6 +26,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record
+from ...shellword import word
 from ..base import Manager, PhaseStep, ScanContext
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -314,9 +315,9 @@ class ComposeManager(Manager):
         return {f"compose/{slug}": "\n".join(lines) + "\n"}
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        cmd = f"docker compose -f {target.path}"
+        cmd = f"docker compose -f {word(target.path)}"
         if phase_file:
-            cmd += f" -f {phase_file}"
+            cmd += f" -f {word(phase_file)}"
         return cmd + " up -d"
 
 

@@ -11,6 +11,7 @@ import posixpath
 
 from ...facts import Cause, Unreadable
 from ...model import Severity, YamlPath
+from ...shellword import word
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, Declared, GitOpsManager, find_object, objects
@@ -190,8 +191,8 @@ class FluxManager(GitOpsManager):
         name = str(meta.get("name", ""))
         ns = str(meta.get("namespace", "")) or "flux-system"
         release.deploy = (
-            f"git commit and push {where}; Flux reconciles the HelmRelease:\n"
-            f"    flux reconcile helmrelease {name} -n {ns} --with-source"
+            f"git commit and push {word(where)}; Flux reconciles the HelmRelease:\n"
+            f"    flux reconcile helmrelease {word(name)} -n {word(ns)} --with-source"
         )
         parts = [chart.describe] + [la.label for la in layers if la.kind != "default"]
         chart_at = ("spec", "chartRef") if "chartRef" in spec else ("spec", "chart")

@@ -27,6 +27,8 @@ class HelmSpec:
     # rather than a guess that a copy-paste would deploy to the wrong release.
     release: str | None = None
     namespace: str | None = None
+    # The chart folder named has no Chart.yaml: this release's error, not the run's.
+    no_chart_file: tuple[str, int, int] | None = None  # (file, line, col) that names it
 
     @property
     def path(self) -> str:
@@ -415,22 +417,33 @@ def _explicit(ctx: ScanContext, all_charts: list[str]) -> HelmSpec:
 
 
 def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec:
-    from ...config_check import CONFIG_FILE, config_fail
+    from ...config_check import CONFIG_FILE, OUTSIDE, config_fail, outside
 
     chart = entry.get("chart")
     values = entry.get("values") or []
     if isinstance(values, str):
         values = [values]
-    if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
-        config_fail(
-            ctx.options.config,
-            ("helm", index, "chart"),
-            f"{chart}: no Chart.yaml there",
+    if chart is not None and outside(chart):
+        config_fail(ctx.options.config, ("helm", index, "chart"), f"{chart}: {OUTSIDE}",
+                    CONFIG_FILE)
+    no_chart_file = None
+    if chart is not None and not ctx.source.is_dir(posixpath.normpath(chart)):
+        config_fail(  # a folder that is not there: a typo in the config, the run's error
+            ctx.options.config, ("helm", index, "chart"), f"{chart}: no Chart.yaml there",
             CONFIG_FILE,
         )
+    if chart is not None and not ctx.source.exists(posixpath.join(chart, "Chart.yaml")):
+        # A folder without Chart.yaml: that release's error (lint, plan and apply go on
+        # with the others).
+        config = ctx.options.config
+        checker = getattr(config, "checker", None)
+        line, col = checker.position(("helm", index, "chart")) if checker else (0, 0)
+        no_chart_file = (CONFIG_FILE, line, col)
     for i, rel in enumerate(values):
+        at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
+        if outside(rel):
+            config_fail(ctx.options.config, at, f"{rel}: {OUTSIDE}", CONFIG_FILE)
         if not ctx.source.exists(rel):
-            at = ("helm", index, "values") + ((i,) if isinstance(entry["values"], list) else ())
             config_fail(ctx.options.config, at, f"{rel}: not found", CONFIG_FILE)
     name = entry.get("name", f"helm[{index}]")
     parts = [f"chart {ctx.source.display(chart)}"] if chart else []
@@ -441,4 +454,5 @@ def _configured(ctx: ScanContext, entry: dict[str, Any], index: int) -> HelmSpec
         " + ".join(parts) + f" (config: {name})",
         release=entry.get("release"),
         namespace=entry.get("namespace"),
+        no_chart_file=no_chart_file,
     )

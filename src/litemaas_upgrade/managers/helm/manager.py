@@ -8,9 +8,11 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
+from ...facts import Cause, Unreadable
 from ...imageref import ImageRef
-from ...model import Change, Target, TargetData, YamlPath
+from ...model import Change, ComponentState, Severity, Target, TargetData, YamlPath
 from ...records import record
+from ...shellword import word
 from ..base import Manager, PhaseStep, ScanContext, slug
 from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
@@ -80,7 +82,7 @@ class HelmManager(Manager):
         layers: list[Layer] = []
         app_version = app_site = None
         values_rel = posixpath.join(spec.chart or "", "values.yaml")
-        if spec.chart is not None:
+        if spec.chart is not None and spec.no_chart_file is None:
             defaults, app_version, app_site = default_layers(ctx, chart)
             if defaults is not None:
                 layers.append(defaults)
@@ -99,11 +101,17 @@ class HelmManager(Manager):
             data=HelmData(spec, release),
             files=sorted(
                 {layer.file for layer in layers if layer.file and src.exists(layer.file)}
-                | ({posixpath.join(spec.chart, "Chart.yaml")} if spec.chart is not None else set())
+                | (
+                    {posixpath.join(spec.chart, "Chart.yaml")}
+                    if spec.chart is not None and spec.no_chart_file is None
+                    else set()
+                )
                 | {posixpath.join(s.sub.folder, "Chart.yaml") for s in chart.subcharts}
             ),
         )
         resolve(ctx, target, release)
+        if spec.no_chart_file is not None:
+            _no_chart_file(target, spec)
         if broken:
             mark_unreadable(ctx, target, broken)
         literal_files = {lit.where.file for lits in release.literals.values() for lit in lits}
@@ -171,11 +179,32 @@ class HelmManager(Manager):
         chart = (spec.chart or ".") if spec.chart is not None else "<chart>"
         release = spec.release or "<release>"
         namespace = spec.namespace or "<namespace>"
-        parts = [f"helm upgrade {release} {chart} -n {namespace}"]
-        parts += [f"-f {v}" for v in spec.values]
+        parts = [f"helm upgrade {word(release)} {word(chart)} -n {word(namespace)}"]
+        parts += [f"-f {word(v)}" for v in spec.values]
         if phase_file:
-            parts.append(f"-f {phase_file}")
+            parts.append(f"-f {word(phase_file)}")
         return " \\\n    ".join(parts)
+
+
+def _no_chart_file(target: Target, spec: HelmSpec) -> None:
+    """A chart folder without Chart.yaml (named in the config): this release's error,
+    every component it deploys unknown (its defaults and appVersion cannot be read)."""
+    assert spec.no_chart_file is not None
+    file, line, col = spec.no_chart_file
+    target.facts.append(
+        Unreadable(
+            file, line, col,
+            f"{spec.chart}: no Chart.yaml there: the chart's defaults and appVersion, and so "
+            "the images this release deploys, cannot be known",
+            Severity.ERROR,
+            Cause.CHART_NOT_IN_REPO,
+        )
+    )
+    for name, state in list(target.components.items()):
+        target.components[name] = ComponentState(
+            name, None, None, state.sites,
+            f"{spec.chart} has no Chart.yaml: the image helm would deploy cannot be known",
+        )
 
 
 def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:

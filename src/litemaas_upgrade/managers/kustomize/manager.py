@@ -22,6 +22,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import field, record, replace
+from ...shellword import word
 from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext, slug
 from .names import kustomization_file, split
 from .prepare import prepared_view
@@ -499,10 +500,11 @@ class KustomizeManager(Manager):
         prepare = ""
         if isinstance(data, KustomizeData) and data.prepare:
             folder = posixpath.dirname(data.prepare) or "."
-            prepare = f"(cd {folder} && bash {posixpath.basename(data.prepare)}) && "
+            script = word(posixpath.basename(data.prepare))
+            prepare = f"(cd {word(folder)} && bash {script}) && "
         if phase_file:
-            return f"{prepare}kubectl apply -k {posixpath.dirname(phase_file)}"
-        return f"{prepare}kubectl apply -k {target.path}"
+            return f"{prepare}kubectl apply -k {word(posixpath.dirname(phase_file))}"
+        return f"{prepare}kubectl apply -k {word(target.path)}"
 
 
 def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Change]:

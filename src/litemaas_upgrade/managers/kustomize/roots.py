@@ -52,11 +52,13 @@ def by_convention(folder: str) -> bool:
 def declared_roots(config: dict[str, Any] | None, folders: dict[str, str]) -> set[str]:
     """`kustomize: {roots: [folder, ...]}` of `.litemaas-upgrade.yaml` (its shape was
     checked when it was read: config_check.check_config)."""
-    from ...config_check import CONFIG_FILE, config_fail
+    from ...config_check import CONFIG_FILE, OUTSIDE, config_fail, outside
 
     section = (config or {}).get("kustomize") or {}
     out: set[str] = set()
     for i, item in enumerate(section.get("roots") or []):
+        if outside(item):
+            config_fail(config, ("kustomize", "roots", i), f"{item}: {OUTSIDE}", CONFIG_FILE)
         rel = posixpath.normpath(item.strip("/"))
         rel = "" if rel == "." else rel
         if rel not in folders:

@@ -15,6 +15,7 @@ from ...errors import InputError
 from ...facts import Unreadable
 from ...imageref import ImageRef
 from ...model import Change, Severity, Site, YamlPath, format_path
+from ...shellword import word
 from ...yamlio import YamlDoc
 from ..base import ScanContext, norm
 from ..gitops import MARKERS, SEARCHED, Declared, GitOpsManager
@@ -131,7 +132,7 @@ def inflate(ctx: ScanContext, kfile: str, doc: YamlDoc, index: int) -> Declared 
         return None  # another chart, whose values hold no component image
     release = Release(chart, layers, owner, app_version, app_site)
     _images(ctx, kfile, doc, release)
-    release.deploy = f"kubectl kustomize --enable-helm {where} | kubectl apply -f -"
+    release.deploy = f"kubectl kustomize --enable-helm {word(where)} | kubectl apply -f -"
     parts = [chart.describe] + [la.label for la in layers if la.kind != "default"]
     if data.get("images"):
         parts.append("images:")

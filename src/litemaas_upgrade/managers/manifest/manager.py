@@ -18,6 +18,7 @@ from ...model import (
     unknown_version_note,
 )
 from ...records import record
+from ...shellword import word
 from ..base import Manager, PhaseStep, ScanContext
 from ..kustomize.names import KFILES, KTEMPLATE, split
 from ..kustomize.scope import ancestors
@@ -130,7 +131,7 @@ class ManifestManager(Manager):
         target = Target(
             self.kind,
             src.display(folder),
-            f"kubectl apply -f {src.display(folder)}",
+            f"kubectl apply -f {word(src.display(folder))}",
             data=ManifestData(folder, used, placed),
         )
         for comp, imgs in placed.items():
@@ -163,4 +164,4 @@ class ManifestManager(Manager):
         return {}  # the edited files under phase-N/ are the phase: kubectl apply -f them
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
-        return f"kubectl apply -f {target.path}"
+        return f"kubectl apply -f {word(target.path)}"
