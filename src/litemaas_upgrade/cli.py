@@ -21,7 +21,7 @@ def rules_option(f: F) -> F:
         "rules_file",
         metavar="FILE",
         type=click.Path(dir_okay=False),
-        help="Rules file to use instead of the built-in LiteMaaS v0.2.0 rules.",
+        help="Rules file to use instead of every shipped rule set (docs/rules-format.md).",
     )(f)
 
 
@@ -307,17 +307,24 @@ def lint(
 
 @cli.command("rules", context_settings=CONTEXT)
 @rules_option
-def rules_cmd(rules_file: str | None) -> None:
-    """Print the rules in force (validated).
+@click.option("--to", "to", metavar="VERSION", help="Chain the shipped rules up to this release.")
+def rules_cmd(rules_file: str | None, to: str | None) -> None:
+    """Print the rules in force (validated): the chain of shipped rule sets, one per
+    upgrade guide, with its phases numbered as plan numbers them, then each file.
 
     \b
     Example:
-      litemaas-upgrade rules > my-rules.yaml
+      litemaas-upgrade rules
+      litemaas-upgrade rules --to 0.2.0 > my-rules.yaml
       litemaas-upgrade rules --rules my-rules.yaml
     """
     from .commands import rules as command
 
-    raise SystemExit(command.run(rules_file))
+    if rules_file is not None and to is not None:
+        from .errors import UsageError
+
+        raise UsageError("--to chains the shipped rules; a --rules file replaces them all")
+    raise SystemExit(command.run(rules_file, to))
 
 
 def main() -> None:
