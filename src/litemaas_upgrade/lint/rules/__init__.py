@@ -15,9 +15,11 @@ from . import (
     env_overridden,
     follower_mismatch,
     images_entry_unused,
+    mixed_release,
     not_deployed,
     plan_unsafe,
     repository_changed,
+    skipped_guide,
     suppression,
     two_phases,
     unknown_version,
@@ -51,6 +53,8 @@ _MODULES: tuple[ModuleType, ...] = (
     not_deployed,
     suppression,
     plan_unsafe,
+    mixed_release,
+    skipped_guide,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.
