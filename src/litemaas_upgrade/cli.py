@@ -39,6 +39,16 @@ def target_options(f: F) -> F:
     return rules_option(f)
 
 
+def to_option(f: F) -> F:
+    return click.option(
+        "--to",
+        "to",
+        metavar="VERSION",
+        help="LiteMaaS release to upgrade to, through every published guide on the way "
+        "(default: 0.2.0, the first guide; 0.4.0 takes the whole path).",
+    )(f)
+
+
 def paths_argument(f: F) -> F:
     return click.argument("paths", nargs=-1, type=click.Path())(f)
 
@@ -64,6 +74,7 @@ def _inputs(
     charts: tuple[str, ...] = (),
     values: tuple[str, ...] = (),
     tags: dict[str, str | None] | None = None,
+    to: str | None = None,
 ) -> Any:
     from .commands.common import Inputs
 
@@ -73,6 +84,7 @@ def _inputs(
         list(charts),
         list(values),
         {k: v for k, v in (tags or {}).items() if v},
+        to,
     )
 
 
@@ -82,12 +94,14 @@ def _inputs(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @target_options
+@to_option
 def scan(
     paths: tuple[str, ...],
     fmt: str,
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """List each target's effective images, where they are decided, and its stage.
 
@@ -100,7 +114,7 @@ def scan(
     """
     from .commands import scan as command
 
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values), fmt))
+    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, to=to), fmt))
 
 
 def _tags(backend: str | None, frontend: str | None, litellm: str | None) -> dict[str, str | None]:
@@ -120,6 +134,7 @@ def tag_options(f: F) -> F:
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @tag_options
 @target_options
+@to_option
 def plan(
     paths: tuple[str, ...],
     out: str,
@@ -130,26 +145,32 @@ def plan(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
-    """Write phase 1 and phase 2 as files, diffs, plan.json and RUNBOOK.md.
+    """Write every phase as files, diffs, plan.json and RUNBOOK.md: the phases of each
+    upgrade guide from where the repository is to --to, numbered in order.
 
     \b
     Example:
       litemaas-upgrade plan . --out upgrade/
+      litemaas-upgrade plan . --out upgrade/ --to 0.4.0
       cd repo && git apply upgrade/phase-1.diff
     """
     from .commands import plan as command
 
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), out, force))
+    raise SystemExit(
+        command.run(_inputs(paths, rules_file, charts, values, tags, to), out, force)
+    )
 
 
 @cli.command(context_settings=CONTEXT)
 @paths_argument
-@click.option("--phase", type=int, required=True, help="Phase to apply (1 or 2).")
+@click.option("--phase", type=int, required=True, help="Phase to apply (as plan numbers them).")
 @click.option("--dry-run", is_flag=True, help="Print the diff instead of editing.")
 @tag_options
 @target_options
+@to_option
 def apply(
     paths: tuple[str, ...],
     phase: int,
@@ -160,6 +181,7 @@ def apply(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """Edit the repository in place for one phase (all files or none).
 
@@ -171,7 +193,9 @@ def apply(
     from .commands import apply as command
 
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), phase, dry_run))
+    raise SystemExit(
+        command.run(_inputs(paths, rules_file, charts, values, tags, to), phase, dry_run)
+    )
 
 
 @cli.command(context_settings=CONTEXT)
@@ -208,6 +232,7 @@ def apply(
 )
 @tag_options
 @target_options
+@to_option
 def diff(
     paths: tuple[str, ...],
     base: str | None,
@@ -225,6 +250,7 @@ def diff(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """Show what a change (--base REV) or a phase (--phase N) does to the deployments.
 
@@ -238,7 +264,7 @@ def diff(
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(
         command.run(
-            _inputs(paths, rules_file, charts, values, tags),
+            _inputs(paths, rules_file, charts, values, tags, to),
             base=base,
             phase=phase,
             fmt=fmt,

@@ -133,11 +133,18 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
     it. A component already past the phase's tag is left as it is (never a downgrade), and
     one whose image cannot be resolved is not written over blindly: both with a note."""
     sets: dict[str, str] = {}
+    repos: dict[str, str] = {}
     for name, tag in phase.set.items():
         state = target.components.get(name)
         if state is None:
             continue
         want = rules.components[name].version_of(tag)
+        repo = phase.repos.get(name)
+        if repo is not None and state.image is not None and state.image.name != repo:
+            # Another repository (the LiteLLM fork): moved with its tag, whatever the
+            # version (the fork's main-v1.81.0-stable-custom reads as 1.81.0 too).
+            sets[name], repos[name] = tag, repo
+            continue
         have = high(state)
         if have is not None and want is not None and have > want:
             notes.append(
@@ -155,6 +162,8 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
         sets[name] = tag
     for name in _unsafe_moves(target, phase, sets, rules, notes):
         del sets[name]  # never moved: the plan is refused (LU012)
+    for name in [n for n in repos if n not in sets]:
+        del repos[name]
     for name in [n for n in sets if target.components[n].image is None]:
         notes.append(
             Finding(
@@ -187,7 +196,7 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
             )
             continue
         pins[name] = state.tag
-    return PhaseStep(phase, sets, pins)
+    return PhaseStep(phase, sets, pins, repos)
 
 
 def plan(
@@ -225,7 +234,8 @@ def plan(
             step = step_for(target, phase, rules, notes)
             if step is None:
                 continue
-            step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
+            same = (tuple(step.set.items()), tuple(step.pin.items()), tuple(step.repos.items()))
+            step = made.setdefault(same, step)
             manager = manager_for(target.kind)
             target_changes = [
                 shared.change(place(c)) for c in manager.changes(ctx, target, step)
@@ -365,6 +375,20 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
     assert ts.after is not None
     for name, tag in ts.step.tags().items():
         state = ts.after.components.get(name)
+        repo = ts.step.repos.get(name)
+        if repo is not None and state is not None and state.image is not None and (
+            state.image.name != repo
+        ):
+            notes.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: after the planned edits {name} reads "
+                    f"{state.image}, not from {repo}; something else decides its repository "
+                    f"(set it to {repo}:{tag} by hand)",
+                    target=ts.target.path,
+                )
+            )
         if state is None or state.tag != tag:
             notes.append(
                 Finding(
@@ -394,6 +418,8 @@ def _unsafe_moves(
     for name, tag in sets.items():
         state = target.components[name]
         image = state.image.with_tag(tag) if state.image is not None else None
+        if image is not None and name in phase.repos:
+            image = image.with_name(phase.repos[name])
         after[name] = ComponentState(
             name, image, rules.components[name].version_of(tag), state.sites, state.note
         )

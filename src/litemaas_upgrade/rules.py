@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_RULES = "rules.yaml"
+# The shipped rule sets, oldest first; each one `requires` the one before it.
+SHIPPED = (DEFAULT_RULES, "litemaas-0.4.0.yaml")
 # The rules file's top-level keys (anything else is a typo the tool would ignore).
 TOP_KEYS = (
     "schema",
@@ -86,6 +88,7 @@ class Phase:
     # their tag in `set`: repository and tag are always written together.
     repos: dict[str, str] = field(default_factory=dict)
     rules: str = ""  # the rule set the phase comes from (a chain numbers phases across sets)
+    notes: tuple[str, ...] = ()  # what the runbook says beside the moves (Redis, appVersion)
 
 
 @record(frozen=True)
@@ -117,12 +120,18 @@ class Rules:
         return self.components[component].version_of(phase.set[component])
 
     def with_targets(self, overrides: dict[str, str]) -> Rules:
-        """The same rules with some phases' target tags replaced (--backend-tag etc.)."""
+        """The same rules with some phases' target tags replaced (--backend-tag etc.): in
+        a chain, those of the last rule set that moves the component (the release gone
+        to; the earlier guides' steps stay as they say)."""
         if not overrides:
             return self
+        last = {c: p.rules for p in self.phases for c in p.set}
         phases = []
         for phase in self.phases:
-            new_set = {c: overrides.get(c, tag) for c, tag in phase.set.items()}
+            new_set = {
+                c: overrides[c] if c in overrides and last[c] == phase.rules else tag
+                for c, tag in phase.set.items()
+            }
             phases.append(replace(phase, set=new_set))
         return replace(self, phases=tuple(phases))
 
@@ -153,7 +162,7 @@ def load_rules(path: str | None = None, to: str | None = None) -> Rules:
     chained up to the one that upgrades to `to` (None: the latest)."""
     if path is not None:
         return parse_rules(*read_data_file(path, DEFAULT_RULES, "rules file"))
-    from .rulesets import chain_to, merge
+    from .rulesets import merge
 
     try:
         return merge(chain_to(to))
@@ -161,6 +170,43 @@ def load_rules(path: str | None = None, to: str | None = None) -> Rules:
         from .errors import UsageError
 
         raise UsageError(f"--to {to}: {exc}") from None
+
+
+def shipped() -> list[Rules]:
+    """Every shipped rule set, oldest first, each one's `requires` checked against the
+    one before it (a later set inherits the components of the first)."""
+    out: list[Rules] = []
+    for name in SHIPPED:
+        text, where = read_data_file(None, name, "rules file")
+        rules = parse_rules(text, where, out[0].components if out else None)
+        if out:
+            want = rules.requires.rules if rules.requires else None
+            assert want == out[-1].name, f"{where}: requires {want}, not {out[-1].name}"
+        out.append(rules)
+    return out
+
+
+def versions_known(chain: list[Rules]) -> list[str]:
+    return [str(r.release) for r in chain if r.release is not None]
+
+
+def chain_to(to: str | None) -> list[Rules]:
+    """The shipped rule sets up to the one that upgrades to `to` (None: all of them).
+    Raises ValueError naming the versions known."""
+    chain = shipped()
+    if to is None:
+        return chain
+    try:
+        want = Version.parse(to)
+    except ValueError:
+        raise ValueError(f"not a version: {to!r}") from None
+    for i, rules in enumerate(chain):
+        if rules.release is not None and rules.release == want:
+            return chain[: i + 1]
+    raise ValueError(
+        f"no shipped rules upgrade to {to}: the known targets are "
+        f"{', '.join(versions_known(chain))}"
+    )
 
 
 def parse_rules(text: str, source: str, inherit: dict[str, Component] | None = None) -> Rules:
@@ -269,7 +315,8 @@ def _rest(
     for i, raw in enumerate(raw_phases):
         at = ("phases", i)
         checker.expect(isinstance(raw, dict), at, "a phase must be a mapping")
-        checker.known_keys(raw, ("title", "set", "pin", "checks", "rollback"), at)
+        checker.known_keys(raw, ("title", "set", "pin", "notes", "checks", "rollback"), at)
+        notes = checker.str_list(raw, "notes", at) if "notes" in raw else []
         sets: dict[str, str] = {}
         repos: dict[str, str] = {}
         for comp_name, tag in checker.mapping(raw, "set", at).items():
@@ -303,6 +350,7 @@ def _rest(
                 rollback=str(raw.get("rollback", "")).strip(),
                 repos=repos,
                 rules=name,
+                notes=tuple(notes),
             )
         )
     extras = parse_extras(checker, data, components, version)

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 
 from .config_check import Checker
 from .imageref import ImageRef, matches_pattern
-from .records import record
+from .records import record, replace
 from .versions import Version
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .rules import Component, Phase, Rules
-
-# The shipped rule sets, oldest first; each one `requires` the one before it.
-SHIPPED = ("rules.yaml", "litemaas-0.4.0.yaml")
 
 # The advisory checks a rules file may ask for, by kind (each kind is one lint rule module).
 ADVISORY_KINDS = ("litellm-database-url", "redis-consistency")
@@ -140,50 +137,10 @@ def parse_extras(
     return Extras(release, requires, tuple(moves), tuple(advisories))
 
 
-def shipped() -> list[Rules]:
-    """Every shipped rule set, oldest first, each one's `requires` checked against the
-    one before it (a later set inherits the components of the first)."""
-    from .rules import parse_rules, read_data_file
-
-    out: list[Rules] = []
-    for name in SHIPPED:
-        text, where = read_data_file(None, name, "rules file")
-        rules = parse_rules(text, where, out[0].components if out else None)
-        if out:
-            want = rules.requires.rules if rules.requires else None
-            assert want == out[-1].name, f"{where}: requires {want}, not {out[-1].name}"
-        out.append(rules)
-    return out
-
-
-def versions_known(chain: list[Rules]) -> list[str]:
-    return [str(r.release) for r in chain if r.release is not None]
-
-
-def chain_to(to: str | None) -> list[Rules]:
-    """The shipped rule sets up to the one that upgrades to `to` (None: all of them).
-    Raises ValueError naming the versions known."""
-    chain = shipped()
-    if to is None:
-        return chain
-    try:
-        want = Version.parse(to)
-    except ValueError:
-        raise ValueError(f"not a version: {to!r}") from None
-    for i, rules in enumerate(chain):
-        if rules.release is not None and rules.release == want:
-            return chain[: i + 1]
-    raise ValueError(
-        f"no shipped rules upgrade to {to}: the known targets are "
-        f"{', '.join(versions_known(chain))}"
-    )
-
-
 def merge(chain: list[Rules]) -> Rules:
     """One Rules holding a chain: every set's constraints, moves and advisories, and
-    their phases numbered on from one set to the next."""
-    from .records import replace
-
+    their phases numbered on from one set to the next. `before` is the first set's: a
+    later set's checklist comes before its first phase (`starting`)."""
     if len(chain) == 1:
         return replace(chain[0], chain=(chain[0],))
     first, last = chain[0], chain[-1]
@@ -192,9 +149,6 @@ def merge(chain: list[Rules]) -> Rules:
         for phase in rules.phases:
             phases.append(replace(phase, number=len(phases) + 1))
     constraints = {c.id: c for r in chain for c in r.constraints}
-    before: dict[str, None] = {}
-    for rules in chain:
-        before.update((item, None) for item in rules.before)
     return replace(
         first,
         name=" -> ".join(r.name for r in chain),
@@ -202,7 +156,7 @@ def merge(chain: list[Rules]) -> Rules:
         guide=" ; ".join(r.guide for r in chain if r.guide),
         constraints=tuple(constraints.values()),
         phases=tuple(phases),
-        before=tuple(before),
+        before=first.before,  # each later set's own: before its first phase (runbook)
         source=", ".join(r.source for r in chain),
         # A YAML stream, one document per file (`rules --to V` prints one file alone).
         text="---\n".join(r.text if r.text.endswith("\n") else r.text + "\n" for r in chain),
@@ -211,6 +165,15 @@ def merge(chain: list[Rules]) -> Rules:
         advisories=tuple(a for r in chain for a in r.advisories),
         chain=tuple(chain),
     )
+
+
+def starting(rules: Rules, phase: Phase) -> Rules | None:
+    """The later rule set of a chain whose first phase `phase` is (its `before` items
+    are done before it), or None."""
+    for index, rule_set in enumerate(rules.chain):
+        if index and rule_set.name == phase.rules and rule_set.phases[0].title == phase.title:
+            return rule_set
+    return None
 
 
 def describe_chain(rules: Rules) -> list[str]:

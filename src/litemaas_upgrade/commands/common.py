@@ -32,7 +32,9 @@ class Inputs:
     to: str | None = None  # --to: the release the shipped rules are chained up to
 
 
-# The release `scan`, `plan`, `apply` and `diff` chain the shipped rules up to, without --to.
+# The release `scan`, `plan`, `apply` and `diff` chain the shipped rules up to, without --to:
+# the first guide's, so that stages and phase numbers mean what they meant before the chain
+# (`--to 0.4.0` takes the whole path). `lint` always judges with the whole chain.
 DEFAULT_TO: str | None = "0.2.0"
 
 

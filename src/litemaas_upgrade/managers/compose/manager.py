@@ -284,11 +284,16 @@ class ComposeManager(Manager):
                         )
                     )
                     continue
+                repo = step.repos.get(comp)
                 if svc.var_match is not None:
                     start, end = svc.var_match
                     new = svc.raw[:start] + tag + svc.raw[end:]
+                    old_name = ImageRef.parse(svc.image).name
+                    if repo is not None and new.startswith(old_name + ":"):
+                        new = repo + new[len(old_name) :]  # the name is literal text
                 else:
-                    new = str(ImageRef.parse(svc.image).with_tag(tag).with_digest(None))
+                    ref = ImageRef.parse(svc.image).with_tag(tag).with_digest(None)
+                    new = str(ref.with_name(repo) if repo is not None else ref)
                 out.append(Change(data.file, 0, ("services", svc.name, "image"), new, comp, why))
         return out
 

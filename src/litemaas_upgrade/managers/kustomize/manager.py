@@ -317,11 +317,16 @@ class KustomizeManager(Manager):
         out: dict[tuple, Change] = {}
         for comp, tag in step.set.items():
             for placed in data.placed.get(comp, []):
-                for change in self._changes_for(ctx, placed, comp, tag):
+                for change in self._changes_for(ctx, placed, comp, tag, step.repos.get(comp)):
                     out.setdefault((change.file, change.doc, change.path, change.span), change)
         return list(out.values())
 
-    def _changes_for(self, ctx: ScanContext, placed: Placed, comp: str, tag: str) -> list[Change]:
+    def _changes_for(
+        self, ctx: ScanContext, placed: Placed, comp: str, tag: str, repo: str | None = None
+    ) -> list[Change]:
+        """`repo`: the repository the phase moves the image to (with its tag); where an
+        `images:` entry decides the tag, its repository is left to the engine's check
+        (the phase is reported as not reached, never half-written silently)."""
         img = placed.tracked
         if img is None:
             return []
@@ -341,7 +346,7 @@ class KustomizeManager(Manager):
             return out  # not reachable by an edit: the engine reports the phase is not reached
         # The origin decides (or is generated and kept consistent with the entry).
         name, _old_tag, digest = split(origin.text)
-        new = f"{name}:{tag}"
+        new = f"{repo or name}:{tag}"
         reason = why + ("; the digest is dropped (it would pin the old image)" if digest else "")
         link = env_link(ctx, origin)
         if origin.file.endswith(".template"):
