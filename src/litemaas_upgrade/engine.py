@@ -141,6 +141,21 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
         want = rules.components[name].version_of(tag)
         repo = phase.repos.get(name)
         if repo is not None and state.image is not None and state.image.name != repo:
+            if not any(m.component == name and m.is_old(state.image) for m in rules.moves):
+                # A mirror or a fork of its own: moving it to the guide's repository
+                # would bypass it. Left as it is, said loudly.
+                notes.append(
+                    Finding(
+                        codes.UNRESOLVED,
+                        Severity.WARNING,
+                        f"phase {phase.number}: {name} comes from {state.image.name}, not "
+                        f"from a repository the rules move to {repo}: left as it is",
+                        target=target.path,
+                        fix=f"make {repo}:{tag} available there (a mirror), then set "
+                        f"{name}'s tag to {tag} by hand, or its repository to {repo}",
+                    )
+                )
+                continue
             # Another repository (the LiteLLM fork): moved with its tag, whatever the
             # version (the fork's main-v1.81.0-stable-custom reads as 1.81.0 too).
             sets[name], repos[name] = tag, repo
@@ -295,6 +310,7 @@ def plan(
             ts.deploy = manager.deploy_command(ts.target, where)
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
+        notes.extend(_moved_aside(phase, targets, targets_after, steps))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
         if done is not None:
             done(phases[-1])
@@ -433,6 +449,40 @@ def _unsafe_moves(
     # only if none of it is one.
     held = {c.if_component for c in rules.constraints} & set(sets)
     return held or set(sets)
+
+
+def _moved_aside(
+    phase: Phase, before: list[Target], after: list[Target], steps: list[TargetStep]
+) -> list[Finding]:
+    """Targets whose image repository the phase changes though their own step does not
+    move it: a file they share with another target (a Kustomize base) was edited for that
+    one, and their own rename (an overlay's mirror) no longer matches."""
+    moving = {ts.target.key: ts.step.repos for ts in steps}
+    was = {t.key: t for t in before}
+    out = []
+    for target in after:
+        old = was.get(target.key)
+        if old is None:
+            continue
+        for name, state in sorted(target.components.items()):
+            prior = old.components.get(name)
+            if prior is None or prior.image is None or state.image is None:
+                continue
+            if prior.image.name == state.image.name or name in moving.get(target.key, {}):
+                continue
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: {name} of this target moves from "
+                    f"{prior.image.name} to {state.image.name} through a file another "
+                    "target's step edits; its own choice of repository is lost",
+                    target=target.path,
+                    fix=f"check {name}'s repository in this target after the phase (an "
+                    "images: entry may need its name updated)",
+                )
+            )
+    return out
 
 
 def _reads(state: ComponentState | None) -> str:
