@@ -117,3 +117,34 @@ def test_the_kustomize_path_refuses_the_fork_before_0_2_0(cli, upstream) -> None
     edit(upstream, rel, f"{UPSTREAM}:main-v1.74.7-stable", f"{FORK}:main-v1.81.0-stable-custom")
     errors = lint(cli, upstream)[KUSTOMIZE]
     assert "LU014" in errors and ("LU001" in errors or "LU002" in errors)
+
+
+def test_the_v0_4_0_advisory_notes_a_backend_without_litellm_database_url(cli, upstream) -> None:
+    """LU015, a note: the v0.4.0 guide recommends LITELLM_DATABASE_URL; upstream's v0.1.3
+    chart never sets it, the v0.4.0 chart always does (its templates are read)."""
+
+    def notes() -> list[str]:
+        result = cli("lint", ".", "--format", "json", cwd=upstream)
+        assert result.code == 0, result.out
+        found = json.loads(result.out)["findings"]
+        return [f["target"] for f in found if f["code"] == "LU015" and f["severity"] == "info"]
+
+    chart_app(upstream, "0.1.3", "0.2.0")
+    chart_litellm(upstream, 'tag: "main-v1.74.7-stable"', 'tag: "main-v1.81.0-stable"')
+    assert CHART not in notes()  # 0.2.0: the advisory is the v0.4.0 guide's
+    chart_app(upstream, "0.2.0", "0.4.0")
+    chart_litellm(
+        upstream,
+        f'repository: {UPSTREAM}\n    tag: "main-v1.81.0-stable"',
+        f'repository: {FORK}\n    tag: "main-v1.81.0-stable-custom"',
+    )
+    assert CHART in notes()
+    # The chart's backend template sets it (as the v0.4.0 chart's does): no note.
+    edit(
+        upstream,
+        f"{CHART}/templates/backend-deployment.yaml",
+        "          env:\n",
+        "          env:\n            - name: LITELLM_DATABASE_URL\n"
+        "              value: postgresql://litellm@db/litellm_db\n",
+    )
+    assert CHART not in notes()

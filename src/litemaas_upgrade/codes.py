@@ -18,3 +18,4 @@ BAD_SUPPRESSION = "LU011"  # a lint suppression comment without a reason, or for
 UNSAFE_PLAN = "LU012"  # a computed phase would deploy a forbidden state or transition
 MIXED_RELEASE_IMAGE = "LU013"  # a repository with a tag only another release's repository has
 SKIPPED_GUIDE = "LU014"  # a change reaches a rule set before the one it requires is done
+LITELLM_DATABASE_URL = "LU015"  # advisory: nothing a target reads sets LITELLM_DATABASE_URL

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from ..facts import Notice, Unreadable
     from ..model import Finding
+    from ..source import Source
 
 
 @record
@@ -48,6 +49,9 @@ class LintContext:
     # What could not be read for no target in particular: the scan's notices (links,
     # skipped files), an unreadable base.
     notices: list[Notice | Unreadable] = field(default_factory=list)
+    # The repository the checks were scanned from (None: a plan file): the advisory
+    # rules read the text of what a target reads.
+    source: Source | None = None
 
 
 def scanned(

@@ -15,6 +15,7 @@ from . import (
     env_overridden,
     follower_mismatch,
     images_entry_unused,
+    litellm_database_url,
     mixed_release,
     not_deployed,
     plan_unsafe,
@@ -55,6 +56,7 @@ _MODULES: tuple[ModuleType, ...] = (
     plan_unsafe,
     mixed_release,
     skipped_guide,
+    litellm_database_url,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.
