@@ -1,0 +1,85 @@
+"""Phase 3 of the whole path (`plan --to 0.4.0`) moves LiteLLM to the LiteMaaS fork in
+every kind of file that decides it: the repository is written beside the tag (a compose
+image line whose tag an `.env` file holds, a plain manifest, a compose override), and
+lint passes each phase's commit (the fork is the v0.4.0 guide's declared move)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import git, init_repo, write
+
+FORK = "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+COMPOSE = """\
+services:
+  backend:
+    image: quay.io/rh-aiservices-bu/litemaas-backend:0.1.3
+  frontend:
+    image: quay.io/rh-aiservices-bu/litemaas-frontend:0.1.3
+  litellm:
+    image: ghcr.io/berriai/litellm-non_root:${LITELLM_TAG:-main-v1.74.7-stable}
+"""
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: litemaas}
+spec:
+  template:
+    spec:
+      containers:
+        - name: litellm
+          image: ghcr.io/berriai/litellm-non_root:main-v1.74.7-stable
+        - name: backend
+          image: quay.io/rh-aiservices-bu/litemaas-backend:0.1.3
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "deploy"
+    write(root / "dev" / "compose.yaml", COMPOSE)
+    write(root / "dev" / ".env", "LITELLM_TAG=main-v1.74.7-stable\n")
+    write(root / "plain" / "deploy.yaml", MANIFEST)
+    return init_repo(root)
+
+
+def test_each_phase_commits_cleanly_and_phase_3_moves_repository_and_tag(
+    cli, repo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan"
+    result = cli("plan", ".", "--out", str(out), "--to", "0.4.0", cwd=repo)
+    assert result.code == 0, result.err
+    assert "warning" not in result.err
+    for n in (1, 2, 3):
+        git(repo, "apply", str(out / f"phase-{n}.diff"))
+        lint = cli("lint", ".", "--base", "HEAD", cwd=repo)
+        assert lint.code == 0, (n, lint.out)
+        assert "LU007" not in lint.out and "LU013" not in lint.out
+        git(repo, "commit", "-qam", f"phase {n}")
+    # The .env file holds the tag, the image line the repository: both moved.
+    assert (repo / "dev" / ".env").read_text() == "LITELLM_TAG=main-v1.81.0-stable-custom\n"
+    compose = (repo / "dev" / "compose.yaml").read_text()
+    assert "image: quay.io/rh-aiservices-bu/litellm-non-root:${LITELLM_TAG:-" in compose
+    assert f"image: {FORK}\n" in (repo / "plain" / "deploy.yaml").read_text()
+    override = (out / "phase-3" / "_deploy" / "compose" / "dev__compose.yaml").read_text()
+    assert f'image: "{FORK}"' in override
+    scan = cli("scan", ".", "--to", "0.4.0", cwd=repo)
+    assert scan.out.count("upgraded") == 2, scan.out
+
+
+def test_lint_refuses_the_fork_with_upstream_s_tag_in_a_manifest(cli, repo: Path) -> None:
+    for n in (1, 2):
+        assert cli("apply", ".", "--phase", str(n), cwd=repo).code == 0
+        git(repo, "commit", "-qam", f"phase {n}")
+    path = repo / "plain" / "deploy.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable",
+            "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable",
+        )
+    )
+    result = cli("lint", ".", "--base", "HEAD", cwd=repo)
+    assert result.code == 1 and "LU013" in result.out
+    assert "plain/deploy.yaml:9:18: error LU013 mixed-release-image" in result.out
