@@ -5,6 +5,8 @@ lint passes each phase's commit (the fork is the v0.4.0 guide's declared move)."
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,33 @@ def test_lint_refuses_the_fork_with_upstream_s_tag_in_a_manifest(cli, repo: Path
     result = cli("lint", ".", "--base", "HEAD", cwd=repo)
     assert result.code == 1 and "LU013" in result.out
     assert "plain/deploy.yaml:9:18: error LU013 mixed-release-image" in result.out
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is missing")
+def test_an_images_entry_that_decides_the_tag_takes_the_new_name(cli, tmp_path: Path) -> None:
+    """An overlay's `images:` entry holds LiteLLM's tag: phase 3 gives the entry the
+    fork's newName beside the tag (the base keeps its name, so the entry still matches),
+    and the real kustomize renders the fork."""
+    root = tmp_path / "k"
+    write(root / "base" / "deploy.yaml", MANIFEST)
+    write(root / "base" / "kustomization.yaml", "resources: [deploy.yaml]\n")
+    write(
+        root / "ov" / "kustomization.yaml",
+        "resources: [../base]\nimages:\n  - name: ghcr.io/berriai/litellm-non_root\n"
+        "    newTag: main-v1.74.7-stable\n",
+    )
+    init_repo(root)
+    out = tmp_path / "plan"
+    result = cli("plan", ".", "--out", str(out), "--to", "0.4.0", cwd=root)
+    assert result.code == 0 and "warning" not in result.err, result.err
+    for n in (1, 2, 3):
+        git(root, "apply", str(out / f"phase-{n}.diff"))
+    text = (root / "ov" / "kustomization.yaml").read_text()
+    assert "    newTag: main-v1.81.0-stable-custom\n" in text
+    assert "    newName: quay.io/rh-aiservices-bu/litellm-non-root\n" in text
+    built = subprocess.run(
+        ["kubectl", "kustomize", "ov"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+    assert f"image: {FORK}" in built
+    assert "ghcr.io" not in built
+    assert cli("lint", ".", cwd=root).code == 0

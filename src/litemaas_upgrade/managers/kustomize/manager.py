@@ -324,9 +324,8 @@ class KustomizeManager(Manager):
     def _changes_for(
         self, ctx: ScanContext, placed: Placed, comp: str, tag: str, repo: str | None = None
     ) -> list[Change]:
-        """`repo`: the repository the phase moves the image to (with its tag); where an
-        `images:` entry decides the tag, its repository is left to the engine's check
-        (the phase is reported as not reached, never half-written silently)."""
+        """`repo`: the repository the phase moves the image to (with its tag): in the
+        `images:` entry that decides the tag (its newName), else in the image itself."""
         img = placed.tracked
         if img is None:
             return []
@@ -336,6 +335,12 @@ class KustomizeManager(Manager):
         origin = img.origin
         if entry is not None:
             out += entry_changes(ctx, entry, tag, why)
+            if repo is not None and entry.new_name != repo:
+                # The entry decides the tag: its newName takes the repository beside it
+                # (the base's name stays, so that the entry still matches it).
+                where = ("images", entry.index, "newName")
+                moved = f"{comp} to {repo} (with its tag)"
+                out.append(Change(entry.file, 0, where, repo, "", moved))
             template = entry.file + ".template"
             if ctx.source.exists(template):
                 out += self._template_entry(ctx, template, entry, tag, why)
