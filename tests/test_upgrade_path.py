@@ -195,7 +195,8 @@ def test_a_target_part_way_starts_where_it_is(cli, upstream: Path, tmp_path: Pat
         '    tag: "main-v1.81.0-stable-custom"' in text
     )
     # Without --to, the first guide alone: nothing is left to do, and phase 3 is no phase.
-    assert cli("apply", ".", "--phase", "3", cwd=upstream).code == 2
+    refused = cli("apply", ".", "--phase", "3", cwd=upstream)
+    assert refused.code == 2 and "--to VERSION chains the later guides' phases" in refused.err
 
 
 def test_the_tool_s_own_pin_moves_with_the_repository(cli, tmp_path: Path) -> None:

@@ -172,6 +172,14 @@ def load_rules(path: str | None = None, to: str | None = None) -> Rules:
         raise UsageError(f"--to {to}: {exc}") from None
 
 
+def phases_hint(rules: Rules) -> str:
+    """What to say when a --phase is past the rules' last: the later guides' phases,
+    when the shipped chain was stopped early (--to, or the default)."""
+    if not rules.chain or len(rules.chain) == len(SHIPPED):
+        return ""
+    return "; --to VERSION chains the later guides' phases (see `litemaas-upgrade rules`)"
+
+
 def shipped() -> list[Rules]:
     """Every shipped rule set, oldest first, each one's `requires` checked against the
     one before it (a later set inherits the components of the first)."""

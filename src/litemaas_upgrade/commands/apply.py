@@ -8,6 +8,7 @@ from ..engine import plan, without_steps
 from ..errors import UsageError
 from ..output.atomic import write_files
 from ..output.unified import repository_prefix, tree_diff
+from ..rules import phases_hint
 from .common import Inputs, err, open_inputs
 from .plan import warn_apart
 
@@ -15,7 +16,10 @@ from .plan import warn_apart
 def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     source, rules, options = open_inputs(inputs)
     if not 1 <= phase <= len(rules.phases):
-        raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
+        raise UsageError(
+            f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}"
+            + phases_hint(rules)
+        )
     result = plan(source, rules, options, without_steps)
     if result.unsafe():
         for finding in result.unsafe():
