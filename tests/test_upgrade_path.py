@@ -140,6 +140,20 @@ def test_plan_to_0_4_0_walks_both_guides_and_each_phase_deploys_what_they_say(
         (3, "litemaas-0.4.0"),
     ]
     assert plan["phases"][2]["repos"] == {"litellm": "quay.io/rh-aiservices-bu/litellm-non-root"}
+    # The plan file passes lint's check of its steps; the same steps with the fork's
+    # repository and upstream's tag are refused (LU013).
+    plan_file = out / "plan.json"
+    assert cli("lint", "--plan", str(plan_file), cwd=upstream).code == 0
+    text = plan_file.read_text()
+    bad = tmp_path / "bad-plan.json"
+    bad.write_text(
+        text.replace(
+            '"quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"',
+            '"quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable"',
+        ).replace('"main-v1.81.0-stable-custom"', '"main-v1.81.0-stable"')
+    )
+    refused = cli("lint", "--plan", str(bad), cwd=upstream)
+    assert refused.code == 1 and "LU013" in refused.out, refused.out
     runbook = (out / "RUNBOOK.md").read_text()
     assert "## Phase 3: Update LiteMaaS to v0.4.0 and LiteLLM to the LiteMaaS fork" in runbook
     assert "Before this phase (litemaas-0.4.0," in runbook
