@@ -73,6 +73,8 @@ def test_the_helm_chart_path_refuses_every_shortcut_and_passes_each_phase(cli, u
         result.out
     )
     assert "then phase 3 [litemaas-0.4.0]: backend to 0.4.0" in result.out
+    # The v0.4.0 guide's constraint points at LiteLLM's phase, which comes after phase 1.
+    assert "phase 2 (litellm to main-v1.81.0-stable, once phase 1 is deployed)" in result.out
     git(upstream, "checkout", "-q", "--", ".")
 
     # The fork before 0.2.0 (backend still 0.1.3): refused.

@@ -124,4 +124,10 @@ def phase_advice(rules: Rules, c: Constraint, keep: ComponentState | None = None
     for name in phase.pin:
         at = keep.tag if keep is not None and keep.component == name and keep.tag else None
         what += f", {name} pinned at {at}" if at else f", {name} pinned at its current tag"
+    # In a chain, the phase that moves the other side may come after others (LiteLLM's
+    # phase 2 after the backend's phase 1): they are part of the way.
+    if n > 2:
+        what += f", once phases 1 to {n - 1} are deployed"
+    elif n == 2:
+        what += ", once phase 1 is deployed"
     return f"phase {n} ({what})"
