@@ -58,7 +58,7 @@ def test_each_phase_commits_cleanly_and_phase_3_moves_repository_and_tag(
         git(repo, "apply", str(out / f"phase-{n}.diff"))
         lint = cli("lint", ".", "--base", "HEAD", cwd=repo)
         assert lint.code == 0, (n, lint.out)
-        assert "LU007" not in lint.out and "LU013" not in lint.out
+        assert "LU007" not in lint.out and "LU015" not in lint.out
         git(repo, "commit", "-qam", f"phase {n}")
     # The .env file holds the tag, the image line the repository: both moved.
     assert (repo / "dev" / ".env").read_text() == "LITELLM_TAG=main-v1.81.0-stable-custom\n"
@@ -83,8 +83,8 @@ def test_lint_refuses_the_fork_with_upstream_s_tag_in_a_manifest(cli, repo: Path
         )
     )
     result = cli("lint", ".", "--base", "HEAD", cwd=repo)
-    assert result.code == 1 and "LU013" in result.out
-    assert "plain/deploy.yaml:9:18: error LU013 mixed-release-image" in result.out
+    assert result.code == 1 and "LU015" in result.out
+    assert "plain/deploy.yaml:9:18: error LU015 mixed-release-image" in result.out
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is missing")

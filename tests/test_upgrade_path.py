@@ -141,7 +141,7 @@ def test_plan_to_0_4_0_walks_both_guides_and_each_phase_deploys_what_they_say(
     ]
     assert plan["phases"][2]["repos"] == {"litellm": "quay.io/rh-aiservices-bu/litellm-non-root"}
     # The plan file passes lint's check of its steps; the same steps with the fork's
-    # repository and upstream's tag are refused (LU013).
+    # repository and upstream's tag are refused (LU015).
     plan_file = out / "plan.json"
     assert cli("lint", "--plan", str(plan_file), cwd=upstream).code == 0
     text = plan_file.read_text()
@@ -153,7 +153,7 @@ def test_plan_to_0_4_0_walks_both_guides_and_each_phase_deploys_what_they_say(
         ).replace('"main-v1.81.0-stable-custom"', '"main-v1.81.0-stable"')
     )
     refused = cli("lint", "--plan", str(bad), cwd=upstream)
-    assert refused.code == 1 and "LU013" in refused.out, refused.out
+    assert refused.code == 1 and "LU015" in refused.out, refused.out
     runbook = (out / "RUNBOOK.md").read_text()
     assert "## Phase 3: Update LiteMaaS to v0.4.0 and LiteLLM to the LiteMaaS fork" in runbook
     assert "Before this phase (litemaas-0.4.0," in runbook
@@ -216,7 +216,7 @@ def test_a_target_part_way_starts_where_it_is(cli, upstream: Path, tmp_path: Pat
 def test_the_tool_s_own_pin_moves_with_the_repository(cli, tmp_path: Path) -> None:
     """The trap of issue 16: phase 1 pins litellm.image.tag in an override file, phase 2
     moves the pin; phase 3 must set the fork's repository beside it (or the chart's new
-    default repository would meet the old tag: LU013)."""
+    default repository would meet the old tag: LU015)."""
     repo = tmp_path / "deploy"
     shutil.copytree(FIXTURE / CHART, repo / "chart")
     (repo / "prod-values.yaml").write_text("backend:\n  replicas: 2\n")

@@ -68,7 +68,7 @@ def test_the_helm_chart_path_refuses_every_shortcut_and_passes_each_phase(cli, u
     )
     result = cli("lint", ".", "--base", "HEAD", cwd=upstream)
     assert result.code == 1
-    assert {"LU002", "LU014"} <= set(lint(cli, upstream)[CHART])
+    assert {"LU002", "LU016"} <= set(lint(cli, upstream)[CHART])
     assert "take the path: phase 1 [litemaas-0.2.0]: backend to 0.2.0, frontend to 0.2.0 " in (
         result.out
     )
@@ -83,7 +83,7 @@ def test_the_helm_chart_path_refuses_every_shortcut_and_passes_each_phase(cli, u
         f'repository: {UPSTREAM}\n    tag: "main-v1.74.7-stable"',
         f'repository: {FORK}\n    tag: "main-v1.81.0-stable-custom"',
     )
-    assert {"LU001", "LU014"} <= set(lint(cli, upstream)[CHART])
+    assert {"LU001", "LU016"} <= set(lint(cli, upstream)[CHART])
     git(upstream, "checkout", "-q", "--", ".")
 
     # LiteLLM first: refused.
@@ -99,10 +99,10 @@ def test_the_helm_chart_path_refuses_every_shortcut_and_passes_each_phase(cli, u
     assert CHART not in lint(cli, upstream)
     commit(upstream, "phase 2")
 
-    # Phase 3 with the fork's repository but upstream's tag (the pin left behind): LU013.
+    # Phase 3 with the fork's repository but upstream's tag (the pin left behind): LU015.
     chart_app(upstream, "0.2.0", "0.4.0")
     chart_litellm(upstream, f"repository: {UPSTREAM}", f"repository: {FORK}")
-    assert lint(cli, upstream)[CHART] == ["LU013"]
+    assert lint(cli, upstream)[CHART] == ["LU015"]
     # Repository and tag together: passes, and the guide's own move is not LU007.
     chart_litellm(upstream, 'tag: "main-v1.81.0-stable"', 'tag: "main-v1.81.0-stable-custom"')
     result = cli("lint", ".", "--base", "HEAD", "--format", "json", cwd=upstream)
@@ -111,25 +111,25 @@ def test_the_helm_chart_path_refuses_every_shortcut_and_passes_each_phase(cli, u
     commit(upstream, "phase 3")
     # Upstream's repository with the fork's tag is mixed as well.
     chart_litellm(upstream, f"repository: {FORK}", f"repository: {UPSTREAM}")
-    assert "LU013" in lint(cli, upstream)[CHART]
+    assert "LU015" in lint(cli, upstream)[CHART]
 
 
 def test_the_kustomize_path_refuses_the_fork_before_0_2_0(cli, upstream) -> None:
     rel = f"{KUSTOMIZE}/litellm-deployment.yaml"
     edit(upstream, rel, f"{UPSTREAM}:main-v1.74.7-stable", f"{FORK}:main-v1.81.0-stable-custom")
     errors = lint(cli, upstream)[KUSTOMIZE]
-    assert "LU014" in errors and ("LU001" in errors or "LU002" in errors)
+    assert "LU016" in errors and ("LU001" in errors or "LU002" in errors)
 
 
 def test_the_v0_4_0_advisory_notes_a_backend_without_litellm_database_url(cli, upstream) -> None:
-    """LU015, a note: the v0.4.0 guide recommends LITELLM_DATABASE_URL; upstream's v0.1.3
+    """LU017, a note: the v0.4.0 guide recommends LITELLM_DATABASE_URL; upstream's v0.1.3
     chart never sets it, the v0.4.0 chart always does (its templates are read)."""
 
     def notes() -> list[str]:
         result = cli("lint", ".", "--format", "json", cwd=upstream)
         assert result.code == 0, result.out
         found = json.loads(result.out)["findings"]
-        return [f["target"] for f in found if f["code"] == "LU015" and f["severity"] == "info"]
+        return [f["target"] for f in found if f["code"] == "LU017" and f["severity"] == "info"]
 
     chart_app(upstream, "0.1.3", "0.2.0")
     chart_litellm(upstream, 'tag: "main-v1.74.7-stable"', 'tag: "main-v1.81.0-stable"')

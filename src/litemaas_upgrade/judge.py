@@ -228,7 +228,7 @@ def mixed_images(components: Components, rules: Rules) -> list[tuple[str, Move]]
     """(component, move) pairs whose image mixes two releases' defaults: the repository a
     guide moves to with a tag only the old one carries (the fork with `main-v1.81.0-stable`),
     or an old repository with a tag only the new one carries (`...-custom` upstream). No
-    release of either chart ships such an image (LU013)."""
+    release of either chart ships such an image (LU015)."""
     out = []
     for move in rules.moves:
         state = components.get(move.component)
@@ -269,7 +269,7 @@ def reaches(components: Components, rules: Rules, index: int) -> str | None:
 def skipped(before: Components, after: Components, rules: Rules) -> list[tuple[int, str]]:
     """(index of a rule set in the chain, component) for each set this change reaches
     from a state that does not meet its `requires` (0.1.3 straight to 0.4.0): the sets
-    before it are skipped (LU014). A version unknown before is not known to meet it."""
+    before it are skipped (LU016). A version unknown before is not known to meet it."""
     out = []
     for index, rule_set in enumerate(rules.chain):
         req = rule_set.requires

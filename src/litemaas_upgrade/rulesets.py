@@ -33,7 +33,7 @@ class Requires:
 @record(frozen=True)
 class Move:
     """A declared move of a component to another image repository (the LiteLLM fork):
-    LU007 is silent for it, and its repository and tags go together (LU013)."""
+    LU007 is silent for it, and its repository and tags go together (LU015)."""
 
     component: str
     sources: tuple[str, ...]  # globs of the repositories it moves from

@@ -1,4 +1,4 @@
-"""LU015 (advisory): a target at a release whose guide recommends LITELLM_DATABASE_URL
+"""LU017 (advisory): a target at a release whose guide recommends LITELLM_DATABASE_URL
 reads no file that sets it."""
 
 from __future__ import annotations

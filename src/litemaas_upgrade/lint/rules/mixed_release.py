@@ -1,4 +1,4 @@
-"""LU013: an image whose repository and tag come from two releases (the fork's repository
+"""LU015: an image whose repository and tag come from two releases (the fork's repository
 with upstream's tag, or upstream's repository with the fork's tag)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""LU014: a change reaches a later upgrade guide's release before the earlier guide's
+"""LU016: a change reaches a later upgrade guide's release before the earlier guide's
 phases are done (LiteMaaS 0.1.3 straight to 0.4.0)."""
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class HelmManager(Manager):
         data = target.data_as(HelmData)
         tree: dict[str, Any] = {}
         # Components a phase so far moved to another repository: the repository goes
-        # beside the tag (a thin file over the chart's old default would mix them: LU013).
+        # beside the tag (a thin file over the chart's old default would mix them: LU015).
         moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.repos}
         for component, tag in sorted(tags.items()):
             if component in data.release.literals and not data.locations.get(component):

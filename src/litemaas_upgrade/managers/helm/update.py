@@ -143,7 +143,7 @@ def _repository_change(
     rel: Release, image_path: tuple, repo: str, component: str, chart_moved: bool
 ) -> list[Change]:
     """The repository a phase moves a component to (the LiteLLM fork), written where
-    the repository is decided: beside the tag, never apart from it (LU013)."""
+    the repository is decided: beside the tag, never apart from it (LU015)."""
     path = image_path + ("repository",)
     if get_path(rel.merged, path) == repo:
         return []
