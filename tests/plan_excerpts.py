@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from litemaas_upgrade.rules import Rules
+from litemaas_upgrade.rulesets import starting
 
 DEPLOY = "_deploy"
 
@@ -113,7 +114,8 @@ def _step(s: dict[str, Any]) -> list[str]:
 
 def plan_digest(text: str) -> str:
     """plan.json: its head, its targets (`targets_digest`), and per phase its title, set,
-    pins, changed files and diff, each step with its stages, images and changes."""
+    pins, rule set (and repository moves), changed files and diff, each step with its
+    stages, images and changes."""
     data = json.loads(text)
     # Written as json.dumps(indent=2) writes it: the values and key order kept here make
     # the whole text.
@@ -123,9 +125,11 @@ def plan_digest(text: str) -> str:
     out.append("targets:")
     out += ["  " + line for line in targets_digest(data["targets"])]
     for ph in data["phases"]:
-        _keys(ph, "phase title set pin changed_files diff steps")
+        repos = "repos " if "repos" in ph else ""
+        _keys(ph, f"phase title set pin {repos}rules changed_files diff steps")
         out.append(f"phase {_j(ph['phase'])}: {ph['title']}")
         out.append(f"  set={_j(ph['set'])} pin={_j(ph['pin'])} diff={ph['diff']}")
+        out.append(f"  rules={ph['rules']}" + (f" repos={_j(ph['repos'])}" if repos else ""))
         out += [f"  changed: {f}" for f in ph["changed_files"]]
         for s in ph["steps"]:
             out += _step(s)
@@ -243,6 +247,8 @@ def runbook_checklists(md: str, rules: Rules) -> int:
     got = [line for line in md.splitlines() if _checklist_line(line)]
     want = [f"- [ ] {item}" for item in rules.before]
     for phase in rules.phases:
+        later = starting(rules, phase)  # a later guide of a chain: its checklist first
+        want += [f"- [ ] {item}" for item in (later.before if later is not None else ())]
         want += [f"- [ ] {check}" for check in phase.checks]
         if phase.rollback:
             want.append(f"**Rollback:** {phase.rollback}")

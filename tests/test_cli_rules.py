@@ -38,9 +38,14 @@ def test_usage_errors_exit_2(cli, tmp_path: Path) -> None:
 def test_rules_prints_the_builtin_rules(cli) -> None:
     result = cli("rules")
     assert result.code == 0
-    shipped = (ROOT / "src/litemaas_upgrade/data/rules.yaml").read_text()
-    assert result.out.endswith(shipped)
-    assert "main-v1.81.0-stable" in result.out
+    first = (ROOT / "src/litemaas_upgrade/data/rules.yaml").read_text()
+    second = (ROOT / "src/litemaas_upgrade/data/litemaas-0.4.0.yaml").read_text()
+    # The chain in comments, then each shipped file as one document of a YAML stream.
+    assert result.out.endswith(first + "---\n" + second)
+    assert "#   phase 3 [litemaas-0.4.0]: backend to 0.4.0" in result.out
+    # One rule set alone is one rules file, to copy and change.
+    alone = cli("rules", "--to", "0.2.0")
+    assert alone.code == 0 and alone.out.endswith(first) and "phase 3" not in alone.out
 
 
 def test_a_users_rules_file_replaces_the_builtin_one(cli, helm_repo: Path, tmp_path: Path) -> None:
@@ -62,14 +67,14 @@ def test_a_users_rules_file_replaces_the_builtin_one(cli, helm_repo: Path, tmp_p
     ("mutation", "where", "message"),
     [
         (("schema: 1", "schema: 2"), ":5:", "unsupported rules schema"),
-        (('images: ["**/litemaas-backend"]', "images: []"), ":16:13:", "at least one image"),
+        (('images: ["**/litemaas-backend"]', "images: []"), ":18:13:", "at least one image"),
         (
             ("versions: ['v?(?P<version>", "versions: ['v?(?P<version"),
-            ":17:16:",
+            ":19:16:",
             "bad regular expression",
         ),
-        (('at_least: "0.2.0"}', 'at_least: "zero"}'), ":43:42:", "not a version"),
-        (("follows: backend", "follows: nobody"), ":24:14:", "unknown component 'nobody'"),
+        (('at_least: "0.2.0"}', 'at_least: "zero"}'), ":45:42:", "not a version"),
+        (("follows: backend", "follows: nobody"), ":26:14:", "unknown component 'nobody'"),
         (
             (
                 "  - title: Update LiteLLM\n    set: {litellm:",

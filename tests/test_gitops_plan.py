@@ -125,7 +125,7 @@ def test_chart_version_bump_is_an_implicit_litellm_bump(
     flux = gitops_repo / "gitops/flux/helmrelease.yaml"
     flux.write_text(flux.read_text().replace('version: "0.1.3"', 'version: "0.2.0"'))
     git(gitops_repo, "commit", "-qam", "chart to 0.2.0")
-    rules = load_rules()
+    rules = load_rules(to="0.2.0")  # as scan and plan default to: the v0.2.0 guide
     base = GitTree(gitops_repo, "HEAD~1")
     try:
         old = {t.path: t for t in scan(base, rules).targets if t.kind in GITOPS_KINDS}

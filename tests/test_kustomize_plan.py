@@ -47,7 +47,7 @@ def test_plan_files_are_pinned(cli, kust_repo: Path, tmp_path: Path, snapshot) -
         elif not is_copy(name):
             assert text == snapshot(name=name)
     # Pinned whole above; the Helm test pins its runbook's checklists against the rules.
-    assert runbook_checklists((out / "RUNBOOK.md").read_text(), load_rules()) == 15
+    assert runbook_checklists((out / "RUNBOOK.md").read_text(), load_rules(to="0.2.0")) == 15
 
 
 def test_upstream_layout_stays_consistent(cli, kust_repo: Path) -> None:

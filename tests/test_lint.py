@@ -227,8 +227,11 @@ def test_repository_change_is_noted(cli, helm_repo: Path) -> None:
         "quay.io/rh-aiservices-bu/litellm-non-root",
     )
     result = cli("lint", ".", "--base", "HEAD", "--format", "json", cwd=helm_repo)
-    assert result.code == 0
-    [f] = findings(result)
+    # The fork's repository with upstream's tag (main-v1.74.7-stable) is also an image no
+    # release ships: LU015 (the v0.4.0 rule set's move names the fork's tags); and the
+    # fork is the v0.4.0 guide's, reached with the backend at 0.1.3: LU016.
+    assert result.code == 1
+    skip, mixed, f = findings(result)
     assert (f["code"], f["severity"], f["file"], f["line"]) == (
         "LU007",
         "warning",
@@ -238,6 +241,11 @@ def test_repository_change_is_noted(cli, helm_repo: Path) -> None:
     assert (
         "registry.example.com/mirror/litellm-non_root -> quay.io/rh-aiservices-bu/"
         in (f["message"])
+    )
+    assert (mixed["code"], mixed["severity"], mixed["line"]) == ("LU015", "error", 31)
+    assert "litellm-non-root:main-v1.74.7-stable mixes two releases" in mixed["message"]
+    assert skip["code"] == "LU016" and "which is litemaas-0.4.0, from backend 0.1.3" in (
+        skip["message"]
     )
 
 

@@ -61,12 +61,12 @@ def test_a_rules_file_adds_and_removes_patterns() -> None:
 @pytest.mark.parametrize(
     ("replacement", "where", "message"),
     [
-        ('images: ["**/*litellm*:main-stable"]', ":31:14:", "leave out the tag"),
-        ('images: ["**/LiteLLM"]', ":31:14:", "lowercase"),
-        ('images: ["**"]', ":31:14:", "matches every image"),
-        ('images: ["**/*litellm*", "a//litellm"]', ":31:30:", "empty path segment"),
-        ('images: ["**/*litellm*"]\n    exclude: ["**/x y"]', ":32:15:", "only the characters"),
-        ('images: ["**/*litellm*"]\n    exclude: "**/x"', ":32:14:", "a list of strings"),
+        ('images: ["**/*litellm*:main-stable"]', ":33:14:", "leave out the tag"),
+        ('images: ["**/LiteLLM"]', ":33:14:", "lowercase"),
+        ('images: ["**"]', ":33:14:", "matches every image"),
+        ('images: ["**/*litellm*", "a//litellm"]', ":33:30:", "empty path segment"),
+        ('images: ["**/*litellm*"]\n    exclude: ["**/x y"]', ":34:15:", "only the characters"),
+        ('images: ["**/*litellm*"]\n    exclude: "**/x"', ":34:14:", "a list of strings"),
     ],
 )
 def test_a_pattern_that_cannot_mean_what_it_says_is_refused_where_it_is(

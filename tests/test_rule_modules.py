@@ -274,6 +274,34 @@ def test_lu007_repository_changed_against_the_base() -> None:
     assert list(repository_changed.check(LintContext(RULES, [Check(now, None)]))) == []
 
 
+def test_lu007_is_silent_for_the_move_a_guide_declares() -> None:
+    """The v0.4.0 guide moves LiteLLM to the LiteMaaS fork (`moves:`): expected, not
+    reported; the same fork reached from a mirror, or another repository, still is."""
+    fork = "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+    now = target(components={"litellm": state("litellm", fork, "1.81.0")})
+    upstream = target(
+        components={
+            "litellm": state(
+                "litellm", "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable", "1.81.0"
+            )
+        }
+    )
+    assert list(repository_changed.check(LintContext(RULES, [Check(now, upstream)]))) == []
+    mirror = target(
+        components={
+            "litellm": state(
+                "litellm", "registry.example.com/m/litellm-non_root:main-v1.81.0-stable", "1.81.0"
+            )
+        }
+    )
+    (f,) = repository_changed.check(LintContext(RULES, [Check(now, mirror)]))
+    assert f.code == "LU007" and "registry.example.com/m/litellm-non_root -> quay.io" in f.message
+    # Rules without the v0.4.0 guide declare no move: the fork is noted as any other.
+    only_first = load_rules(None, "0.2.0")
+    (g,) = repository_changed.check(LintContext(only_first, [Check(now, upstream)]))
+    assert g.code == "LU007"
+
+
 LITELLM = "ghcr.io/berriai/litellm-non_root:"
 
 

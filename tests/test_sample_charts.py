@@ -116,6 +116,79 @@ def test_helm_staging_values_openshift_with_hook():
 
 
 @needs_helm
+def test_helm_edge_values_pin_every_image():
+    out = helm_render("edge/edge-values.yaml")
+    assert workload_images(*out.values()) == chart_images(LITELLM)
+
+
+@needs_helm
+def test_edge_takes_the_whole_path_to_0_4_0_each_phase_rendered(cli, sample_repo, tmp_path):
+    """`plan --to 0.4.0`: the edge release walks both guides; the thin values file of each
+    phase and the repository after its diff render, with the real Helm engine, the images
+    the guides name for that step; phase 3 moves the repository pinned beside the tag."""
+    out = tmp_path / "plan"
+    result = cli("plan", ".", "--out", str(out), "--to", "0.4.0", cwd=sample_repo)
+    assert result.code == 0, result.err
+    # A mirror is never replaced by the fork's repository: left as it is, said loudly;
+    # and the prod overlay, whose mirror rename matches the base no more once the dev
+    # overlay's step moves the shared base, is named.
+    assert (
+        "warning: envs/prod-values.yaml: phase 3: litellm comes from "
+        "registry.example.com/mirror/litellm-non_root, not from a repository the rules move"
+    ) in result.err
+    assert (
+        "warning: kustomize/overlays/prod: phase 3: litellm of this target moves from "
+        "registry.example.com:5000/mirror/litellm-non_root to quay.io/rh-aiservices-bu/"
+    ) in result.err
+    fork = "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+    new_llm = "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable"
+    litemaas = {
+        n: (
+            f"quay.io/rh-aiservices-bu/litemaas-backend:{v}",
+            f"quay.io/rh-aiservices-bu/litemaas-frontend:{v}",
+        )
+        for n, v in ((1, "0.2.0"), (2, "0.2.0"), (3, "0.4.0"))
+    }
+    llm = {1: LITELLM, 2: new_llm, 3: fork}
+    chart = helm.Chart.load(str(sample_repo / "charts" / "litemaas"))
+    edge = sample_repo / "edge/edge-values.yaml"
+
+    def images(*values_texts: str) -> set:
+        merged: dict = {}
+        for text in values_texts:
+            _merge(merged, helm.values_from_yaml(text))
+        return workload_images(
+            *chart.render(merged, name="litemaas", namespace="litemaas").values()
+        )
+
+    for n in (1, 2, 3):
+        want = {
+            ("Deployment", "litemaas-backend", "backend", litemaas[n][0]),
+            ("Deployment", "litemaas-frontend", "frontend", litemaas[n][1]),
+            ("Deployment", "litemaas-litellm", "litellm", llm[n]),
+        }
+        # As the runbook deploys it: the release's file as it is, then the thin file.
+        thin = out / f"phase-{n}" / "_deploy" / "values" / "edge__edge-values.yaml"
+        assert want <= images(edge.read_text(), thin.read_text()), n
+        # And the repository after the phase's diff, alone.
+        subprocess.run(["git", "apply", str(out / f"phase-{n}.diff")], cwd=sample_repo, check=True)
+        assert want <= images(edge.read_text()), n
+    text = edge.read_text()
+    assert (
+        "repository: quay.io/rh-aiservices-bu/litellm-non-root\n"
+        '    tag: "main-v1.81.0-stable-custom"' in text
+    )
+
+
+def _merge(dst: dict, src: dict) -> None:
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v)
+        else:
+            dst[k] = v
+
+
+@needs_helm
 def test_helm_litellm_disabled_renders_no_litellm():
     out = helm_render(values={"litellm": {"enabled": False}})
     assert workload_images(*out.values()) == chart_images(None)

@@ -21,7 +21,7 @@ def rules_option(f: F) -> F:
         "rules_file",
         metavar="FILE",
         type=click.Path(dir_okay=False),
-        help="Rules file to use instead of the built-in LiteMaaS v0.2.0 rules.",
+        help="Rules file to use instead of every shipped rule set (docs/rules-format.md).",
     )(f)
 
 
@@ -37,6 +37,16 @@ def target_options(f: F) -> F:
         f
     )
     return rules_option(f)
+
+
+def to_option(f: F) -> F:
+    return click.option(
+        "--to",
+        "to",
+        metavar="VERSION",
+        help="LiteMaaS release to upgrade to, through every published guide on the way "
+        "(default: 0.2.0, the first guide; 0.4.0 takes the whole path).",
+    )(f)
 
 
 def paths_argument(f: F) -> F:
@@ -64,6 +74,7 @@ def _inputs(
     charts: tuple[str, ...] = (),
     values: tuple[str, ...] = (),
     tags: dict[str, str | None] | None = None,
+    to: str | None = None,
 ) -> Any:
     from .commands.common import Inputs
 
@@ -73,6 +84,7 @@ def _inputs(
         list(charts),
         list(values),
         {k: v for k, v in (tags or {}).items() if v},
+        to,
     )
 
 
@@ -82,12 +94,14 @@ def _inputs(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @target_options
+@to_option
 def scan(
     paths: tuple[str, ...],
     fmt: str,
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """List each target's effective images, where they are decided, and its stage.
 
@@ -100,7 +114,7 @@ def scan(
     """
     from .commands import scan as command
 
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values), fmt))
+    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, to=to), fmt))
 
 
 def _tags(backend: str | None, frontend: str | None, litellm: str | None) -> dict[str, str | None]:
@@ -120,6 +134,7 @@ def tag_options(f: F) -> F:
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @tag_options
 @target_options
+@to_option
 def plan(
     paths: tuple[str, ...],
     out: str,
@@ -130,23 +145,28 @@ def plan(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
-    """Write phase 1 and phase 2 as files, diffs, plan.json and RUNBOOK.md.
+    """Write every phase as files, diffs, plan.json and RUNBOOK.md: the phases of each
+    upgrade guide from where the repository is to --to, numbered in order.
 
     \b
     Example:
       litemaas-upgrade plan . --out upgrade/
+      litemaas-upgrade plan . --out upgrade/ --to 0.4.0
       cd repo && git apply upgrade/phase-1.diff
     """
     from .commands import plan as command
 
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
-    raise SystemExit(command.run(_inputs(paths, rules_file, charts, values, tags), out, force))
+    raise SystemExit(
+        command.run(_inputs(paths, rules_file, charts, values, tags, to), out, force)
+    )
 
 
 @cli.command(context_settings=CONTEXT)
 @paths_argument
-@click.option("--phase", type=int, required=True, help="Phase to apply (1 or 2).")
+@click.option("--phase", type=int, required=True, help="Phase to apply (as plan numbers them).")
 @click.option("--dry-run", is_flag=True, help="Print the diff instead of editing.")
 @click.option(
     "--show-secrets", is_flag=True, help="With --dry-run: show secret values (hidden by default)."
@@ -161,6 +181,7 @@ def plan(
 )
 @tag_options
 @target_options
+@to_option
 def apply(
     paths: tuple[str, ...],
     phase: int,
@@ -173,6 +194,7 @@ def apply(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """Edit the repository in place for one phase (all files or none).
 
@@ -186,7 +208,7 @@ def apply(
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(
         command.run(
-            _inputs(paths, rules_file, charts, values, tags),
+            _inputs(paths, rules_file, charts, values, tags, to),
             phase,
             dry_run,
             show_secrets,
@@ -229,6 +251,7 @@ def apply(
 )
 @tag_options
 @target_options
+@to_option
 def diff(
     paths: tuple[str, ...],
     base: str | None,
@@ -246,6 +269,7 @@ def diff(
     rules_file: str | None,
     charts: tuple[str, ...],
     values: tuple[str, ...],
+    to: str | None,
 ) -> None:
     """Show what a change (--base REV) or a phase (--phase N) does to the deployments.
 
@@ -259,7 +283,7 @@ def diff(
     tags = _tags(backend_tag, frontend_tag, litellm_tag)
     raise SystemExit(
         command.run(
-            _inputs(paths, rules_file, charts, values, tags),
+            _inputs(paths, rules_file, charts, values, tags, to),
             base=base,
             phase=phase,
             fmt=fmt,
@@ -328,17 +352,24 @@ def lint(
 
 @cli.command("rules", context_settings=CONTEXT)
 @rules_option
-def rules_cmd(rules_file: str | None) -> None:
-    """Print the rules in force (validated).
+@click.option("--to", "to", metavar="VERSION", help="Chain the shipped rules up to this release.")
+def rules_cmd(rules_file: str | None, to: str | None) -> None:
+    """Print the rules in force (validated): the chain of shipped rule sets, one per
+    upgrade guide, with its phases numbered as plan numbers them, then each file.
 
     \b
     Example:
-      litemaas-upgrade rules > my-rules.yaml
+      litemaas-upgrade rules
+      litemaas-upgrade rules --to 0.2.0 > my-rules.yaml
       litemaas-upgrade rules --rules my-rules.yaml
     """
     from .commands import rules as command
 
-    raise SystemExit(command.run(rules_file))
+    if rules_file is not None and to is not None:
+        from .errors import UsageError
+
+        raise UsageError("--to chains the shipped rules; a --rules file replaces them all")
+    raise SystemExit(command.run(rules_file, to))
 
 
 def main() -> None:

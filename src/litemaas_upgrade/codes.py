@@ -16,3 +16,6 @@ UNRESOLVED = "LU009"  # something that decides an image cannot be read (remote, 
 NOT_DEPLOYED = "LU010"  # a component the rules know is turned off in this target
 BAD_SUPPRESSION = "LU011"  # a lint suppression comment without a reason, or for no known code
 UNSAFE_PLAN = "LU012"  # a computed phase would deploy a forbidden state or transition
+MIXED_RELEASE_IMAGE = "LU015"  # a repository with a tag only another release's repository has
+SKIPPED_GUIDE = "LU016"  # a change reaches a rule set before the one it requires is done
+LITELLM_DATABASE_URL = "LU017"  # advisory: nothing a target reads sets LITELLM_DATABASE_URL

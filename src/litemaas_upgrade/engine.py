@@ -133,11 +133,33 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
     it. A component already past the phase's tag is left as it is (never a downgrade), and
     one whose image cannot be resolved is not written over blindly: both with a note."""
     sets: dict[str, str] = {}
+    repos: dict[str, str] = {}
     for name, tag in phase.set.items():
         state = target.components.get(name)
         if state is None:
             continue
         want = rules.components[name].version_of(tag)
+        repo = phase.repos.get(name)
+        if repo is not None and state.image is not None and state.image.name != repo:
+            if not any(m.component == name and m.is_old(state.image) for m in rules.moves):
+                # A mirror or a fork of its own: moving it to the guide's repository
+                # would bypass it. Left as it is, said loudly.
+                notes.append(
+                    Finding(
+                        codes.UNRESOLVED,
+                        Severity.WARNING,
+                        f"phase {phase.number}: {name} comes from {state.image.name}, not "
+                        f"from a repository the rules move to {repo}: left as it is",
+                        target=target.path,
+                        fix=f"make {repo}:{tag} available there (a mirror), then set "
+                        f"{name}'s tag to {tag} by hand, or its repository to {repo}",
+                    )
+                )
+                continue
+            # Another repository (the LiteLLM fork): moved with its tag, whatever the
+            # version (the fork's main-v1.81.0-stable-custom reads as 1.81.0 too).
+            sets[name], repos[name] = tag, repo
+            continue
         have = high(state)
         if have is not None and want is not None and have > want:
             notes.append(
@@ -155,6 +177,8 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
         sets[name] = tag
     for name in _unsafe_moves(target, phase, sets, rules, notes):
         del sets[name]  # never moved: the plan is refused (LU012)
+    for name in [n for n in repos if n not in sets]:
+        del repos[name]
     for name in [n for n in sets if target.components[n].image is None]:
         notes.append(
             Finding(
@@ -187,7 +211,7 @@ def step_for(target: Target, phase: Phase, rules: Rules, notes: list[Finding]) -
             )
             continue
         pins[name] = state.tag
-    return PhaseStep(phase, sets, pins)
+    return PhaseStep(phase, sets, pins, repos)
 
 
 def plan(
@@ -225,7 +249,8 @@ def plan(
             step = step_for(target, phase, rules, notes)
             if step is None:
                 continue
-            step = made.setdefault((tuple(step.set.items()), tuple(step.pin.items())), step)
+            same = (tuple(step.set.items()), tuple(step.pin.items()), tuple(step.repos.items()))
+            step = made.setdefault(same, step)
             manager = manager_for(target.kind)
             target_changes = [
                 shared.change(place(c)) for c in manager.changes(ctx, target, step)
@@ -285,6 +310,7 @@ def plan(
             ts.deploy = manager.deploy_command(ts.target, where)
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
+        notes.extend(_moved_aside(phase, targets, targets_after, steps))
         phases.append(PhasePlan(phase, steps, before, after, targets_after))
         if done is not None:
             done(phases[-1])
@@ -365,6 +391,20 @@ def _check_reached(ts: TargetStep, phase: Phase, rules: Rules, notes: list[Findi
     assert ts.after is not None
     for name, tag in ts.step.tags().items():
         state = ts.after.components.get(name)
+        repo = ts.step.repos.get(name)
+        if repo is not None and state is not None and state.image is not None and (
+            state.image.name != repo
+        ):
+            notes.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: after the planned edits {name} reads "
+                    f"{state.image}, not from {repo}; something else decides its repository "
+                    f"(set it to {repo}:{tag} by hand)",
+                    target=ts.target.path,
+                )
+            )
         if state is None or state.tag != tag:
             notes.append(
                 Finding(
@@ -394,6 +434,8 @@ def _unsafe_moves(
     for name, tag in sets.items():
         state = target.components[name]
         image = state.image.with_tag(tag) if state.image is not None else None
+        if image is not None and name in phase.repos:
+            image = image.with_name(phase.repos[name])
         after[name] = ComponentState(
             name, image, rules.components[name].version_of(tag), state.sites, state.note
         )
@@ -407,6 +449,40 @@ def _unsafe_moves(
     # only if none of it is one.
     held = {c.if_component for c in rules.constraints} & set(sets)
     return held or set(sets)
+
+
+def _moved_aside(
+    phase: Phase, before: list[Target], after: list[Target], steps: list[TargetStep]
+) -> list[Finding]:
+    """Targets whose image repository the phase changes though their own step does not
+    move it: a file they share with another target (a Kustomize base) was edited for that
+    one, and their own rename (an overlay's mirror) no longer matches."""
+    moving = {ts.target.key: ts.step.repos for ts in steps}
+    was = {t.key: t for t in before}
+    out = []
+    for target in after:
+        old = was.get(target.key)
+        if old is None:
+            continue
+        for name, state in sorted(target.components.items()):
+            prior = old.components.get(name)
+            if prior is None or prior.image is None or state.image is None:
+                continue
+            if prior.image.name == state.image.name or name in moving.get(target.key, {}):
+                continue
+            out.append(
+                Finding(
+                    codes.UNRESOLVED,
+                    Severity.WARNING,
+                    f"phase {phase.number}: {name} of this target moves from "
+                    f"{prior.image.name} to {state.image.name} through a file another "
+                    "target's step edits; its own choice of repository is lost",
+                    target=target.path,
+                    fix=f"check {name}'s repository in this target after the phase (an "
+                    "images: entry may need its name updated)",
+                )
+            )
+    return out
 
 
 def _reads(state: ComponentState | None) -> str:

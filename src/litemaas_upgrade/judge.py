@@ -12,6 +12,7 @@ from . import codes
 from .model import ComponentState, Severity
 from .records import record
 from .rules import Constraint, Rules
+from .rulesets import Move
 from .versions import Version
 
 # What is wrong, by kind.
@@ -218,3 +219,73 @@ def explain(p: Problem, before: Components | None, after: Components) -> str:
         f"finds {c.then_component} at {_tag(was)}, not yet past {c.then_at_least}: deploy "
         "them as two phases"
     )
+
+
+# -- a chain of rule sets (one per upgrade guide) ----------------------------------------
+
+
+def mixed_images(components: Components, rules: Rules) -> list[tuple[str, Move]]:
+    """(component, move) pairs whose image mixes two releases' defaults: the repository a
+    guide moves to with a tag only the old one carries (the fork with `main-v1.81.0-stable`),
+    or an old repository with a tag only the new one carries (`...-custom` upstream). No
+    release of either chart ships such an image (LU015)."""
+    out = []
+    for move in rules.moves:
+        state = components.get(move.component)
+        if state is None or state.image is None or not state.tag or not move.tags:
+            continue
+        new_tag = move.new_tag(state.tag)
+        if (move.is_new(state.image) and not new_tag) or (move.is_old(state.image) and new_tag):
+            out.append((move.component, move))
+    return out
+
+
+def reaches(components: Components, rules: Rules, index: int) -> str | None:
+    """The component that shows the state deploys what rule set `index` of the chain
+    moves to (a version past every earlier set's target, or the repository its phase
+    moves to); None when nothing does."""
+    chain = rules.chain
+    earlier: dict[str, Version] = {}
+    for rule_set in chain[:index]:
+        for phase in rule_set.phases:
+            for name in phase.set:
+                want = rule_set.target_version(phase, name)
+                if want is not None and (name not in earlier or want > earlier[name]):
+                    earlier[name] = want
+    for phase in chain[index].phases:
+        for name in phase.set:
+            state = components.get(name)
+            if state is None:
+                continue
+            repo = phase.repos.get(name)
+            if repo is not None and state.image is not None and state.image.name == repo:
+                return name
+            have, was = high(state), earlier.get(name)
+            if have is not None and was is not None and have > was:
+                return name
+    return None
+
+
+def skipped(before: Components, after: Components, rules: Rules) -> list[tuple[int, str]]:
+    """(index of a rule set in the chain, component) for each set this change reaches
+    from a state that does not meet its `requires` (0.1.3 straight to 0.4.0): the sets
+    before it are skipped (LU016). A version unknown before is not known to meet it."""
+    out = []
+    for index, rule_set in enumerate(rules.chain):
+        req = rule_set.requires
+        if req is None or index == 0:
+            continue
+        name = reaches(after, rules, index)
+        if name is None or reaches(before, rules, index) is not None:
+            continue
+        unmet = False
+        for comp, least in req.at_least.items():
+            state = before.get(comp)
+            if state is None:
+                continue
+            was = low(state)
+            if was is None or was < least:
+                unmet = True
+        if unmet:
+            out.append((index, name))
+    return out

@@ -9,7 +9,8 @@ from pathlib import Path
 from .config_check import Checker, checker_for
 from .errors import InputError
 from .imageref import ImageRef, matches_pattern
-from .records import field, record
+from .records import field, record, replace
+from .rulesets import Advisory, Move, Requires, parse_extras
 from .versions import Version, version_from_tag
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_RULES = "rules.yaml"
+# The shipped rule sets, oldest first; each one `requires` the one before it.
+SHIPPED = (DEFAULT_RULES, "litemaas-0.4.0.yaml")
 # The rules file's top-level keys (anything else is a typo the tool would ignore).
 TOP_KEYS = (
     "schema",
@@ -24,9 +27,13 @@ TOP_KEYS = (
     "title",
     "guide",
     "catalog",
+    "release",
+    "requires",
     "components",
     "constraints",
     "phases",
+    "moves",
+    "advisories",
     "before",
 )
 
@@ -77,6 +84,11 @@ class Phase:
     pin: tuple[str, ...]
     checks: tuple[str, ...]
     rollback: str
+    # Components the phase moves to another image repository (the LiteLLM fork), with
+    # their tag in `set`: repository and tag are always written together.
+    repos: dict[str, str] = field(default_factory=dict)
+    rules: str = ""  # the rule set the phase comes from (a chain numbers phases across sets)
+    notes: tuple[str, ...] = ()  # what the runbook says beside the moves (Redis, appVersion)
 
 
 @record(frozen=True)
@@ -91,6 +103,12 @@ class Rules:
     source: str  # where the rules came from, for messages
     text: str = field(repr=False, default="")
     catalog: str | None = None  # chart catalog file (`catalog:` key); None: built-in
+    release: Version | None = None  # the LiteMaaS version the rule set upgrades to
+    requires: Requires | None = None
+    moves: tuple[Move, ...] = ()
+    advisories: tuple[Advisory, ...] = ()
+    # The rule sets a chain was merged from, in order (one: a single rules file).
+    chain: tuple[Rules, ...] = field(repr=False, default=())
 
     def component_of(self, ref: ImageRef) -> str | None:
         for comp in self.components.values():
@@ -102,27 +120,28 @@ class Rules:
         return self.components[component].version_of(phase.set[component])
 
     def with_targets(self, overrides: dict[str, str]) -> Rules:
-        """The same rules with some phases' target tags replaced (--backend-tag etc.)."""
+        """The same rules with some phases' target tags replaced (--backend-tag etc.): in
+        a chain, those of the last rule set that moves the component (the release gone
+        to; the earlier guides' steps stay as they say)."""
         if not overrides:
             return self
+        last = {c: p.rules for p in self.phases for c in p.set}
         phases = []
         for phase in self.phases:
-            new_set = {c: overrides.get(c, tag) for c, tag in phase.set.items()}
-            phases.append(
-                Phase(phase.number, phase.title, new_set, phase.pin, phase.checks, phase.rollback)
-            )
-        return Rules(
-            self.name,
-            self.title,
-            self.guide,
-            self.components,
-            self.constraints,
-            tuple(phases),
-            self.before,
-            self.source,
-            self.text,
-            self.catalog,
-        )
+            new_set = {
+                c: overrides[c] if c in overrides and last[c] == phase.rules else tag
+                for c, tag in phase.set.items()
+            }
+            phases.append(replace(phase, set=new_set))
+        return replace(self, phases=tuple(phases))
+
+    def expected_move(self, component: str, old: ImageRef, new: ImageRef) -> Move | None:
+        """The declared move (`moves:`) that takes `component` from `old`'s repository to
+        `new`'s, if any: LU007 is silent for it."""
+        for move in self.moves:
+            if move.component == component and move.covers(old, new):
+                return move
+        return None
 
 
 def read_data_file(path: str | None, builtin: str, what: str) -> tuple[str, str]:
@@ -143,20 +162,88 @@ def read_data_file(path: str | None, builtin: str, what: str) -> tuple[str, str]
         raise InputError(path, f"cannot read {what}: {exc}") from exc
 
 
-def load_rules(path: str | None = None) -> Rules:
-    return parse_rules(*read_data_file(path, DEFAULT_RULES, "rules file"))
+def load_rules(path: str | None = None, to: str | None = None) -> Rules:
+    """A user's rules file (it replaces every shipped rule set), or the shipped rule sets
+    chained up to the one that upgrades to `to` (None: the latest)."""
+    if path is not None:
+        return parse_rules(*read_data_file(path, DEFAULT_RULES, "rules file"))
+    from .rulesets import merge
+
+    try:
+        return merge(chain_to(to))
+    except ValueError as exc:
+        from .errors import UsageError
+
+        raise UsageError(f"--to {to}: {exc}") from None
 
 
-def parse_rules(text: str, source: str) -> Rules:
+def phases_hint(rules: Rules) -> str:
+    """What to say when a --phase is past the rules' last: the later guides' phases,
+    when the shipped chain was stopped early (--to, or the default)."""
+    if not rules.chain or len(rules.chain) == len(SHIPPED):
+        return ""
+    return "; --to VERSION chains the later guides' phases (see `litemaas-upgrade rules`)"
+
+
+def shipped() -> list[Rules]:
+    """Every shipped rule set, oldest first, each one's `requires` checked against the
+    one before it (a later set inherits the components of the first)."""
+    out: list[Rules] = []
+    for name in SHIPPED:
+        text, where = read_data_file(None, name, "rules file")
+        rules = parse_rules(text, where, out[0].components if out else None)
+        if out:
+            want = rules.requires.rules if rules.requires else None
+            assert want == out[-1].name, f"{where}: requires {want}, not {out[-1].name}"
+        out.append(rules)
+    return out
+
+
+def versions_known(chain: list[Rules]) -> list[str]:
+    return [str(r.release) for r in chain if r.release is not None]
+
+
+def chain_to(to: str | None) -> list[Rules]:
+    """The shipped rule sets up to the one that upgrades to `to` (None: all of them).
+    Raises ValueError naming the versions known."""
+    chain = shipped()
+    if to is None:
+        return chain
+    try:
+        want = Version.parse(to)
+    except ValueError:
+        raise ValueError(f"not a version: {to!r}") from None
+    for i, rules in enumerate(chain):
+        if rules.release is not None and rules.release == want:
+            return chain[: i + 1]
+    raise ValueError(
+        f"no shipped rules upgrade to {to}: the known targets are "
+        f"{', '.join(versions_known(chain))}"
+    )
+
+
+def parse_rules(text: str, source: str, inherit: dict[str, Component] | None = None) -> Rules:
+    """One rules file. `inherit`: the components of the rule set it `requires`, used
+    when the file names none (a shipped chain); a file used alone names its own."""
     checker, data = checker_for(text, source, "rules")
     if data is None:
         raise InputError(source, "rules file is empty")
     checker.expect(isinstance(data, dict), (), "the rules file must be a mapping")
     checker.expect(data.get("schema") == 1, ("schema",), "unsupported rules schema (expected 1)")
     checker.known_keys(data, TOP_KEYS)
+    if "components" not in data and inherit is not None:
+        components = dict(inherit)
+    else:
+        components = _components(checker, data)
+    return _rest(checker, data, components, text, source)
 
+
+def _components(checker: Checker, data: dict) -> dict[str, Component]:
     components: dict[str, Component] = {}
-    raw_components = checker.mapping(data, "components")
+    raw_components = checker.mapping(
+        data, "components", (), "expected a mapping of components (a rules file used alone "
+        "names its own)"
+    )
     for name, raw in raw_components.items():
         at: tuple[str | int, ...] = ("components", name)
         checker.expect(isinstance(raw, dict), at, "a component must be a mapping")
@@ -195,7 +282,12 @@ def parse_rules(text: str, source: str) -> Rules:
             checker.fail(
                 ("components", comp.name, "follows"), f"unknown component {comp.follows!r}"
             )
+    return components
 
+
+def _rest(
+    checker: Checker, data: dict, components: dict[str, Component], text: str, source: str
+) -> Rules:
     def version(value: Any, at: tuple[str | int, ...]) -> Version:
         try:
             return Version.parse(str(value))
@@ -228,21 +320,36 @@ def parse_rules(text: str, source: str) -> Rules:
             )
         )
 
+    name = str(data.get("name", "rules"))
     phases = []
     raw_phases = data.get("phases")
     checker.expect(isinstance(raw_phases, list) and bool(raw_phases), ("phases",), "phases missing")
+    assert isinstance(raw_phases, list)
     for i, raw in enumerate(raw_phases):
         at = ("phases", i)
         checker.expect(isinstance(raw, dict), at, "a phase must be a mapping")
-        checker.known_keys(raw, ("title", "set", "pin", "checks", "rollback"), at)
-        sets = checker.mapping(raw, "set", at)
-        for comp_name, tag in sets.items():
-            checker.expect(comp_name in components, at + ("set", comp_name), "unknown component")
+        checker.known_keys(raw, ("title", "set", "pin", "notes", "checks", "rollback"), at)
+        notes = checker.str_list(raw, "notes", at) if "notes" in raw else []
+        sets: dict[str, str] = {}
+        repos: dict[str, str] = {}
+        for comp_name, tag in checker.mapping(raw, "set", at).items():
+            sat: tuple[str | int, ...] = at + ("set", comp_name)
+            checker.expect(comp_name in components, sat, "unknown component")
+            if isinstance(tag, dict):
+                # Another repository: the repository and its tag, always together.
+                checker.known_keys(tag, ("repository", "tag"), sat)
+                repos[comp_name] = checker.string(tag, "repository", sat)
+                problem = pattern_problem(repos[comp_name])
+                checker.expect(not problem or "every image" in problem, sat + ("repository",),
+                               f"{repos[comp_name]!r}: {problem}")
+                tag = tag.get("tag")
+                sat = sat + ("tag",)
             checker.expect(
                 isinstance(tag, str) and bool(tag),
-                at + ("set", comp_name),
+                sat,
                 "a target tag must be a non-empty string (quote it)",
             )
+            sets[comp_name] = tag
         pins = checker.str_list(raw, "pin", at) if "pin" in raw else []
         for j, comp_name in enumerate(pins):
             checker.expect(comp_name in components, at + ("pin", j), "unknown component")
@@ -250,14 +357,18 @@ def parse_rules(text: str, source: str) -> Rules:
             Phase(
                 number=i + 1,
                 title=str(raw.get("title", f"Phase {i + 1}")),
-                set=dict(sets),
+                set=sets,
                 pin=tuple(pins),
                 checks=tuple(str(c) for c in raw.get("checks") or []),
                 rollback=str(raw.get("rollback", "")).strip(),
+                repos=repos,
+                rules=name,
+                notes=tuple(notes),
             )
         )
+    extras = parse_extras(checker, data, components, version)
     return Rules(
-        name=str(data.get("name", "rules")),
+        name=name,
         title=str(data.get("title", data.get("name", "rules"))),
         guide=str(data.get("guide", "")),
         components=components,
@@ -267,6 +378,10 @@ def parse_rules(text: str, source: str) -> Rules:
         source=source,
         text=text,
         catalog=_catalog_path(data.get("catalog"), source, checker),
+        release=extras.release,
+        requires=extras.requires,
+        moves=extras.moves,
+        advisories=extras.advisories,
     )
 
 

@@ -54,7 +54,9 @@ def _without_movers(components: dict[str, ComponentState], rules: Rules) -> Stag
     """Stages describe targets that deploy what the constraints order against (the
     backend). A target without it (LiteLLM alone) is not before, between or past the
     phases by itself: its own label (`litellm-only`) says so."""
-    anchors = {c.then_component for c in rules.constraints}
+    # The first rule set's: a later one may also order the backend against LiteLLM.
+    first = rules.chain[0] if rules.chain else rules
+    anchors = {c.then_component for c in first.constraints}
     if not anchors or anchors & set(components):
         return None
     return Stage.only(sorted(components))

@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..output import journal
 from ..output.atomic import write_files
 from ..output.unified import file_diff_counted, repository_prefix, tree_diff
+from ..rules import phases_hint
 from .common import Inputs, err, only_under, open_inputs
 from .plan import warn_apart
 
@@ -21,7 +22,10 @@ def run(
 ) -> int:
     source, rules, options = open_inputs(inputs)
     if not 1 <= phase <= len(rules.phases):
-        raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
+        raise UsageError(
+            f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}"
+            + phases_hint(rules)
+        )
     top = journal_folder(source.root)
     if journal.pending(top):
         if dry_run:

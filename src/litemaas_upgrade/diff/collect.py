@@ -12,7 +12,7 @@ from ..engine import ScanOptions, plan, scan, without_steps
 from ..errors import UsageError
 from ..model import Target
 from ..output.unified import repository_prefix
-from ..rules import Rules
+from ..rules import Rules, phases_hint
 from ..source import GitTree, Overlay, Source, WorkTree
 from .model import ChangeSet, ComponentChange, FileChange, TargetChange
 from .verdict import verdict
@@ -42,7 +42,10 @@ def from_base(source: WorkTree, rules: Rules, options: ScanOptions, rev: str) ->
 
 def from_phase(source: WorkTree, rules: Rules, options: ScanOptions, phase: int) -> ChangeSet:
     if not 1 <= phase <= len(rules.phases):
-        raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
+        raise UsageError(
+            f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}"
+            + phases_hint(rules)
+        )
     result = plan(source, rules, options, without_steps)
     changed: dict[str, bytes] = {}
     for done in result.phases[: phase - 1]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from ..facts import Notice, Unreadable
     from ..model import Finding
+    from ..source import Source
 
 
 @record
@@ -48,6 +49,9 @@ class LintContext:
     # What could not be read for no target in particular: the scan's notices (links,
     # skipped files), an unreadable base.
     notices: list[Notice | Unreadable] = field(default_factory=list)
+    # The repository the checks were scanned from (None: a plan file): the advisory
+    # rules read the text of what a target reads.
+    source: Source | None = None
 
 
 def scanned(
@@ -120,4 +124,10 @@ def phase_advice(rules: Rules, c: Constraint, keep: ComponentState | None = None
     for name in phase.pin:
         at = keep.tag if keep is not None and keep.component == name and keep.tag else None
         what += f", {name} pinned at {at}" if at else f", {name} pinned at its current tag"
+    # In a chain, the phase that moves the other side may come after others (LiteLLM's
+    # phase 2 after the backend's phase 1): they are part of the way.
+    if n > 2:
+        what += f", once phases 1 to {n - 1} are deployed"
+    elif n == 2:
+        what += ", once phase 1 is deployed"
     return f"phase {n} ({what})"

@@ -232,7 +232,7 @@ def lint_context(
         for f in target_files(target, source):
             if f.is_file():
                 files.add(shown(f))
-    return LintContext(rules, checks, label, sorted(files), notices=extra)
+    return LintContext(rules, checks, label, sorted(files), notices=extra, source=source)
 
 
 def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:

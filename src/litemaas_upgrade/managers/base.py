@@ -83,6 +83,9 @@ class PhaseStep:
     phase: Phase
     set: dict[str, str]
     pin: dict[str, str]
+    # Components `set` also moves to another repository (the phase's `repos`), for the
+    # targets whose image is not there yet: repository and tag are written together.
+    repos: dict[str, str] = field(default_factory=dict)
 
     def tags(self) -> dict[str, str]:
         """Every tag the step writes: moves first, then pins, each in the rules' order."""

@@ -79,6 +79,9 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
             "title": ph.phase.title,
             "set": ph.phase.set,
             "pin": list(ph.phase.pin),
+            # Components the phase moves to another repository, with their `set` tag.
+            **({"repos": dict(ph.phase.repos)} if ph.phase.repos else {}),
+            "rules": ph.phase.rules,
             "changed_files": [src.display(f) for f in sorted(ph.after)],
             "diff": f"phase-{ph.phase.number}.diff",
             "steps": _Each(ph.steps, step_json(ph)),

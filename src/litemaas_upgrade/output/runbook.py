@@ -9,6 +9,7 @@ from ..judge import explain, judge_transition
 from ..lint.rules.unresolved import of_notices
 from ..model import ComponentState
 from ..rules import Rules
+from ..rulesets import starting
 from ..shellword import word
 
 
@@ -77,14 +78,25 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
     for ph in plan.phases:
         n = ph.phase.number
         yield from ["", f"## Phase {n}: {ph.phase.title}", ""]
+        later = starting(rules, ph.phase)
+        if later is not None:
+            # A later guide of the chain starts here: its checklist first.
+            yield from [f"Before this phase ({later.name}, {later.guide}):", ""]
+            yield from (f"- [ ] {item}" for item in later.before)
+            yield ""
         if not ph.steps:
             yield from ["Nothing to do: every target is already past this phase."]
             continue
-        changes = ", ".join(f"{c} → `{t}`" for c, t in ph.phase.set.items())
+        changes = ", ".join(
+            f"{c} → `{_to(ph.phase.repos.get(c), t)}`" for c, t in ph.phase.set.items()
+        )
         pins = ", ".join(ph.phase.pin)
         yield from [
             f"Moves {changes}" + (f"; keeps {pins} pinned at its current tag." if pins else ".")
         ]
+        if ph.phase.notes:
+            yield ""
+            yield from (f"- {note}" for note in ph.phase.notes)
         yield from [
             "",
             f"Edits in the repository: `{out_rel}/phase-{n}.diff` "
@@ -95,7 +107,8 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         ]
         for ts in ph.steps:
             moves = ", ".join(
-                f"{c} `{_now(ts.target.components.get(c))}` → `{t}`"
+                f"{c} `{_now(ts.target.components.get(c), c in ts.step.repos)}` → "
+                f"`{_to(ts.step.repos.get(c), t)}`"
                 for c, t in ts.step.set.items()
             )
             pinned = ", ".join(f"{c} at `{t}`" for c, t in ts.step.pin.items())
@@ -112,7 +125,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
             yield from ["", f"**Rollback:** {ph.phase.rollback}"]
     yield from [
         "",
-        "## If both phases fail",
+        "## If both phases fail" if len(plan.phases) == 2 else "## If the phases fail",
         "",
         "Restore both databases from the backups, then roll the releases back.",
         "",
@@ -128,8 +141,16 @@ def _judged(
         yield f"- **{p.severity}** {p.code}: {explain(p, before, after)}"
 
 
-def _now(state: ComponentState | None) -> str:
-    """A component's tag before the step: its image when the tag says nothing."""
+def _now(state: ComponentState | None, image: bool = False) -> str:
+    """A component's tag before the step: its image when the tag says nothing, or when
+    the step moves its repository (`image`)."""
     if state is None:
         return "?"
+    if image and state.image is not None:
+        return str(state.image)
     return state.tag or (str(state.image) if state.image else "unknown")
+
+
+def _to(repo: str | None, tag: str) -> str:
+    """What a step moves a component to: the tag, or the image in another repository."""
+    return f"{repo}:{tag}" if repo else tag

@@ -15,9 +15,12 @@ from . import (
     env_overridden,
     follower_mismatch,
     images_entry_unused,
+    litellm_database_url,
+    mixed_release,
     not_deployed,
     plan_unsafe,
     repository_changed,
+    skipped_guide,
     suppression,
     two_phases,
     unknown_version,
@@ -51,6 +54,9 @@ _MODULES: tuple[ModuleType, ...] = (
     not_deployed,
     suppression,
     plan_unsafe,
+    mixed_release,
+    skipped_guide,
+    litellm_database_url,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.

@@ -271,6 +271,8 @@ class ComposeManager(Manager):
         for comp, tag in step.set.items():
             for svc in data.services.get(comp, []):
                 why = f"{comp} to {tag}"
+                repo = step.repos.get(comp)
+                old_name = ImageRef.parse(svc.image).name
                 if svc.env is not None and data.env_file and can_hold(tag, svc.env.quote):
                     out.append(
                         Change(
@@ -284,12 +286,21 @@ class ComposeManager(Manager):
                             svc.env.value,
                         )
                     )
+                    if repo is not None and svc.raw.startswith(old_name + ":"):
+                        # The .env file holds the tag; the repository is in the image line.
+                        new = repo + svc.raw[len(old_name) :]
+                        out.append(
+                            Change(data.file, 0, ("services", svc.name, "image"), new, comp, why)
+                        )
                     continue
                 if svc.var_match is not None:
                     start, end = svc.var_match
                     new = svc.raw[:start] + tag + svc.raw[end:]
+                    if repo is not None and new.startswith(old_name + ":"):
+                        new = repo + new[len(old_name) :]  # the name is literal text
                 else:
-                    new = str(ImageRef.parse(svc.image).with_tag(tag).with_digest(None))
+                    ref = ImageRef.parse(svc.image).with_tag(tag).with_digest(None)
+                    new = str(ref.with_name(repo) if repo is not None else ref)
                 out.append(Change(data.file, 0, ("services", svc.name, "image"), new, comp, why))
         return out
 

@@ -131,14 +131,20 @@ class HelmManager(Manager):
     ) -> dict[str, str]:
         data = target.data_as(HelmData)
         tree: dict[str, Any] = {}
+        # Components a phase so far moved to another repository: the repository goes
+        # beside the tag (a thin file over the chart's old default would mix them: LU015).
+        moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.repos}
         for component, tag in sorted(tags.items()):
             if component in data.release.literals and not data.locations.get(component):
                 continue  # written in the chart's templates: the phase edits them
+            state = target.components.get(component)
             for loc in data.locations.get(component) or self._hinted(ctx, component):
                 path = loc.path + (() if loc.shape == "string" else ("tag",))
                 value = tag
                 if loc.shape == "string":
                     value = str(ImageRef.parse(str(get_path(data.merged, loc.path))).with_tag(tag))
+                elif component in moved and state is not None and state.image is not None:
+                    _set(tree, loc.path + ("repository",), state.image.name)
                 _set(tree, path, value)
         if not tree:
             return {}

@@ -30,6 +30,14 @@ def default_tag(rules: Rules, release: ChartRelease, component: str) -> str | No
     return release.app_version if hints.default_tag == "appVersion" else None
 
 
+def default_repository(rules: Rules, release: ChartRelease, component: str) -> str | None:
+    """The repository a catalog release deploys for a component by default."""
+    hints = rules.components[component].helm
+    image = get_path(release.values, hints.values) if hints is not None else None
+    repo = image.get("repository") if isinstance(image, dict) else None
+    return str(repo) if repo else None
+
+
 def _move_chart(
     ctx: ScanContext, target: Target, rel: Release, step: PhaseStep
 ) -> ChartRelease | None:
@@ -46,6 +54,7 @@ def _move_chart(
     def deploys(release: ChartRelease) -> bool:
         return all(
             default_tag(ctx.rules, release, c) == tag
+            and (c not in step.repos or default_repository(ctx.rules, release, c) == step.repos[c])
             for c, tag in step.set.items()
             if c in target.components
         )
@@ -118,12 +127,32 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
                 continue  # the chart move deploys it
             layer = decider if explicit and decider is not None else rel.owner
             value = tag
+            repo = step.repos.get(component)
             if loc.shape == "string":
                 ref = ImageRef.parse(str(get_path(rel.merged, loc.path)))
                 # A digest pins the old image: it goes when the tag moves (as in compose).
-                value = str(ref.with_tag(tag).with_digest(ref.digest if ref.tag == tag else None))
+                ref = ref.with_tag(tag).with_digest(ref.digest if ref.tag == tag else None)
+                value = str(ref.with_name(repo) if repo is not None else ref)
+            elif repo is not None:
+                out.extend(_repository_change(rel, loc.path, repo, component, moved is not None))
             out.append(layer.change(path, value, component, why))
     return out
+
+
+def _repository_change(
+    rel: Release, image_path: tuple, repo: str, component: str, chart_moved: bool
+) -> list[Change]:
+    """The repository a phase moves a component to (the LiteLLM fork), written where
+    the repository is decided: beside the tag, never apart from it (LU015)."""
+    path = image_path + ("repository",)
+    if get_path(rel.merged, path) == repo:
+        return []
+    decider = decider_of(rel, path)
+    explicit = decider is not None and decider.kind != "default"
+    if not explicit and chart_moved:
+        return []  # the moved chart's default is the new repository (checked by deploys)
+    layer = decider if explicit and decider is not None else rel.owner
+    return [layer.change(path, repo, component, f"{component} to {repo} (with its tag)")]
 
 
 def _literal_changes(

@@ -318,11 +318,15 @@ class KustomizeManager(Manager):
         out: dict[tuple, Change] = {}
         for comp, tag in step.set.items():
             for placed in data.placed.get(comp, []):
-                for change in self._changes_for(ctx, placed, comp, tag):
+                for change in self._changes_for(ctx, placed, comp, tag, step.repos.get(comp)):
                     out.setdefault((change.file, change.doc, change.path, change.span), change)
         return list(out.values())
 
-    def _changes_for(self, ctx: ScanContext, placed: Placed, comp: str, tag: str) -> list[Change]:
+    def _changes_for(
+        self, ctx: ScanContext, placed: Placed, comp: str, tag: str, repo: str | None = None
+    ) -> list[Change]:
+        """`repo`: the repository the phase moves the image to (with its tag): in the
+        `images:` entry that decides the tag (its newName), else in the image itself."""
         img = placed.tracked
         if img is None:
             return []
@@ -332,6 +336,12 @@ class KustomizeManager(Manager):
         origin = img.origin
         if entry is not None:
             out += entry_changes(ctx, entry, tag, why)
+            if repo is not None and entry.new_name != repo:
+                # The entry decides the tag: its newName takes the repository beside it
+                # (the base's name stays, so that the entry still matches it).
+                where = ("images", entry.index, "newName")
+                moved = f"{comp} to {repo} (with its tag)"
+                out.append(Change(entry.file, 0, where, repo, "", moved))
             template = entry.file + ".template"
             if ctx.source.exists(template):
                 out += self._template_entry(ctx, template, entry, tag, why)
@@ -342,7 +352,7 @@ class KustomizeManager(Manager):
             return out  # not reachable by an edit: the engine reports the phase is not reached
         # The origin decides (or is generated and kept consistent with the entry).
         name, _old_tag, digest = split(origin.text)
-        new = f"{name}:{tag}"
+        new = f"{repo or name}:{tag}"
         reason = why + ("; the digest is dropped (it would pin the old image)" if digest else "")
         link = env_link(ctx, origin)
         if origin.file.endswith(".template"):

@@ -154,6 +154,7 @@ class ManifestManager(Manager):
             for img in target.data_as(ManifestData).placed.get(comp, []):
                 o = img.origin
                 name, _tag, digest = split(o.text)
+                name = step.repos.get(comp, name)
                 reason = f"{comp} to {tag}" + ("; the digest is dropped" if digest else "")
                 out.append(Change(o.file, o.doc, o.path, f"{name}:{tag}", comp, reason))
         return out
