@@ -16,3 +16,5 @@ UNRESOLVED = "LU009"  # something that decides an image cannot be read (remote, 
 NOT_DEPLOYED = "LU010"  # a component the rules know is turned off in this target
 BAD_SUPPRESSION = "LU011"  # a lint suppression comment without a reason, or for no known code
 UNSAFE_PLAN = "LU012"  # a computed phase would deploy a forbidden state or transition
+INSTALLATION_ORDER = "LU013"  # a LiteLLM moves past its boundary before the backend it serves
+INSTALLATION_UNKNOWN = "LU014"  # a backend's LiteLLM is not known while some LiteLLM moves

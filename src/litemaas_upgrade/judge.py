@@ -142,6 +142,17 @@ def followers(components: Components, rules: Rules) -> list[tuple[str, str]]:
     return out
 
 
+def joined(caller: Components, callee: Components, component: str) -> Components:
+    """The state an installation deploys when `component` (LiteLLM) comes from another
+    target than the rest (installations/): the caller's components (the backend's
+    target) with the callee's `component` in place of the caller's own. Judged like any
+    state or transition, by the functions below."""
+    out = {name: state for name, state in caller.items() if name != component}
+    if component in callee:
+        out[component] = callee[component]
+    return out
+
+
 def judge_state(components: Components, rules: Rules) -> list[Problem]:
     """Everything the rules say about one deployed state."""
     out = [Problem(FORBIDDEN, c.if_component, c.then_component, c) for c in

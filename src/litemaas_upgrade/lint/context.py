@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from ..facts import Notice, Unreadable
+    from ..installations.lintview import View
     from ..model import Finding
 
 
@@ -48,6 +49,9 @@ class LintContext:
     # What could not be read for no target in particular: the scan's notices (links,
     # skipped files), an unreadable base.
     notices: list[Notice | Unreadable] = field(default_factory=list)
+    # Backends and the LiteLLM they call across targets (installations/); None when the
+    # checks come from a plan or a single target.
+    installations: View | None = None
 
 
 def scanned(

@@ -15,6 +15,8 @@ from . import (
     env_overridden,
     follower_mismatch,
     images_entry_unused,
+    installation_order,
+    installation_unknown,
     not_deployed,
     plan_unsafe,
     repository_changed,
@@ -51,6 +53,8 @@ _MODULES: tuple[ModuleType, ...] = (
     not_deployed,
     suppression,
     plan_unsafe,
+    installation_order,
+    installation_unknown,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.

@@ -13,6 +13,7 @@ from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
+from ..helm.links import release_links
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
 from ..helm.update import changes
@@ -111,6 +112,7 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
+            target.facts.extend(release_links(ctx, target, d.release))
             not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             if d.broken:
                 mark_unreadable(ctx, target, d.broken)

@@ -16,6 +16,7 @@ from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .layers import Layer
+from .links import release_links
 from .release import Release, resolve
 from .unreadable import mark_unreadable, override_layer
 from .update import changes
@@ -105,6 +106,7 @@ class HelmManager(Manager):
             ),
         )
         resolve(ctx, target, release)
+        target.facts.extend(release_links(ctx, target, release, spec.namespace or ""))
         if broken:
             mark_unreadable(ctx, target, broken)
         literal_files = {lit.where.file for lits in release.literals.values() for lit in lits}

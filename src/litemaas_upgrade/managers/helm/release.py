@@ -211,9 +211,6 @@ def resolve(ctx: ScanContext, target: Target, rel: Release) -> None:
             state.versions += extra.all_versions()
         target.components[comp.name] = state
     target.facts.extend(_duplicate_keys(ctx, target, rel))
-    from .links import release_links  # (installations: the backend's LiteLLM URL)
-
-    target.facts.extend(release_links(ctx, target, rel))
     if rel.chart.missing and rel.chart.vendored is not None:
         target.facts.append(
             Unreadable(

@@ -1,0 +1,80 @@
+"""What lint judges of installations: each backend's target joined with the LiteLLM
+target it calls (now and at the base), the backends whose LiteLLM is not known, and
+every target deploying LiteLLM (to tell when one moves while a link is unknown)."""
+
+from __future__ import annotations
+
+from ..model import Target
+from ..records import field, record
+from . import CALLEE, CALLER
+from .link import Installations, Key
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from .link import Link, Unlinked
+
+
+@record
+class Joined:
+    """One backend's target and the other target whose LiteLLM it calls."""
+
+    name: str  # the installation's
+    link: Link
+    caller: Target
+    callee: Target
+    caller_base: Target | None = None
+    callee_base: Target | None = None
+
+
+@record
+class Unknown:
+    """A backend whose LiteLLM no target is known to deploy."""
+
+    unlinked: Unlinked
+    caller: Target
+
+
+@record
+class View:
+    joined: list[Joined] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+    # Every target deploying LiteLLM now, with itself at the base (None: not there).
+    litellms: list[tuple[Target, Target | None]] = field(default_factory=list)
+    selected: set[Key] = field(default_factory=set)  # the targets the PATHs select
+
+
+def needs_every_target(targets: list[Target], config: dict | None) -> bool:
+    """Whether a scoped scan (pre-commit) must be widened: a target that deploys the
+    backend or LiteLLM without the other may be linked to one no changed file reads."""
+    if config and config.get("installations"):
+        return True
+    return any((CALLER in t.components) != (CALLEE in t.components) for t in targets)
+
+
+def view(
+    found: Installations,
+    now: list[Target],
+    base: dict[Key, Target] | None,
+    selected: list[Target],
+) -> View:
+    by_key = {t.key: t for t in now}
+    base = base or {}
+    keys = {t.key for t in selected}
+    out = View(selected=keys)
+    for inst in found.installations:
+        for lk in inst.links:
+            if lk.caller == lk.callee or not keys & {lk.caller, lk.callee}:
+                continue
+            out.joined.append(
+                Joined(
+                    inst.name,
+                    lk,
+                    by_key[lk.caller],
+                    by_key[lk.callee],
+                    base.get(lk.caller),
+                    base.get(lk.callee),
+                )
+            )
+    out.unknown = [Unknown(u, by_key[u.caller]) for u in found.unlinked]
+    out.litellms = [(t, base.get(t.key)) for t in now if CALLEE in t.components]
+    return out
