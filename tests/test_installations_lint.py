@@ -43,7 +43,7 @@ def test_litellm_first_is_refused_at_its_line_naming_the_backend_in_every_format
     assert (
         "litellm is at main-v1.81.0-stable (1.81.0), at or past 1.81.0, while the backend it "
         "serves, in envs/prod-values.yaml (charts/litemaas/Chart.yaml:7), is at 0.1.3, before "
-        "0.2.0 (installation envs/prod-values.yaml: backend.litellmApiUrl"
+        "0.2.0 (installation envs/prod-values.yaml -> litellm: backend.litellmApiUrl"
     ) in res.out
     assert "commit phase 1 (backend, frontend to 0.2.0" in res.out
     assert "for envs/prod-values.yaml first and deploy it; move litellm in litellm" in res.out

@@ -286,9 +286,10 @@ def _group(
     for group in groups.values():
         callers = sorted({lk.caller for lk in group})
         callees = sorted({lk.callee for lk in group} - set(callers))
-        name = next((names[k] for k in callers if k in names), "") or " + ".join(
-            k[0] for k in callers
-        )
+        default = ", ".join(k[0] for k in callers)
+        if callees:
+            default += " -> " + ", ".join(k[0] for k in callees)
+        name = next((names[k] for k in callers if k in names), default)
         out.append(Installation(name, [*callers, *callees], sorted(set(group), key=_order)))
     return sorted(out, key=lambda i: i.members)
 
