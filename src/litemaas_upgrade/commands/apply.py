@@ -6,6 +6,7 @@ import sys
 
 from ..engine import plan, without_steps
 from ..errors import UsageError
+from ..installations.planned import refusals as installation_refusals
 from ..output.atomic import write_files
 from ..output.unified import repository_prefix, tree_diff
 from .common import Inputs, err, open_inputs
@@ -17,8 +18,9 @@ def run(inputs: Inputs, phase: int, dry_run: bool) -> int:
     if not 1 <= phase <= len(rules.phases):
         raise UsageError(f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}")
     result = plan(source, rules, options, without_steps)
-    if result.unsafe():
-        for finding in result.unsafe():
+    unsafe = result.unsafe() + installation_refusals(result)
+    if unsafe:
+        for finding in unsafe:
             err(f"error {finding.code}: {finding.message}")
         err("refused: nothing was written")
         return 1
