@@ -286,3 +286,31 @@ def test_declared_installations_win_and_are_checked_at_their_line(cli, tmp_path:
         and ".litemaas-upgrade.yaml:3:5" in res.err
         and "unknown key 'lite'" in res.err
     )
+
+
+def test_odd_shapes_are_read_as_nothing_never_a_crash(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    odd_env = (
+        "          env:\n            - LITELLM_API_URL\n            - name: LITELLM_API_URL\n"
+        "              valueFrom: somewhere\n          envFrom: configmap\n"
+    )
+    write(repo, "apps/a/kustomization.yaml", "resources: [backend.yaml, svc.yaml]\n")
+    write(
+        repo,
+        "apps/a/backend.yaml",
+        deployment("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3", odd_env),
+    )
+    write(
+        repo,
+        "apps/a/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  selector: [app]\n"
+        "  ports: {port: 4000}\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\n"
+        "spec:\n  jobTemplate: [1]\n",
+    )
+    init_repo(repo)
+    data = scan_json(cli, repo)
+    assert [u["backend"] for u in data["unlinked"]] == ["apps/a"]
+    write(repo, "apps/a/kustomization.yaml", "resources: [backend.yaml]\n")
+    chart(repo)
+    backend_values(repo, "envs/prod-values.yaml", "http://[::1:4000")  # not a URL
+    assert "http://[::1:4000" in json.dumps(scan_json(cli, repo)["unlinked"])

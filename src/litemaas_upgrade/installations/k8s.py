@@ -31,36 +31,34 @@ if TYPE_CHECKING:
 Locate = Callable[[str, int, tuple[str | int, ...]], tuple[str, int, int]]
 
 
-def _pod_spec(data: dict[str, Any]) -> tuple[tuple[str | int, ...], dict[str, Any]] | None:
-    """The pod template's spec of a workload (Deployment, StatefulSet, ...) or of a Pod."""
-    spec = data.get("spec")
-    if not isinstance(spec, dict):
-        return None
+def _map(value: Any, *path: str) -> dict[str, Any]:
+    """The mapping at `path` below `value`; {} where the files hold something else."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _template(data: dict[str, Any]) -> tuple[tuple[str | int, ...], dict[str, Any]]:
+    """Where a workload's pod template is (a Pod is its own), and the template."""
     if data.get("kind") == "Pod":
-        return ("spec",), spec
+        return (), data
     if data.get("kind") == "CronJob":
-        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
-        template = spec.get("template") if isinstance(spec, dict) else None
-        base: tuple[str | int, ...] = ("spec", "jobTemplate", "spec", "template")
-    else:
-        template = spec.get("template")
-        base = ("spec", "template")
-    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
-        return None
-    return base + ("spec",), template["spec"]
+        return ("spec", "jobTemplate", "spec", "template"), _map(
+            data, "spec", "jobTemplate", "spec", "template"
+        )
+    return ("spec", "template"), _map(data, "spec", "template")
+
+
+def _pod_spec(data: dict[str, Any]) -> tuple[tuple[str | int, ...], dict[str, Any]] | None:
+    """The pod spec of a workload (Deployment, StatefulSet, CronJob, ...) or of a Pod."""
+    base, template = _template(data)
+    spec = _map(template, "spec")
+    return (base + ("spec",), spec) if spec else None
 
 
 def _labels(data: dict[str, Any]) -> dict[str, str]:
-    spec = data.get("spec") if data.get("kind") != "Pod" else None
-    meta = data.get("metadata") if data.get("kind") == "Pod" else None
-    if isinstance(spec, dict):
-        template = spec.get("template")
-        if data.get("kind") == "CronJob":
-            job = (spec.get("jobTemplate") or {}).get("spec") or {}
-            template = job.get("template") if isinstance(job, dict) else None
-        meta = template.get("metadata") if isinstance(template, dict) else None
-    labels = meta.get("labels") if isinstance(meta, dict) else None
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    labels = _map(_template(data)[1], "metadata", "labels")
+    return {str(k): str(v) for k, v in labels.items()}
 
 
 def _containers(pod: dict[str, Any]) -> Iterable[tuple[str, int, dict[str, Any]]]:
@@ -115,9 +113,10 @@ def installation_facts(
             for pns, labels in callee_pods
         ):
             continue
+        listed = spec.get("ports")
         ports = tuple(
-            int(p["port"])
-            for p in spec.get("ports") or []
+            p["port"]
+            for p in (listed if isinstance(listed, list) else [])
             if isinstance(p, dict) and isinstance(p.get("port"), int)
         )
         file, line, col = locate(o.file, o.doc, ("metadata", "name"))
@@ -140,15 +139,16 @@ def _env_urls(
         if isinstance(item.get("value"), str):
             file, line, col = locate(o.file, o.doc, at + ("env", i, "value"))
             return [CallsUrl(CALLER, item["value"], file, line, col, f"env {URL_ENV}", ns)]
-        ref = (item.get("valueFrom") or {}).get("configMapKeyRef")
-        if isinstance(ref, dict):
+        ref = _map(item, "valueFrom", "configMapKeyRef")
+        if ref:
             cm = configmaps.get((str(ref.get("name")), ns))
             found = _from_configmap(cm, str(ref.get("key")), ns, locate)
             return [found] if found is not None else []
         return []  # from a Secret, or a field: not read
-    for source in container.get("envFrom") or []:
-        ref = source.get("configMapRef") if isinstance(source, dict) else None
-        if isinstance(ref, dict):
+    sources = container.get("envFrom")
+    for source in sources if isinstance(sources, list) else []:
+        ref = _map(source, "configMapRef")
+        if ref:
             cm = configmaps.get((str(ref.get("name")), ns))
             found = _from_configmap(cm, URL_ENV, ns, locate)
             if found is not None:
