@@ -39,7 +39,7 @@ class Link:
             u = self.url
             if u is None:
                 return f"the target's own {CALLEE} (no URL in the files)"
-            where = f"{u.file}:{u.line} {u.path}"
+            where = f"{_at(u.file, u.line)} {u.path}"
             if not u.url:
                 return f"the chart's own {CALLEE} ({where})"
             if self.service is not None:
@@ -48,8 +48,8 @@ class Link:
         assert self.url is not None and self.service is not None
         s = self.service
         return (
-            f"{self.url.path} {self.url.url!r} at {self.url.file}:{self.url.line} names "
-            f"{s.how} {s.name}{'.' + s.namespace if s.namespace else ''} at {s.file}:{s.line}"
+            f"{self.url.path} {self.url.url!r} at {_at(self.url.file, self.url.line)} names "
+            f"{s.how} {s.name}{'.' + s.namespace if s.namespace else ''} at {_at(s.file, s.line)}"
         )
 
     def to_json(self) -> dict[str, object]:
@@ -94,7 +94,7 @@ class Unlinked:
             )
         u = self.url
         return (
-            f"the {CALLER} in {self.caller[0]} calls {u.url!r} ({u.file}:{u.line} {u.path}), "
+            f"the {CALLER} in {self.caller[0]} calls {u.url!r} ({_at(u.file, u.line)} {u.path}), "
             "which no target in this repository deploys"
         )
 
@@ -142,6 +142,10 @@ class Installations:
             "installations": [i.to_json() for i in self.installations],
             "unlinked": [u.to_json() for u in self.unlinked],
         }
+
+
+def _at(file: str, line: int) -> str:
+    return f"{file}:{line}" if line else file
 
 
 def host_port(url: str) -> tuple[str, int | None] | None:
@@ -223,6 +227,8 @@ def link(
                     found = True
                 continue
             for other, svc in services:
+                if t.kind == "compose" and svc.how != "compose service":
+                    continue  # a compose network holds the file's services, no cluster's
                 if serves(url, svc, other.key == t.key):
                     how = OWN if other.key == t.key and svc.how == "compose service" else URL
                     links.append(Link(t.key, other.key, how, url, svc))

@@ -24,7 +24,10 @@ def only_for(found: Installations, shown: list[Target]) -> Installations:
 
 def render_text(found: Installations, targets: dict[Key, Target]) -> str:
     out = ["installations:"]
+    alone = sum(1 for inst in found.installations if len(inst.members) < 2)
     for inst in found.installations:
+        if len(inst.members) < 2:
+            continue  # a target alone: its own section above says it all
         out.append(f"  {inst.name}")
         for key in inst.members:
             t = targets.get(key)
@@ -38,4 +41,6 @@ def render_text(found: Installations, targets: dict[Key, Target]) -> str:
             out.append(f"    link {lk.caller[0]} -> {lk.callee[0]}: {lk.describe()}")
     for u in found.unlinked:
         out.append(f"  unlinked: {u.describe()}")
+    if alone:
+        out.append(f"  ({alone} more target(s) each deploy their backend with its own LiteLLM)")
     return "\n".join(out) + "\n"
