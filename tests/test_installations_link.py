@@ -314,3 +314,79 @@ def test_odd_shapes_are_read_as_nothing_never_a_crash(cli, tmp_path: Path) -> No
     chart(repo)
     backend_values(repo, "envs/prod-values.yaml", "http://[::1:4000")  # not a URL
     assert "http://[::1:4000" in json.dumps(scan_json(cli, repo)["unlinked"])
+
+
+ARGO_LITELLM = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: llm
+spec:
+  source:
+    repoURL: oci://docker.litellm.ai/berriai/litellm-helm
+    chart: litellm-helm
+    targetRevision: 1.95.0
+    helm:
+      valuesObject:
+        image:
+          repository: ghcr.io/berriai/litellm-database
+          tag: main-v1.74.7-stable
+  destination:
+    namespace: ai
+"""
+
+FLUX_LITELLM = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: litellm
+  namespace: flux-system
+spec:
+  targetNamespace: gateway
+  chart:
+    spec:
+      chart: litellm-helm
+      version: 1.95.0
+      sourceRef: {kind: HelmRepository, name: berriai}
+  values:
+    service: {port: 8000}
+    image:
+      repository: ghcr.io/berriai/litellm-database
+      tag: main-v1.74.7-stable
+"""
+
+
+@pytest.mark.parametrize(
+    ("obj", "url", "service"),
+    [
+        # Argo CD: the release is the app's name; the chart's fullname is <release>-litellm-helm.
+        (ARGO_LITELLM, "http://llm-litellm-helm.ai.svc:4000", "llm-litellm-helm.ai"),
+        # helm.releaseName containing the chart's name: the fullname is the release's.
+        (
+            ARGO_LITELLM.replace("    helm:\n", "    helm:\n      releaseName: my-litellm-helm\n"),
+            "http://my-litellm-helm.ai:4000",
+            "my-litellm-helm.ai",
+        ),
+        # Flux: targetNamespace-name is the release; service.port from the values.
+        (FLUX_LITELLM, "http://gateway-litellm-litellm-helm.gateway:8000", None),
+    ],
+)
+def test_a_litellm_chart_release_of_a_gitops_object_is_linked_by_its_chart_naming(
+    cli, tmp_path: Path, obj: str, url: str, service: str | None
+) -> None:
+    repo = tmp_path / "r"
+    chart(repo)
+    backend_values(repo, "envs/prod-values.yaml", url)
+    write(repo, "gitops/litellm.yaml", obj)
+    init_repo(repo)
+    data = scan_json(cli, repo)
+    assert links_of(data) == [("envs/prod-values.yaml", "gitops/litellm.yaml", "url")], data.get(
+        "unlinked"
+    )
+    svc = data["installations"][0]["links"][0]["service"]
+    if service is not None:
+        assert f"{svc['name']}.{svc['namespace']}" == service
+    assert svc["file"] == "gitops/litellm.yaml" and svc["line"] > 0
+    # Another port is another Service.
+    backend_values(repo, "envs/prod-values.yaml", url.rsplit(":", 1)[0] + ":9999")
+    assert links_of(scan_json(cli, repo)) == []

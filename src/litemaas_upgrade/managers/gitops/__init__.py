@@ -13,7 +13,7 @@ from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
-from ..helm.links import release_links
+from ..helm.links import chart_services, release_links
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
 from ..helm.update import changes
@@ -36,6 +36,10 @@ class Declared:
     facts: list[Unreadable] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # values files that are not YAML
     chart_pos: tuple[int, int] = (0, 0)  # line, col of the chart reference in `path`
+    # The Helm release's name and namespace, when the object says them (installations:
+    # how its chart names the LiteLLM Service, the namespace a short URL resolves in).
+    release_name: str = ""
+    namespace: str = ""
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -112,7 +116,11 @@ class GitOpsManager(Manager, abc.ABC):
             target = Target(kind=self.kind, path=path, formed=d.formed, data=d.release)
             target.facts.extend(d.facts)
             resolve(ctx, target, d.release)
-            target.facts.extend(release_links(ctx, target, d.release))
+            target.facts.extend(release_links(ctx, target, d.release, d.namespace))
+            at = (d.path, *d.chart_pos)
+            target.facts.extend(
+                chart_services(target, d.release, d.release_name, d.namespace, at)
+            )
             not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             if d.broken:
                 mark_unreadable(ctx, target, d.broken)
