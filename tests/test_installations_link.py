@@ -390,3 +390,33 @@ def test_a_litellm_chart_release_of_a_gitops_object_is_linked_by_its_chart_namin
     # Another port is another Service.
     backend_values(repo, "envs/prod-values.yaml", url.rsplit(":", 1)[0] + ":9999")
     assert links_of(scan_json(cli, repo)) == []
+
+
+def test_the_litemaas_charts_own_litellm_serves_another_backend_when_the_release_is_named(
+    cli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "r"
+    chart(repo)
+    backend_values(repo, "envs/shared.yaml", None, litellm=True)
+    write(
+        repo,
+        ".litemaas-upgrade.yaml",
+        "helm:\n  - chart: charts/litemaas\n    values: [envs/shared.yaml]\n"
+        "    release: ai\n    namespace: litemaas\n",
+    )
+    env = (
+        "          env:\n            - name: LITELLM_API_URL\n"
+        "              value: http://ai-litemaas-litellm.litemaas.svc.cluster.local:4000\n"
+    )
+    write(repo, "team-b/kustomization.yaml", "namespace: team-b\nresources: [backend.yaml]\n")
+    write(
+        repo,
+        "team-b/backend.yaml",
+        deployment("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3", env),
+    )
+    init_repo(repo)
+    data = scan_json(cli, repo)
+    assert ("team-b", "envs/shared.yaml", "url") in links_of(data)
+    assert ("envs/shared.yaml", "envs/shared.yaml", "own") in links_of(data)
+    (inst,) = data["installations"]
+    assert inst["members"] == ["envs/shared.yaml", "team-b"]
