@@ -14,6 +14,7 @@ from installation_repos import (
     OLD,
     backend_values,
     chart,
+    deployment,
     external_repo,
     litellm_overlay,
     write,
@@ -158,3 +159,42 @@ def test_an_unknown_link_warns_and_says_how_to_declare_it(cli, tmp_path: Path) -
     assert f"{LITELLM_LINE}: error LU013" in res.out
     assert "(installation prod: declared in .litemaas-upgrade.yaml:2:5)" in res.out
     assert "LU014" not in res.out
+
+
+def test_pre_commit_widens_to_the_backend_that_calls_a_shared_bundled_litellm(
+    cli, tmp_path: Path
+) -> None:
+    """The LiteMaaS release's own LiteLLM (release named in the config) also serves another
+    team's backend; the release is at 0.2.0, the other backend is not. Bumping LiteLLM in
+    the release's values breaks nothing within the release: only the installation does."""
+    repo = tmp_path / "r"
+    chart(repo)
+    write(
+        repo,
+        "envs/shared.yaml",
+        'backend:\n  image:\n    tag: "0.2.0"\nfrontend:\n  image:\n    tag: "0.2.0"\n',
+    )
+    write(
+        repo,
+        ".litemaas-upgrade.yaml",
+        "helm:\n  - chart: charts/litemaas\n    values: [envs/shared.yaml]\n"
+        "    release: ai\n    namespace: litemaas\n",
+    )
+    env = (
+        "          env:\n            - name: LITELLM_API_URL\n"
+        "              value: http://ai-litemaas-litellm.litemaas:4000\n"
+    )
+    write(repo, "team-b/kustomization.yaml", "resources: [backend.yaml]\n")
+    write(
+        repo,
+        "team-b/backend.yaml",
+        deployment("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3", env),
+    )
+    init_repo(repo)
+    values = repo / "envs/shared.yaml"
+    values.write_text(values.read_text() + f'litellm:\n  image:\n    tag: "{NEW}"\n')
+    res = cli("lint", "envs/shared.yaml", cwd=repo)
+    assert res.code == 1, res.out
+    assert "envs/shared.yaml:9:10: error LU013 installation-order\n" in res.out
+    assert "while the backend it serves, in team-b" in res.out
+    assert "LU001" not in res.out

@@ -1,7 +1,8 @@
 """The one judgement of the upgrade rules: is this state, or this transition, safe?
 
-Lint (LU001, LU002, LU003, LU012), `plan` and `apply` safety, `diff`'s verdict column and
-the runbook all ask here, so that they can never disagree. What the files cannot say is
+Lint (LU001, LU002, LU003, LU012; LU013 across the targets of an installation, through
+`joined`), `plan` and `apply` safety, `diff`'s verdict column and the runbook all ask
+here, so that they can never disagree. What the files cannot say is
 judged as unknown, never as absent: a constraint whose `if` side is at or past its
 boundary while the `then` side's version cannot be read is unverified, and unverified is
 an error (the gate fails closed)."""

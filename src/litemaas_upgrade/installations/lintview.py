@@ -4,6 +4,7 @@ every target deploying LiteLLM (to tell when one moves while a link is unknown).
 
 from __future__ import annotations
 
+from ..facts import CallsUrl, Serves
 from ..model import Target
 from ..records import field, record
 from . import CALLEE, CALLER
@@ -44,11 +45,25 @@ class View:
 
 
 def needs_every_target(targets: list[Target], config: dict | None) -> bool:
-    """Whether a scoped scan (pre-commit) must be widened: a target that deploys the
-    backend or LiteLLM without the other may be linked to one no changed file reads."""
+    """Whether a scoped scan (pre-commit) must be widened, because a target it resolved
+    may be linked to one that no changed file reads: one that deploys the backend or
+    LiteLLM without the other, a backend given a URL (it may name another target's
+    LiteLLM), a LiteLLM Service (another target's backend may call it), or installations
+    declared in the config. A compose file's network is its own."""
     if config and config.get("installations"):
         return True
-    return any((CALLER in t.components) != (CALLEE in t.components) for t in targets)
+    for t in targets:
+        if (CALLER in t.components) != (CALLEE in t.components):
+            return True
+        if t.kind != "compose" and any(_reachable(f) for f in t.facts):
+            return True
+    return False
+
+
+def _reachable(fact: object) -> bool:
+    if isinstance(fact, Serves):
+        return True
+    return isinstance(fact, CallsUrl) and bool(fact.url)
 
 
 def view(
