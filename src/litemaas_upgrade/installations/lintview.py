@@ -4,9 +4,13 @@ every target deploying LiteLLM (to tell when one moves while a link is unknown).
 
 from __future__ import annotations
 
+import re
+
+from ..errors import InputError
 from ..facts import CallsUrl, Serves
 from ..model import Target
 from ..records import field, record
+from ..source import Source
 from . import CALLEE, CALLER
 from .link import Installations, Key
 
@@ -44,26 +48,43 @@ class View:
     selected: set[Key] = field(default_factory=set)  # the targets the PATHs select
 
 
-def needs_every_target(targets: list[Target], config: dict | None) -> bool:
+# What a file that may hold another target's LiteLLM Service contains: a Service, or a
+# GitOps object whose chart names one (a cheap search of the repository's bytes).
+# (One line each: a view at a git revision searches with `git grep`.)
+SERVICE_MARKERS = (b"kind: Service", b"HelmRelease", b"argoproj.io")
+_SERVICE = re.compile(rb"^\s*kind:\s*[\"']?Service[\"']?\s*$|HelmRelease|argoproj\.io", re.M)
+
+
+def needs_every_target(targets: list[Target], config: dict | None, source: Source) -> bool:
     """Whether a scoped scan (pre-commit) must be widened, because a target it resolved
     may be linked to one that no changed file reads: one that deploys the backend or
-    LiteLLM without the other, a backend given a URL (it may name another target's
-    LiteLLM), a LiteLLM Service (another target's backend may call it), or installations
-    declared in the config. A compose file's network is its own."""
+    LiteLLM without the other, a LiteLLM Service (another target's backend may call it),
+    a backend given a URL while the repository holds Services elsewhere (it may name
+    another target's LiteLLM), or installations declared in the config. A compose
+    file's network is its own."""
     if config and config.get("installations"):
         return True
+    calls = False
     for t in targets:
         if (CALLER in t.components) != (CALLEE in t.components):
             return True
-        if t.kind != "compose" and any(_reachable(f) for f in t.facts):
+        if t.kind == "compose":
+            continue
+        if any(isinstance(f, Serves) for f in t.facts):
             return True
+        calls = calls or any(isinstance(f, CallsUrl) and f.url for f in t.facts)
+    if not calls:
+        return False
+    for rel in source.containing(SERVICE_MARKERS, (".yaml", ".yml")):
+        # A chart's templates are not read as objects; `kind: ServiceAccount` is no Service.
+        if "/templates/" in "/" + rel:
+            continue
+        try:
+            if _SERVICE.search(source.read(rel)):
+                return True
+        except InputError:
+            return True  # cannot tell: widen (fail closed)
     return False
-
-
-def _reachable(fact: object) -> bool:
-    if isinstance(fact, Serves):
-        return True
-    return isinstance(fact, CallsUrl) and bool(fact.url)
 
 
 def view(

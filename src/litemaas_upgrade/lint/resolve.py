@@ -195,7 +195,7 @@ def lint_context(
     only = scope(sel, changed) if not (charts or values) else None
     options = _options(sel.root, charts, values, only)
     scanned = scan(source, rules, options)
-    if only is not None and _installations_matter(scanned.targets, options.config):
+    if only is not None and _installations_matter(scanned.targets, options.config, source):
         # A backend or a LiteLLM apart from the other: its installation's other target
         # may read no changed file, and is judged with it all the same.
         only = None
@@ -255,10 +255,10 @@ def lint_context(
     return ctx
 
 
-def _installations_matter(targets: list[Target], config: dict | None) -> bool:
+def _installations_matter(targets: list[Target], config: dict | None, source: Source) -> bool:
     from ..installations.lintview import needs_every_target
 
-    return needs_every_target(targets, config)
+    return needs_every_target(targets, config, source)
 
 
 def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:
