@@ -70,8 +70,9 @@ def needs_every_target(targets: list[Target], config: dict | None, source: Sourc
             return True
         if t.kind == "compose":
             continue
-        if any(isinstance(f, Serves) for f in t.facts):
-            return True
+        for f in t.facts:
+            if isinstance(f, Serves) and _named_elsewhere(f.name, set(t.files), source):
+                return True
         calls = calls or any(isinstance(f, CallsUrl) and f.url for f in t.facts)
     if not calls:
         return False
@@ -85,6 +86,13 @@ def needs_every_target(targets: list[Target], config: dict | None, source: Sourc
         except InputError:
             return True  # cannot tell: widen (fail closed)
     return False
+
+
+def _named_elsewhere(name: str, own: set[str], source: Source) -> bool:
+    """Whether a file the target does not read names its LiteLLM Service: how else would
+    another target's backend call it (its URL is in the repository's text)."""
+    found = source.containing((name.encode(),), (".yaml", ".yml", ".env", ".local", ".template"))
+    return any(rel not in own for rel in found)
 
 
 def view(

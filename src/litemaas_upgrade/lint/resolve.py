@@ -195,7 +195,9 @@ def lint_context(
     only = scope(sel, changed) if not (charts or values) else None
     options = _options(sel.root, charts, values, only)
     scanned = scan(source, rules, options)
-    if only is not None and _installations_matter(scanned.targets, options.config, source):
+    if only is not None and _installations_matter(
+        [t for t in scanned.targets if _selected(t, source, sel)], options.config, source
+    ):
         # A backend or a LiteLLM apart from the other: its installation's other target
         # may read no changed file, and is judged with it all the same.
         only = None
