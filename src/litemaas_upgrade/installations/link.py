@@ -194,7 +194,6 @@ def link(
 ) -> Installations:
     """Installations of the targets (a whole scan's: a LiteLLM and its backend are often
     in different targets). `config`: the repository's checked config file."""
-    by_key = {t.key: t for t in targets}
     by_path: dict[str, list[Target]] = {}
     for t in targets:
         by_path.setdefault(t.path, []).append(t)
@@ -241,7 +240,7 @@ def link(
                 links.append(Link(t.key, t.key, OWN, urls[0] if urls else None))
                 continue
             unlinked.extend([Unlinked(t.key, u) for u in urls] or [Unlinked(t.key, None)])
-    return Installations(_group(links, by_key, names), unlinked)
+    return Installations(_group(links, names), unlinked)
 
 
 def _named(
@@ -272,9 +271,7 @@ def _position(config: dict | None, at: tuple[str | int, ...]) -> tuple[int, int]
     return checker.position(at) if checker is not None else (0, 0)
 
 
-def _group(
-    links: list[Link], by_key: dict[Key, Target], names: dict[Key, str]
-) -> list[Installation]:
+def _group(links: list[Link], names: dict[Key, str]) -> list[Installation]:
     """Connected targets form one installation (a shared LiteLLM joins its backends)."""
     parent: dict[Key, Key] = {}
 
