@@ -46,7 +46,7 @@ def test_litellm_first_is_refused_at_its_line_naming_the_backend_in_every_format
         "serves, in envs/prod-values.yaml (charts/litemaas/Chart.yaml:7), is at 0.1.3, before "
         "0.2.0 (installation envs/prod-values.yaml -> litellm: backend.litellmApiUrl"
     ) in res.out
-    assert "commit phase 1 (backend, frontend to 0.2.0" in res.out
+    assert "commit phase 1 (backend, frontend to 0.2.0) for envs/prod-values.yaml first" in res.out
     assert "for envs/prod-values.yaml first and deploy it; move litellm in litellm" in res.out
     # The pre-commit path: the changed file alone names the LiteLLM target; the backend's
     # target reads no changed file, and is judged with it all the same.

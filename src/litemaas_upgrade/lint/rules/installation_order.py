@@ -89,8 +89,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if keep is not None and keep.version is not None and keep.version >= c.if_at_least:
                 keep = None
             pin = f"keep {CALLEE} in {j.callee.path} at {describe(keep)}; " if keep else ""
+            advice = phase_advice(rules, c, keep)
+            pinned = f", {CALLEE} pinned at"
+            if CALLEE not in j.caller.components and pinned in advice:
+                advice = advice.split(pinned)[0] + ")"  # no LiteLLM to pin in that target
             fix = (
-                f"{pin}commit {phase_advice(rules, c, keep)} for {j.caller.path} first and "
-                f"deploy it; move {CALLEE} in {j.callee.path} in a later commit"
+                f"{pin}commit {advice} for {j.caller.path} first and deploy it; move "
+                f"{CALLEE} in {j.callee.path} in a later commit"
             )
             yield Finding(CODE, SEVERITY, message, file, line, col, j.callee.path, fix)
