@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-TARGET_KEYS = {"kind", "path", "changed", "stage", "lint", "components", "files"}
+TARGET_KEYS = {"kind", "path", "changed", "stage", "lint", "components", "files", "installation"}
 RENDERED_KEYS = {"rendered", "note", "resources"}
 
 
@@ -42,6 +42,7 @@ def json_summary(text: str) -> str:
         out.append(
             f"  {t['path']} ({t['kind']}) changed={_j(t['changed'])} stage "
             f"{t['stage']['before']} -> {t['stage']['after']} lint={_j(t['lint'])}"
+            + (f" installation={_j(t['installation'])}" if "installation" in t else "")
         )
         for name, c in t["components"].items():
             assert set(c) == {"before", "after", "changed"}, c

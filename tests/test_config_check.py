@@ -111,7 +111,7 @@ def _chart_repo(repo: Path) -> None:
         (
             "kustomise:\n  roots: [deploy]\n",
             "kustomise",
-            "config: kustomise: unknown key 'kustomise' (allowed: helm, kustomize)",
+            "config: kustomise: unknown key 'kustomise' (allowed: helm, kustomize, installations)",
         ),
         ("helm: 3\n", "3", "config: helm: expected a list of targets"),
         (

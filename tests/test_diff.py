@@ -159,6 +159,12 @@ def test_rendered_diff_is_exactly_the_image_changes_of_the_phase(
             assert target["note"].startswith("not rendered: "), target
             continue
         want = moves[target["path"]]
+        if not want:
+            # Half of an installation apart (external-litellm/): the phase moves the other
+            # half, and renders no change here.
+            assert target["path"].startswith("external-litellm/"), target["path"]
+            assert target["resources"] == [], target["path"]
+            continue
         assert set(want) == moving, (target["path"], want)
         seen: dict[str, tuple[str, str]] = {}
         for res in target["resources"]:

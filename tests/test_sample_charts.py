@@ -196,6 +196,17 @@ def test_helm_litellm_disabled_renders_no_litellm():
     assert not out["litemaas/templates/litellm-secret.yaml"].strip()
 
 
+@needs_helm
+def test_helm_external_litellm_values_call_the_separate_litellm():
+    out = helm_render("external-litellm/litemaas-values.yaml")
+    assert workload_images(*out.values()) == chart_images(None)
+    backend = out["litemaas/templates/backend-deployment.yaml"]
+    assert 'value: "http://litellm.ai-gateway.svc.cluster.local:4000"' in backend
+    # Without the URL, the backend calls the chart's own LiteLLM (as upstream derives it).
+    default = helm_render()["litemaas/templates/backend-deployment.yaml"]
+    assert 'value: "http://litemaas-litellm:4000"' in default
+
+
 # ---------------------------------------------------------------------- kustomize
 
 
@@ -240,6 +251,16 @@ def test_kustomize_overlay_prod_mirror_with_port_and_dead_entry():
     # the images: entry for ".../litemaas-fronted" (typo) matches nothing: frontend unchanged
     assert workload_images(out) == expected
     assert "litemaas-fronted" not in out
+
+
+@needs_kubectl
+def test_kustomize_external_litellm_is_a_service_in_ai_gateway():
+    out = kustomize_build("external-litellm/litellm")
+    assert workload_images(out) == {("Deployment", "litellm", "litellm", LITELLM)}
+    yaml = YAML(typ="safe")
+    (svc,) = [d for d in yaml.load_all(out) if d["kind"] == "Service"]
+    assert (svc["metadata"]["name"], svc["metadata"]["namespace"]) == ("litellm", "ai-gateway")
+    assert [p["port"] for p in svc["spec"]["ports"]] == [4000]
 
 
 @needs_kubectl

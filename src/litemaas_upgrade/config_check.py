@@ -120,9 +120,10 @@ def checker_for(text: str, source: str, what: str) -> tuple[Checker, Any]:
 
 CONFIG_FILE = ".litemaas-upgrade.yaml"
 # What each section of the config file may hold (docs/commands.md).
-CONFIG_KEYS = ("helm", "kustomize")
+CONFIG_KEYS = ("helm", "kustomize", "installations")
 HELM_ENTRY_KEYS = ("name", "chart", "values", "release", "namespace")
 KUSTOMIZE_KEYS = ("roots",)
+INSTALLATION_KEYS = ("name", "backend", "litellm")
 
 
 # A Kubernetes namespace is a DNS-1123 label; a Helm release name is a DNS-1123
@@ -221,6 +222,24 @@ def check_config(checker: Checker, data: Any) -> RepoConfig | None:
         checker.known_keys(kustomize, KUSTOMIZE_KEYS, ("kustomize",))
         if kustomize.get("roots") is not None:
             checker.str_list(kustomize, "roots", ("kustomize",), "expected folder names")
+    installations = data.get("installations")
+    if installations is not None:
+        checker.expect(
+            isinstance(installations, list),
+            ("installations",),
+            "expected a list of {name, backend: TARGET, litellm: TARGET}",
+        )
+        names: set[str] = set()
+        for i, entry in enumerate(installations):
+            at = ("installations", i)
+            checker.expect(isinstance(entry, dict), at, "expected a mapping")
+            checker.known_keys(entry, INSTALLATION_KEYS, at)
+            name = checker.optional_string(entry, "name", at, "expected a name")
+            checker.expect(name not in names, at + ("name",), f"{name!r} is named twice")
+            if name is not None:
+                names.add(name)
+            for key in ("backend", "litellm"):
+                checker.string(entry, key, at, "expected a target's path, as `scan` shows it")
     config = RepoConfig(data)
     config.checker = checker
     return config

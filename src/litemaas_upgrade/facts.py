@@ -102,4 +102,34 @@ class Notice:
     why: str = ""
 
 
-Fact = Unreadable | DeadImagesEntry | EnvOverridden | Disabled | UnquotedTag
+@record(frozen=True, slots=True)
+class CallsUrl:
+    """Where a target tells a component which URL to call (installations/: the backend's
+    `backend.litellmApiUrl`, its `LITELLM_API_URL` in a container's env, a ConfigMap or a
+    compose file). Secret values are never read."""
+
+    component: str  # the caller (backend)
+    url: str
+    file: str  # as shown
+    line: int
+    col: int
+    path: str  # `backend.litellmApiUrl`, `env LITELLM_API_URL`, `ConfigMap/x data...`
+    namespace: str = ""  # the caller's namespace, when the files say it
+
+
+@record(frozen=True, slots=True)
+class Serves:
+    """A Service (or compose service) of a target that selects the pods of a component's
+    workload (installations/: the LiteLLM a backend's URL may name)."""
+
+    component: str  # what it serves (litellm)
+    name: str
+    namespace: str  # "" when the files do not say it
+    ports: tuple[int, ...]
+    file: str  # as shown
+    line: int
+    col: int
+    how: str = "Service"  # "Service", "chart naming", "compose service"
+
+
+Fact = Unreadable | DeadImagesEntry | EnvOverridden | Disabled | UnquotedTag | CallsUrl | Serves

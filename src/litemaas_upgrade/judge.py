@@ -1,7 +1,8 @@
 """The one judgement of the upgrade rules: is this state, or this transition, safe?
 
-Lint (LU001, LU002, LU003, LU012), `plan` and `apply` safety, `diff`'s verdict column and
-the runbook all ask here, so that they can never disagree. What the files cannot say is
+Lint (LU001, LU002, LU003, LU012; LU013 across the targets of an installation, through
+`joined`), `plan` and `apply` safety, `diff`'s verdict column and the runbook all ask
+here, so that they can never disagree. What the files cannot say is
 judged as unknown, never as absent: a constraint whose `if` side is at or past its
 boundary while the `then` side's version cannot be read is unverified, and unverified is
 an error (the gate fails closed)."""
@@ -140,6 +141,17 @@ def followers(components: Components, rules: Rules) -> list[tuple[str, str]]:
         if mine.version is None or leader.version is None or mine.version == leader.version:
             continue
         out.append((name, comp.follows))
+    return out
+
+
+def joined(caller: Components, callee: Components, component: str) -> Components:
+    """The state an installation deploys when `component` (LiteLLM) comes from another
+    target than the rest (installations/): the caller's components (the backend's
+    target) with the callee's `component` in place of the caller's own. Judged like any
+    state or transition, by the functions below."""
+    out = {name: state for name, state in caller.items() if name != component}
+    if component in callee:
+        out[component] = callee[component]
     return out
 
 

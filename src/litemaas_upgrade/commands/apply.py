@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import guard
 from ..engine import PhasePlan, plan, without_steps
 from ..errors import UsageError
+from ..installations.planned import refusals as installation_refusals
 from ..output import journal
 from ..output.atomic import write_files
 from ..output.unified import file_diff_counted, repository_prefix, tree_diff
@@ -47,8 +48,9 @@ def run(
         without_steps(ph)
 
     result = plan(source, rules, options, keep_files)
-    if result.unsafe():
-        for finding in result.unsafe():
+    unsafe = result.unsafe() + installation_refusals(result)
+    if unsafe:
+        for finding in unsafe:
             err(f"error {finding.code}: {finding.message}")
         err("refused: nothing was written")
         return 1

@@ -9,6 +9,7 @@ from .. import codes
 from ..engine import Plan, plan
 from ..errors import FileError
 from ..guard import os_error
+from ..installations.planned import refusals as installation_refusals
 from ..model import Target
 from ..output.planfiles import PhaseWriter, Staging, out_relative, write_plan
 from ..rules import Rules
@@ -26,9 +27,10 @@ def run(inputs: Inputs, out: str, force: bool) -> int:
     staging = Staging(Path(out))
     try:
         result = plan(source, rules, options, PhaseWriter(staging, source.root, force))
-        if result.unsafe():
+        unsafe = result.unsafe() + installation_refusals(result)
+        if unsafe:
             staging.discard()
-            for finding in result.unsafe():
+            for finding in unsafe:
                 err(f"error {finding.code}: {finding.message}")
             err("refused: nothing was written")
             return 1

@@ -6,10 +6,16 @@ import json
 import sys
 from typing import TextIO
 
+from ..config_check import CONFIG_FILE
 from ..engine import scan
 from ..lint.rules.unresolved import of_notices
 from ..model import Finding, Severity, Target
+from ..source import Source
 from .common import Inputs, only_under, open_inputs
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from ..installations.link import Installations
 
 
 def run(inputs: Inputs, fmt: str) -> int:
@@ -17,24 +23,50 @@ def run(inputs: Inputs, fmt: str) -> int:
     found = scan(source, rules, options)
     targets = only_under(found.targets, inputs.paths)
     notices = list(of_notices(list(found.notices)))
+    linked = _installations(found.targets, targets, options.config, source)
     if fmt == "json":
-        write_json(targets, sys.stdout, notices)
+        write_json(targets, sys.stdout, notices, linked)
     else:
         sys.stdout.write(render_text(targets, notices))
+        if linked is not None:
+            from ..installations.show import render_text as installations_text
+
+            sys.stdout.write("\n" + installations_text(linked, {t.key: t for t in targets}))
     # Exit 1 when a target reported carries an error (an image that cannot be read, a
     # build that does not happen, a forbidden state): as lint's findings do. Notices of
     # files skipped for no target in particular are not errors.
     return 1 if any(f.severity == Severity.ERROR for t in targets for f in t.findings) else 0
 
 
-def write_json(targets: list[Target], out: TextIO, notices: list[Finding] | None = None) -> None:
+def _installations(
+    every: list[Target], shown: list[Target], config: dict | None, source: Source
+) -> Installations | None:
+    """The installations of the shown targets, linked over every target; None when they
+    say nothing a target alone does not (each target is its own installation)."""
+    from ..installations.link import link
+    from ..installations.show import only_for, worth_showing
+
+    found = only_for(link(every, config, source.display(CONFIG_FILE)), shown)
+    return found if worth_showing(found) else None
+
+
+def write_json(
+    targets: list[Target],
+    out: TextIO,
+    notices: list[Finding] | None = None,
+    installations: Installations | None = None,
+) -> None:
     """`json.dump({"targets": [...]}, indent=2)`, one target at a time: the JSON of every
     target at once would be a second copy of the scan in memory. The scan's notices (links,
-    skipped files), when there are any, follow as `"notices"`."""
+    skipped files), when there are any, follow as `"notices"`; the installations across
+    targets, when there are any, as `"installations"` and `"unlinked"`."""
     tail = ""
     if notices:
         text = json.dumps([f.to_json() for f in notices], indent=2)
         tail = ',\n  "notices": ' + text.replace("\n", "\n  ")
+    if installations is not None:
+        for key, value in installations.to_json().items():
+            tail += f',\n  "{key}": ' + json.dumps(value, indent=2).replace("\n", "\n  ")
     if not targets:
         out.write('{\n  "targets": []' + tail + "\n}\n")
         return

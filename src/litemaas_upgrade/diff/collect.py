@@ -14,7 +14,7 @@ from ..model import Target
 from ..output.unified import repository_prefix
 from ..rules import Rules, phases_hint
 from ..source import GitTree, Overlay, Source, WorkTree
-from .model import ChangeSet, ComponentChange, FileChange, TargetChange
+from .model import ChangeSet, ComponentChange, FileChange, TargetChange, Verdict
 from .verdict import verdict
 
 # Files that decide what is deployed; other changed files (READMEs, scripts) are left out.
@@ -121,8 +121,25 @@ def _changeset(
             TargetChange(key[1], key[0], b, a, comps, mine, verdict(b, a, rules))
         )
     other = [f for f in files if f.path not in claimed]
-    return ChangeSet(title, before_label, after_label, before_src, after_src, files, targets,
-                     other, how)
+    cs = ChangeSet(title, before_label, after_label, before_src, after_src, files, targets,
+                   other, how)
+    _installations(cs, before, after, rules, after_src)
+    return cs
+
+
+def _installations(
+    cs: ChangeSet, before: list[Target], after: list[Target], rules: Rules, src: Source
+) -> None:
+    """Which installation each target belongs to, and the installation rules' verdict."""
+    from ..engine import load_config
+    from ..installations.verdict import judged
+
+    names, found = judged(before, after, rules, load_config(src))
+    cs.installations = names
+    for tc in cs.targets:
+        extra = tuple((f.code, str(f.severity), f.message) for f in found.get(tc.path, []))
+        if extra:
+            tc.verdict = Verdict(tc.verdict.findings + extra)
 
 
 class _FileIndex:

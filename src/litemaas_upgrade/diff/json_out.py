@@ -22,6 +22,8 @@ def to_json(cs: ChangeSet) -> dict[str, Any]:
             "components": {c.name: c.to_json() for c in tc.components},
             "files": [f.display for f in tc.files],
         }
+        if tc.path in cs.installations:
+            entry["installation"] = cs.installations[tc.path]
         if cs.rendered:
             entry["rendered"] = not tc.rendered_note
             if tc.rendered_note:

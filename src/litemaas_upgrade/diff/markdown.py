@@ -41,12 +41,21 @@ def _fenced(body: str, lang: str = "diff") -> str:
     return f"{fence}{lang}\n{body}{fence}\n"
 
 
+def _grouped(cs: ChangeSet) -> list[TargetChange]:
+    """The targets, those of one installation together (a target alone is its own)."""
+    if not cs.installations:
+        return cs.targets
+    return sorted(cs.targets, key=lambda tc: (cs.installations.get(tc.path, tc.path), tc.path))
+
+
 def _rows(cs: ChangeSet) -> list[str]:
     rows = []
-    for tc in cs.targets:
+    for tc in _grouped(cs):
         if not tc.changed(cs.rendered):
             continue
         name = f"{_code(tc.path)} ({tc.kind})"
+        if cs.installations:
+            name = f"{_cell(cs.installations.get(tc.path, '—'))} | {name}"
         stage = f"{tc.stage_before or '—'} → {tc.stage_after or '—'}"
         verdict = tc.verdict.short()
         changed: list[ComponentChange] = [c for c in tc.components if c.changed]
@@ -78,14 +87,17 @@ def _section(summary: str, body: str, extra: str = "") -> str:
 
 def sections(cs: ChangeSet, context: int, show_secrets: bool) -> list[Section]:
     out = []
-    for tc in cs.targets:
+    for tc in _grouped(cs):
         if not tc.changed(cs.rendered):
             continue
         text = target_diff(cs, tc, context, show_secrets)
         extra = f"_{tc.rendered_note}; the source diff is shown._\n\n" if (
             cs.rendered and tc.rendered_note
         ) else ""
-        out.append(Section(tc.path, _section(_summary(tc, cs.rendered, text), text.text, extra)))
+        summary = _summary(tc, cs.rendered, text)
+        if tc.path in cs.installations:
+            summary += f", installation <code>{cs.installations[tc.path]}</code>"
+        out.append(Section(tc.path, _section(summary, text.text, extra)))
     if cs.other_files and not cs.rendered:
         body = Text()
         for f in cs.other_files:
@@ -116,6 +128,8 @@ def render_markdown(
 
     table = ["| target | component | before → after | stage before → after | lint |",
              "|---|---|---|---|---|"]
+    if cs.installations:
+        table = ["| installation " + table[0], "|---" + table[1]]
 
     notes_text = "\n" + "\n".join(notes) + "\n" if notes else ""
 

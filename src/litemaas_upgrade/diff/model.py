@@ -132,6 +132,8 @@ class ChangeSet:
     command: str  # the command line that shows everything, for "left out" notes
     notes: list[str] = field(default_factory=list)
     rendered: bool = False
+    # Target path -> its installation's name, for installations across targets.
+    installations: dict[str, str] = field(default_factory=dict)
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def changed(self) -> bool:

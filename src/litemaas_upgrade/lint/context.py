@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from ..facts import Notice, Unreadable
+    from ..installations.lintview import View
     from ..model import Finding
     from ..source import Source
 
@@ -52,6 +53,9 @@ class LintContext:
     # The repository the checks were scanned from (None: a plan file): the advisory
     # rules read the text of what a target reads.
     source: Source | None = None
+    # Backends and the LiteLLM they call across targets (installations/); None when the
+    # checks come from a plan or a single target.
+    installations: View | None = None
 
 
 def scanned(

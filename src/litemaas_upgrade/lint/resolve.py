@@ -10,6 +10,7 @@ from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
 from ..facts import Cause, Notice, Unreadable
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
+from ..installations import CALLER
 from ..managers import all_managers
 from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Severity, Target
@@ -192,7 +193,17 @@ def lint_context(
         tree.mirror(source, diff.changed)
     changed = diff.changed if diff is not None else None if tree is not None else set()
     only = scope(sel, changed) if not (charts or values) else None
-    scanned = scan(source, rules, _options(sel.root, charts, values, only))
+    options = _options(sel.root, charts, values, only)
+    scanned = scan(source, rules, options)
+    if only is not None and _installations_matter(
+        [t for t in scanned.targets if _selected(t, source, sel)], options.config, source
+    ):
+        # A backend or a LiteLLM apart from the other: its installation's other target
+        # may read no changed file, and is judged with it all the same.
+        only = None
+        options = _options(sel.root, charts, values, None)
+        scanned = scan(source, rules, options)
+    every = scanned.targets
     now = scanned.targets
     notices = scanned.notices
     if sel.file_mode or sel.folders:
@@ -232,7 +243,24 @@ def lint_context(
         for f in target_files(target, source):
             if f.is_file():
                 files.add(shown(f))
-    return LintContext(rules, checks, label, sorted(files), notices=extra, source=source)
+    ctx = LintContext(rules, checks, label, sorted(files), notices=extra, source=source)
+    if any(CALLER in t.components for t in every):
+        from ..installations.link import link
+        from ..installations.lintview import view
+
+        linked = link(every, options.config, source.display(CONFIG_FILE))
+        ctx.installations = view(linked, every, base_targets, now)
+        for j in ctx.installations.joined:
+            # The other target's files hold lines a finding may point at (suppression).
+            files.update(shown(f) for f in target_files(j.callee, source) if f.is_file())
+        ctx.files = sorted(files)
+    return ctx
+
+
+def _installations_matter(targets: list[Target], config: dict | None, source: Source) -> bool:
+    from ..installations.lintview import needs_every_target
+
+    return needs_every_target(targets, config, source)
 
 
 def scope(sel: Selection, changed: set[str] | None) -> frozenset[str] | None:

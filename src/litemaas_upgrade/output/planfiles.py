@@ -88,6 +88,10 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
         }
         for ph in plan.phases
     ]
+    from ..installations.planned import installations
+
+    linked = installations(plan)
+    extra = linked.to_json() if linked is not None else {}
     return {
         "tool": f"litemaas-upgrade {__version__}",
         "rules": {"name": plan.rules.name, "source": plan.rules.source},
@@ -96,6 +100,7 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
         "targets": _Each(plan.targets, lambda t: t.to_json()),
         "phases": phases,
         "findings": [f.to_json() for f in plan.findings],
+        **extra,
     }
 
 

@@ -54,6 +54,7 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
                 else ("unknown" if state else "not deployed")
             )
         yield f"| `{t.path}` | {t.kind} | {t.stage} | " + " | ".join(cells) + " |"
+    yield from _installations(plan)
     warnings = [f for f in plan.findings] + [
         f for t in plan.targets for f in t.findings if str(f.severity) != "info"
     ]
@@ -130,6 +131,25 @@ def _lines(plan: Plan, out_rel: str) -> Iterator[str]:
         "Restore both databases from the backups, then roll the releases back.",
         "",
     ]
+
+
+def _installations(plan: Plan) -> Iterator[str]:
+    """Targets that talk to each other, and the order their phases are deployed in."""
+    from ..installations.planned import installations, order
+
+    found = installations(plan)
+    if found is None:
+        return
+    yield from [
+        "",
+        "## Installations",
+        "",
+        "A backend and the LiteLLM it calls, in different targets: deploy each phase for "
+        "every backend of an installation before the next phase of its LiteLLM.",
+        "",
+    ]
+    yield from order(found, plan)
+    yield from (f"- **unlinked**: {u.describe()}" for u in found.unlinked)
 
 
 def _judged(

@@ -210,9 +210,18 @@ class ArgoCDManager(GitOpsManager):
             facts,
             broken,
             chart_pos=_pos(doc, rev_at[2] if rev_at else at),
+            release_name=_release_name(s, app),
+            namespace=namespace,
         )
 
 
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:
     node = doc.find(path)
     return (node.line, node.col) if node is not None else (0, 0)
+
+
+def _release_name(source: dict[str, Any], app: str) -> str:
+    """The Helm release an Argo CD source installs: `helm.releaseName`, else the app's name."""
+    helm = source.get("helm")
+    name = helm.get("releaseName") if isinstance(helm, dict) else None
+    return str(name) if name else app

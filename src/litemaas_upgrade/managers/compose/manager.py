@@ -215,6 +215,9 @@ class ComposeManager(Manager):
                     "in the environment changes it"
                 )
             target.components[comp] = ComponentState(comp, ref, version, sites, note)
+        from ...installations.compose import compose_facts  # (installations)
+
+        target.facts.extend(compose_facts(src.display(rel), doc, cdata.services))
         return target
 
     def _unresolved(

@@ -203,6 +203,8 @@ class FluxManager(GitOpsManager):
             files,
             facts,
             chart_pos=_pos(doc, chart_at),
+            release_name=_release_name(spec, name),
+            namespace=str(spec.get("targetNamespace") or "") or ns,
         )
 
     def _values_from(
@@ -251,3 +253,12 @@ class FluxManager(GitOpsManager):
 def _pos(doc: YamlDoc, path: YamlPath) -> tuple[int, int]:
     node = doc.find(path)
     return (node.line, node.col) if node is not None else (0, 0)
+
+
+def _release_name(spec: dict[str, Any], name: str) -> str:
+    """The Helm release a HelmRelease installs: `releaseName`, else its name, prefixed
+    with `targetNamespace-` when it has one (as Flux names it)."""
+    if spec.get("releaseName"):
+        return str(spec["releaseName"])
+    target = spec.get("targetNamespace")
+    return f"{target}-{name}" if target else name

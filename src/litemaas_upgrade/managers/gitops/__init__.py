@@ -13,6 +13,7 @@ from ...model import Change, Target
 from ...records import field, record
 from ...yamlio import YamlDoc, YamlFile  # noqa: F401
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
+from ..helm.links import chart_services, release_links
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
 from .charts import not_in_repository
@@ -33,6 +34,10 @@ class Declared:
     facts: list[Unreadable] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # values files that are not YAML
     chart_pos: tuple[int, int] = (0, 0)  # line, col of the chart reference in `path`
+    # The Helm release's name and namespace, when the object says them (installations:
+    # how its chart names the LiteLLM Service, the namespace a short URL resolves in).
+    release_name: str = ""
+    namespace: str = ""
 
 
 def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str, YamlDoc, dict]]:
@@ -147,6 +152,11 @@ class GitOpsManager(Manager, abc.ABC):
                     target.formed = restore(target.formed, exprs)
                     d.release.deploy = restore(d.release.deploy, exprs)
                     d.files.add(posixpath.join(chart, "values.yaml"))
+            target.facts.extend(release_links(ctx, target, d.release, d.namespace))
+            at = (d.path, *d.chart_pos)
+            target.facts.extend(
+                chart_services(target, d.release, d.release_name, d.namespace, at)
+            )
             not_in_repository(ctx, target, d.release.chart, d.path, *d.chart_pos)
             if d.broken:
                 mark_unreadable(ctx, target, d.broken)

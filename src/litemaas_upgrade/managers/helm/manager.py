@@ -18,6 +18,7 @@ from .chart import ChartRef, default_layers
 from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .layers import Layer
+from .links import chart_services, release_links
 from .release import Release, resolve
 from .unreadable import mark_unreadable, override_layer
 from .values import get_path
@@ -112,6 +113,12 @@ class HelmManager(Manager):
         resolve(ctx, target, release)
         if spec.no_chart_file is not None:
             _no_chart_file(target, spec)
+        target.facts.extend(release_links(ctx, target, release, spec.namespace or ""))
+        if spec.release:  # named in the config: the chart's LiteLLM Service has a name
+            at = (target.path, 0, 0)
+            target.facts.extend(
+                chart_services(target, release, spec.release, spec.namespace or "", at)
+            )
         if broken:
             mark_unreadable(ctx, target, broken)
         literal_files = {lit.where.file for lits in release.literals.values() for lit in lits}

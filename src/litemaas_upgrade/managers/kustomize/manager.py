@@ -18,6 +18,7 @@ from ...model import (
     Site,
     Target,
     TargetData,
+    YamlPath,
     format_path,
     unknown_version_note,
 )
@@ -50,6 +51,8 @@ from .upstream import (
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ...share import Shared
     from .images import Entry, Tracked
 
@@ -214,6 +217,7 @@ class KustomizeManager(Manager):
         for comp, placed in data.placed.items():
             placed.sort(key=lambda p: p.init)  # a main container is the primary one
             target.components[comp] = self._state(ctx, target, comp, placed)
+        target.facts.extend(_installation_facts(ctx, view, build.resources))
         if build.remote:
             remote_components(ctx, target, build)
         unmodelled_components(ctx, target, build)
@@ -532,6 +536,19 @@ def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Ch
             )
         )
     return out
+
+
+def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> list[Any]:
+    """The backend's LiteLLM URL and the Services of LiteLLM in the build (installations)."""
+    from ...installations.k8s import installation_facts
+
+    def locate(rel: str, doc: int, path: YamlPath) -> tuple[str, int, int]:
+        docs = view.source.yaml(rel).documents
+        node = docs[doc].find(path) if doc < len(docs) else None
+        shown = ctx.source.display(view.to_template(rel))
+        return (shown, node.line, node.col) if node is not None else (shown, 0, 0)
+
+    return installation_facts(resources, ctx.rules, locate)
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:

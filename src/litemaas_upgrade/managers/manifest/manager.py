@@ -25,6 +25,8 @@ from ..kustomize.scope import ancestors
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..kustomize.images import Img
 
 
@@ -120,8 +122,10 @@ class ManifestManager(Manager):
         builder = Builder(src, folder)
         placed: dict[str, list[Img]] = {}
         used: list[str] = []
+        everything = []
         for rel in rels:
             resources = builder.load_file(rel)
+            everything.extend(resources)
             if any(r.kind for r in resources):
                 used.append(rel)
             for res in resources:
@@ -134,6 +138,7 @@ class ManifestManager(Manager):
             f"kubectl apply -f {word(src.display(folder))}",
             data=ManifestData(folder, used, placed),
         )
+        target.facts.extend(_installation_facts(ctx, builder, folder, rels, everything))
         for comp, imgs in placed.items():
             o = imgs[0].origin
             ref = ImageRef.parse(str(imgs[0]))
@@ -166,3 +171,29 @@ class ManifestManager(Manager):
 
     def deploy_command(self, target: Target, phase_file: str | None) -> str:
         return f"kubectl apply -f {word(target.path)}"
+
+
+def _installation_facts(
+    ctx: ScanContext, builder: Any, folder: str, rels: list[str], resources: list[Any]
+) -> list[Any]:
+    """The backend's LiteLLM URL and the Services selecting LiteLLM (installations), with
+    the folder's files that hold Services or ConfigMaps and no image (what `kubectl apply
+    -f` of the folder deploys too)."""
+    from ...installations.k8s import installation_facts
+
+    src = ctx.source
+    for rel in src.files():
+        if posixpath.dirname(rel) != folder or rel in rels or not rel.endswith((".yaml", ".yml")):
+            continue
+        data = src.read(rel)
+        if b"kind: Service" in data or b"kind: ConfigMap" in data:
+            if src.yaml_or_skip(rel) is not None and b"{{" not in data:
+                resources = [*resources, *builder.load_file(rel)]
+
+    def locate(rel: str, doc: int, path: tuple[str | int, ...]) -> tuple[str, int, int]:
+        docs = src.yaml(rel).documents
+        node = docs[doc].find(path) if doc < len(docs) else None
+        at = (node.line, node.col) if node is not None else (0, 0)
+        return (src.display(rel), *at)
+
+    return installation_facts(resources, ctx.rules, locate)
