@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 from pathlib import Path
 
@@ -28,14 +29,38 @@ _DIGEST = re.compile(rb"^plan\.json sha256 ([0-9a-f]{64})$", re.M)
 _WRITTEN = re.compile(r"(\.litemaas-upgrade-output|plan\.json|RUNBOOK\.md|phase-\d+(\.diff)?)")
 
 
-def marker_text(plan_json: bytes | None) -> bytes:
-    """The marker's bytes; `plan_json`: the plan.json beside it (None while it is being
-    written: a folder with such a marker is not yet an output)."""
-    if plan_json is None:
+def marker_text(digest: str | None) -> bytes:
+    """The marker's bytes; `digest`: the SHA-256 of the plan.json beside it (None while it
+    is being written: a folder with such a marker is not yet an output)."""
+    if digest is None:
         return _HEAD
+    return _HEAD + b"plan.json sha256 " + digest.encode() + b"\n"
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a regular file (not a link), read a MiB at a time: plan.json grows
+    with the repository (some 145 MB at 10,000 targets), and neither a run's memory nor
+    the limit per file must stand in the way of checking it. InputError when it is not
+    a regular file or cannot be read."""
     import hashlib
 
-    return _HEAD + b"plan.json sha256 " + hashlib.sha256(plan_json).hexdigest().encode() + b"\n"
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise InputError(path.name, f"cannot read: {exc.strerror}") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(path.name, "not a regular file")
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError as exc:
+        raise InputError(path.name, f"cannot read: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
 
 
 def not_plan_output(folder: Path) -> str | None:
@@ -51,15 +76,13 @@ def not_plan_output(folder: Path) -> str | None:
         return f"it holds {others[0]}, which no plan writes"
     try:
         marker = read_regular(str(folder / OUTPUT_MARKER), OUTPUT_MARKER, follow=False)
-        plan = read_regular(str(folder / "plan.json"), "plan.json", follow=False)
+        digest = file_digest(folder / "plan.json")
     except InputError as exc:
         return f"{exc.file}: {exc.message}"
-    import hashlib
-
     found = _DIGEST.search(marker)
     if found is None:
         return "its marker records no plan.json digest"
-    if hashlib.sha256(plan).hexdigest() != found.group(1).decode():
+    if digest != found.group(1).decode():
         return "its plan.json is not the one its marker records"
     return None
 

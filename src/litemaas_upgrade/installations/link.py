@@ -189,6 +189,36 @@ def serves(url: CallsUrl, svc: Serves, same_target: bool) -> bool:
     return not svc.ports or port is None or port in svc.ports
 
 
+class _ServiceIndex:
+    """The Services a URL may reach (serves() decides), found by name and namespace."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[str, str], list[tuple[Target, Serves]]] = {}
+        self._named: dict[str, list[tuple[Target, Serves]]] = {}
+        self._own: dict[Key, list[tuple[Target, Serves]]] = {}
+
+    def add(self, target: Target, svc: Serves) -> None:
+        self._own.setdefault(target.key, []).append((target, svc))
+        if svc.how == "compose service":
+            return  # on its file's own network: reached from that file only
+        self._by.setdefault((svc.name, svc.namespace or ""), []).append((target, svc))
+        self._named.setdefault(svc.name, []).append((target, svc))
+
+    def of_target(self, key: Key) -> list[tuple[Target, Serves]]:
+        return self._own.get(key, [])
+
+    def candidates(self, url: CallsUrl) -> list[tuple[Target, Serves]]:
+        found = host_port(url.url)
+        if found is None:
+            return []
+        first, _, rest = found[0].partition(".")
+        ns = rest.partition(".")[0] if rest else (url.namespace or "")
+        if not ns:
+            return self._named.get(first, [])  # any namespace: serves() decides
+        # In that namespace, and Services whose namespace the files do not say.
+        return self._by.get((first, ns), []) + (self._by.get((first, ""), []) if ns else [])
+
+
 def link(
     targets: list[Target], config: dict | None = None, shown: str = CONFIG_FILE
 ) -> Installations:
@@ -211,9 +241,15 @@ def link(
         declared.add(caller.key)
         if entry.get("name"):
             names.setdefault(caller.key, str(entry["name"]))
-    services = [
-        (t, f) for t in targets if CALLEE in t.components for f in t.facts if isinstance(f, Serves)
-    ]
+    # Services by name and namespace: a URL can only reach a Service named as its host's
+    # first label, in the namespace it names or its caller's (one lookup per URL, not a
+    # pass over every Service: 1,000 overlays each with a `litellm` Service).
+    services = _ServiceIndex()
+    for t in targets:
+        if CALLEE in t.components:
+            for f in t.facts:
+                if isinstance(f, Serves):
+                    services.add(t, f)
     for t in targets:
         if CALLER not in t.components or t.key in declared:
             continue
@@ -225,13 +261,21 @@ def link(
                     links.append(Link(t.key, t.key, OWN, url))
                     found = True
                 continue
-            for other, svc in services:
-                if t.kind == "compose" and svc.how != "compose service":
-                    continue  # a compose network holds the file's services, no cluster's
-                if serves(url, svc, other.key == t.key):
-                    how = OWN if other.key == t.key and svc.how == "compose service" else URL
-                    links.append(Link(t.key, other.key, how, url, svc))
-                    found = True
+            # A Service of the caller's own target that answers the URL is the one it
+            # reaches: a build or a release puts both in one namespace. Only when none
+            # does are the other targets' Services asked.
+            for pool in (services.of_target(t.key), services.candidates(url)):
+                for other, svc in pool:
+                    if t.kind == "compose" and svc.how != "compose service":
+                        continue  # a compose network holds the file's services only
+                    if other.key == t.key and pool is not services.of_target(t.key):
+                        continue  # asked already
+                    if serves(url, svc, other.key == t.key):
+                        how = OWN if other.key == t.key and svc.how == "compose service" else URL
+                        links.append(Link(t.key, other.key, how, url, svc))
+                        found = True
+                if found:
+                    break
         if not found:
             if CALLEE in t.components:
                 # No Service in the files answers the URL (a Route, a Service the build

@@ -15,7 +15,7 @@ from .. import __version__
 from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, release
 from ..errors import UsageError
 from ..model import format_path
-from ..outmarker import OUTPUT_MARKER, marker_text, not_plan_output
+from ..outmarker import OUTPUT_MARKER, file_digest, marker_text, not_plan_output
 from .runbook import runbook_text
 from .unified import repository_prefix, tree_diff_parts
 
@@ -192,8 +192,8 @@ class Staging:
         # The marker records plan.json's digest: only then is the folder a plan's output
         # that a scan skips and --force may replace (outmarker.py).
         plan_json = self.folder / "plan.json"
-        data = plan_json.read_bytes() if plan_json.is_file() else None
-        (self.folder / OUTPUT_MARKER).write_bytes(marker_text(data))
+        digest = file_digest(plan_json) if plan_json.is_file() else None
+        (self.folder / OUTPUT_MARKER).write_bytes(marker_text(digest))
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             out.rename(old / "previous")
