@@ -122,6 +122,18 @@ def _tags(backend: str | None, frontend: str | None, litellm: str | None) -> dic
     return {"backend": backend, "frontend": frontend, "litellm": litellm}
 
 
+def context_option(help_text: str) -> Callable[[F], F]:
+    """--context N, as `diff -U N` (apply --dry-run and diff)."""
+    return click.option(
+        "--context",
+        "context_lines",
+        type=click.IntRange(0),
+        default=3,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def tag_options(f: F) -> F:
     f = click.option("--litellm-tag", metavar="T", help="Phase-2 LiteLLM tag (default: rules).")(f)
     f = click.option("--frontend-tag", metavar="T", help="Frontend tag (default: rules).")(f)
@@ -171,14 +183,7 @@ def plan(
 @click.option(
     "--show-secrets", is_flag=True, help="With --dry-run: show secret values (hidden by default)."
 )
-@click.option(
-    "--context",
-    "context_lines",
-    type=click.IntRange(0),
-    default=3,
-    show_default=True,
-    help="With --dry-run: lines of context in the diff.",
-)
+@context_option("With --dry-run: lines of context in the diff.")
 @tag_options
 @target_options
 @to_option
@@ -230,14 +235,7 @@ def apply(
 )
 @click.option("--rendered", is_flag=True, help="Compare rendered manifests (helm / kustomize).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
-@click.option(
-    "--context",
-    "context_lines",
-    type=click.IntRange(0),
-    default=3,
-    show_default=True,
-    help="Lines of context in unified diffs.",
-)
+@context_option("Lines of context in unified diffs.")
 @click.option("--show-secrets", is_flag=True, help="Show secret values (hidden by default).")
 @click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True

@@ -59,12 +59,7 @@ class Link:
             "how": self.how,
         }
         if self.url is not None:
-            out["url"] = {
-                "value": self.url.url,
-                "file": self.url.file,
-                "line": self.url.line,
-                "path": self.url.path,
-            }
+            out["url"] = _url_json(self.url)
         if self.service is not None:
             s = self.service
             out["service"] = {
@@ -101,12 +96,7 @@ class Unlinked:
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"backend": self.caller[0], "why": self.describe()}
         if self.url is not None:
-            out["url"] = {
-                "value": self.url.url,
-                "file": self.url.file,
-                "line": self.url.line,
-                "path": self.url.path,
-            }
+            out["url"] = _url_json(self.url)
         return out
 
 
@@ -343,3 +333,7 @@ def _group(links: list[Link], names: dict[Key, str]) -> list[Installation]:
 
 def _order(lk: Link) -> tuple[str, str, str]:
     return (lk.caller[0], lk.callee[0], lk.how)
+
+
+def _url_json(url: CallsUrl) -> dict[str, object]:
+    return {"value": url.url, "file": url.file, "line": url.line, "path": url.path}

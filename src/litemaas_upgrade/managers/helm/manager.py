@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...facts import Cause, Unreadable
 from ...imageref import ImageRef
-from ...model import Change, ComponentState, Severity, Target, TargetData, YamlPath
+from ...model import Change, Severity, Target, TargetData, YamlPath
 from ...records import record
 from ...shellword import word
 from ..base import Manager, PhaseStep, ScanContext, slug
@@ -20,7 +20,7 @@ from .images import ImageLocation
 from .layers import Layer
 from .links import chart_services, release_links
 from .release import Release, resolve
-from .unreadable import mark_unreadable, override_layer
+from .unreadable import all_unknown, mark_unreadable, override_layer
 from .values import get_path
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -204,20 +204,17 @@ def _no_chart_file(target: Target, spec: HelmSpec) -> None:
     every component it deploys unknown (its defaults and appVersion cannot be read)."""
     assert spec.no_chart_file is not None
     file, line, col = spec.no_chart_file
-    target.facts.append(
+    all_unknown(
+        target,
         Unreadable(
             file, line, col,
             f"{spec.chart}: no Chart.yaml there: the chart's defaults and appVersion, and so "
             "the images this release deploys, cannot be known",
             Severity.ERROR,
             Cause.CHART_NOT_IN_REPO,
-        )
+        ),
+        f"{spec.chart} has no Chart.yaml: the image helm would deploy cannot be known",
     )
-    for name, state in list(target.components.items()):
-        target.components[name] = ComponentState(
-            name, None, None, state.sites,
-            f"{spec.chart} has no Chart.yaml: the image helm would deploy cannot be known",
-        )
 
 
 def _set(tree: dict[str, Any], path: YamlPath, value: str) -> None:

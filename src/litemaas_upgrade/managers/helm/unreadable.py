@@ -30,7 +30,8 @@ def mark_unreadable(ctx: ScanContext, target: Target, broken: list[str]) -> None
         why = src.skipped.pop(rel, "not YAML")  # the target's error, not a notice too
         line, col = _where(ctx, rel)
         shown = src.display(rel)
-        target.facts.append(
+        all_unknown(
+            target,
             Unreadable(
                 shown,
                 line,
@@ -39,20 +40,22 @@ def mark_unreadable(ctx: ScanContext, target: Target, broken: list[str]) -> None
                 "images it sets cannot be known",
                 Severity.ERROR,
                 Cause.NOT_YAML,
-            )
+            ),
+            f"{shown} is not YAML (at {line}:{col}): the image helm would deploy cannot be read",
+            Site(shown, line, col, "(the whole file)", "image", "not YAML"),
         )
-        for name, state in list(target.components.items()):
-            target.components[name] = ComponentState(
-                name,
-                None,
-                None,
-                [*state.sites, Site(shown, line, col, "(the whole file)", "image", "not YAML")],
-                f"{shown} is not YAML (at {line}:{col}): the image helm would deploy "
-                "cannot be read",
-            )
     from ...sniff import unknown_named  # (loaded only when a file is broken: start-up)
 
     unknown_named(ctx, target, broken)
+
+
+def all_unknown(target: Target, error: Unreadable, note: str, site: Site | None = None) -> None:
+    """The release's error, and every component it deploys unknown with `note` (and the
+    site of what cannot be read, when there is one)."""
+    target.facts.append(error)
+    extra = [site] if site is not None else []
+    for name, state in list(target.components.items()):
+        target.components[name] = ComponentState(name, None, None, [*state.sites, *extra], note)
 
 
 def _where(ctx: ScanContext, rel: str) -> tuple[int, int]:
