@@ -48,7 +48,8 @@ class Budget:
 
     def __init__(self) -> None:
         self.used = 0
-        self._counted: set[str] = set()
+        # Hashes of what was counted (ints, not the keys: 40,000 files at 10,000 targets).
+        self._counted: set[int] = set()
         self._limits: dict[str, int] = {}  # read once per run: a lookup per file costs
 
     def reset(self) -> None:
@@ -64,7 +65,8 @@ class Budget:
         return found
 
     def charge(self, key: str, size: int, shown: str) -> None:
-        if key in self._counted:
+        mark = hash(key)
+        if mark in self._counted:
             return
         limit = self.limit("LITEMAAS_UPGRADE_MAX_RUN_MB", DEFAULT_RUN_MB)
         if self.used + size > limit:
@@ -74,7 +76,7 @@ class Budget:
                 f"{limit // MIB} MiB (LITEMAAS_UPGRADE_MAX_RUN_MB)",
             )
         self.used += size
-        self._counted.add(key)
+        self._counted.add(mark)
 
 
 RUN = Budget()

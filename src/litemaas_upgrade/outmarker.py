@@ -10,7 +10,7 @@ gate). So a folder counts as a plan's output only when all of these hold:
   phase-N.diff, phase-N/);
 - for the scan's skip, also: no file below it is tracked by git. What a pull request
   brings is tracked, so a planted output folder is always scanned.
-hashlib is imported only when a marker is met or written (start-up of the pre-commit hook)."""
+A hasher is loaded only when a marker is met or written (start-up of the pre-commit hook)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ from pathlib import Path
 
 from .bounded import read_regular
 from .errors import InputError
+
+TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 OUTPUT_MARKER = ".litemaas-upgrade-output"
 _HEAD = b"written by litemaas-upgrade plan; not scanned\n"
@@ -42,8 +46,7 @@ def file_digest(path: Path) -> str:
     with the repository (some 145 MB at 10,000 targets), and neither a run's memory nor
     the limit per file must stand in the way of checking it. InputError when it is not
     a regular file or cannot be read."""
-    import hashlib
-
+    digest = _sha256()
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -53,7 +56,6 @@ def file_digest(path: Path) -> str:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(path.name, "not a regular file")
-        digest = hashlib.sha256()
         while chunk := os.read(fd, 1 << 20):
             digest.update(chunk)
         return digest.hexdigest()
@@ -61,6 +63,20 @@ def file_digest(path: Path) -> str:
         raise InputError(path.name, f"cannot read: {exc.strerror}") from exc
     finally:
         os.close(fd)
+
+
+def _sha256() -> Any:
+    """A SHA-256 hasher. CPython's own (`_sha256`; `_sha2` from 3.12) where there is one:
+    hashlib's OpenSSL adds some 4 MB to a run's memory, at the end of `plan` where its
+    peak is (bench/README.md)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment]
+    return sha256()
 
 
 def not_plan_output(folder: Path) -> str | None:

@@ -111,3 +111,12 @@ class Shared:
         target.files = [t(f) for f in target.files]
         for name, state in target.components.items():
             target.components[name] = self.state(state)
+        if target.facts:
+            # Facts are frozen records: `plan`'s three sets of targets repeat them.
+            target.facts = [self._fact(f) for f in target.facts]
+
+    def _fact(self, fact: Any) -> Any:
+        try:
+            return self._other.setdefault((type(fact), fact), fact)
+        except TypeError:  # a fact holding a list (unhashable): kept as it is
+            return fact
