@@ -10,7 +10,7 @@ from ..engine import CONFIG_FILE, scan
 from ..errors import InputError, UpgradeError, UsageError
 from ..facts import Cause, Notice, Unreadable
 from ..gitutil import GitError, Pending, toplevel, toplevel_and_commit
-from ..installations import CALLER
+from ..installations import CALLER, self_contained
 from ..managers import all_managers
 from ..managers.base import GITOPS_FILES, GITOPS_MARKERS, ScanOptions
 from ..model import Severity, Target
@@ -244,7 +244,10 @@ def lint_context(
             if f.is_file():
                 files.add(shown(f))
     ctx = LintContext(rules, checks, label, sorted(files), notices=extra, source=source)
-    if any(CALLER in t.components for t in every):
+    base_list = list(base_targets.values()) if base_targets else []
+    if any(CALLER in t.components for t in every) and not self_contained(
+        [*every, *base_list], options.config
+    ):
         from ..installations.link import link
         from ..installations.lintview import view
 
@@ -258,6 +261,8 @@ def lint_context(
 
 
 def _installations_matter(targets: list[Target], config: dict | None, source: Source) -> bool:
+    if self_contained(targets, config):
+        return False
     from ..installations.lintview import needs_every_target
 
     return needs_every_target(targets, config, source)
