@@ -11,7 +11,7 @@ from ...errors import InputError
 from ...facts import Unreadable
 from ...model import Change, Target
 from ...records import field, record
-from ...yamlio import YamlDoc, YamlFile  # noqa: F401
+from ...yamlio import YamlDoc, YamlFile
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.links import chart_services, release_links
 from ..helm.release import Release, resolve
