@@ -82,7 +82,7 @@ class Budget:
 RUN = Budget()
 
 
-def too_large(size: int, limit: int) -> str:
+def too_large(limit: int) -> str:
     return (
         f"file is larger than the {limit // MIB} MiB limit per file "
         "(LITEMAAS_UPGRADE_MAX_FILE_MB): not read"
@@ -123,7 +123,7 @@ def read_regular(path: str, shown: str, what: str = "", follow: bool = True) -> 
             raise InputError(shown, f"{prefix}{kind}, not a regular file: not read")
         limit = file_limit()
         if info.st_size > limit:
-            raise InputError(shown, prefix + too_large(info.st_size, limit))
+            raise InputError(shown, prefix + too_large(limit))
         RUN.charge(f"{info.st_dev}:{info.st_ino}", info.st_size, shown)
         # One read for a file that stays its size (a system call fewer per file); a file
         # that grows while it is read is read on, and caught at the limit.
@@ -139,7 +139,7 @@ def read_regular(path: str, shown: str, what: str = "", follow: bool = True) -> 
                 left -= len(chunk)
             data = b"".join(chunks)
         if len(data) > limit:
-            raise InputError(shown, prefix + too_large(len(data), limit))
+            raise InputError(shown, prefix + too_large(limit))
         return data
     except OSError as exc:
         raise InputError(shown, f"{prefix or 'cannot read: '}{exc.strerror}") from exc

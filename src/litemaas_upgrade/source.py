@@ -467,7 +467,7 @@ class GitTree(Source):
                 if not chunk:
                     break
                 left -= len(chunk)
-            raise InputError(self.display(rel), too_large(size, limit))
+            raise InputError(self.display(rel), too_large(limit))
         data = self._cat.stdout.read(size)
         self._cat.stdout.read(1)  # the newline after each object
         RUN.charge(f"blob:{sha}", size, self.display(rel))  # (the stream stays in step)

@@ -206,7 +206,7 @@ class _ServiceIndex:
         if not ns:
             return self._named.get(first, [])  # any namespace: serves() decides
         # In that namespace, and Services whose namespace the files do not say.
-        return self._by.get((first, ns), []) + (self._by.get((first, ""), []) if ns else [])
+        return self._by.get((first, ns), []) + self._by.get((first, ""), [])
 
 
 def link(
@@ -254,14 +254,14 @@ def link(
             # A Service of the caller's own target that answers the URL is the one it
             # reaches: a build or a release puts both in one namespace. Only when none
             # does are the other targets' Services asked.
-            for pool in (services.of_target(t.key), services.candidates(url)):
+            own = services.of_target(t.key)
+            others = [c for c in services.candidates(url) if c[0].key != t.key]
+            for pool in (own, others):
                 for other, svc in pool:
                     if t.kind == "compose" and svc.how != "compose service":
                         continue  # a compose network holds the file's services only
-                    if other.key == t.key and pool is not services.of_target(t.key):
-                        continue  # asked already
-                    if serves(url, svc, other.key == t.key):
-                        how = OWN if other.key == t.key and svc.how == "compose service" else URL
+                    if serves(url, svc, pool is own):
+                        how = OWN if pool is own and svc.how == "compose service" else URL
                         links.append(Link(t.key, other.key, how, url, svc))
                         found = True
                 if found:

@@ -101,8 +101,7 @@ def subcharts(ctx: ScanContext, chart: str) -> list[Subchart]:
 def is_litemaas_chart(ctx: ScanContext, chart: str) -> bool:
     """A chart whose values hold a component image, its own or a vendored subchart's, or
     that depends on a chart the catalog knows (LiteMaaS) without vendoring it."""
-    values = posixpath.join(chart, "values.yaml")
-    if ctx.source.exists(values) and find_images(_first_data(ctx, values), ctx.rules):
+    if chart_defaults(ctx, chart)[1]:
         return True
     if any(is_litemaas_chart(ctx, sub.folder) for sub in subcharts(ctx, chart)):
         return True
@@ -204,13 +203,23 @@ def chart_keys(ctx: ScanContext, chart: str) -> set[str]:
     memo = ctx.memo.setdefault("chart_keys", {})  # (asked once per override file)
     found: set[str] | None = memo.get(chart)
     if found is None:
-        values = posixpath.join(chart, "values.yaml")
-        data = _first_data(ctx, values) if ctx.source.exists(values) else None
-        if not isinstance(data, dict):
-            data = {}
-        images = {str(loc.path[0]) for ls in find_images(data, ctx.rules).values() for loc in ls}
+        data, located = chart_defaults(ctx, chart)
+        images = {str(loc.path[0]) for ls in located.values() for loc in ls}
         keys = (set(data) - GENERIC_KEYS) | (set(data) & images)
         found = memo[chart] = keys | {sub.key for sub in subcharts(ctx, chart)}
+    return found
+
+
+def chart_defaults(ctx: ScanContext, chart: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A chart's values.yaml data ({} when absent or not a mapping) and the component
+    images in it (find_images), found once per chart and scan."""
+    memo = ctx.memo.setdefault("chart_defaults", {})
+    found = memo.get(chart)
+    if found is None:
+        values = posixpath.join(chart, "values.yaml")
+        data = _first_data(ctx, values) if ctx.source.exists(values) else None
+        data = data if isinstance(data, dict) else {}
+        found = memo[chart] = (data, find_images(data, ctx.rules) if data else {})
     return found
 
 
