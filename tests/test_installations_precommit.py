@@ -5,17 +5,14 @@ target; phase 1 and then phase 2 are accepted."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from conftest import git, init_repo
+from conftest import git
 from installation_repos import NEW, OLD, external_repo
 from test_precommit import (  # noqa: F401  (fixtures)
-    HOOKS,
-    _pre_commit,
     head_subject,
     hook_repo,
+    install_hooks,
     pre_commit_home,
     run_tool,
     try_commit,
@@ -28,16 +25,7 @@ def test_hooks_refuse_litellm_first_across_targets_and_accept_the_phases(
     pre_commit_home: Path,  # noqa: F811
 ) -> None:
     repo = external_repo(tmp_path / "deploy")
-    path, rev = hook_repo
-    hooks = "".join(f"      - id: {h}\n" for h in HOOKS)
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{hooks}"
-    )
-    init_repo(repo)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
-    env.pop("GITHUB_STEP_SUMMARY", None)
-    for step in ("install", "install-hooks"):
-        subprocess.run([*_pre_commit(), step], cwd=repo, env=env, check=True, capture_output=True)
+    env = install_hooks(repo, hook_repo, pre_commit_home)
 
     deployment = repo / "litellm/deployment.yaml"
     deployment.write_text(deployment.read_text().replace(OLD, NEW))

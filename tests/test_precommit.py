@@ -73,6 +73,12 @@ def make_deploy_repo(
     repo.mkdir()
     for part in parts:
         shutil.copytree(SAMPLES / part, repo / part)
+    return repo, install_hooks(repo, hook_repo, pre_commit_home)
+
+
+def install_hooks(repo: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> dict[str, str]:
+    """Both hooks in the repository's `.pre-commit-config.yaml`, the repository made a git
+    repository, and the hooks installed: the environment to commit with."""
     path, rev = hook_repo
     hooks = "".join(f"      - id: {h}\n" for h in HOOKS)
     (repo / ".pre-commit-config.yaml").write_text(
@@ -81,11 +87,9 @@ def make_deploy_repo(
     init_repo(repo)
     env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
     env.pop("GITHUB_STEP_SUMMARY", None)
-    subprocess.run([*_pre_commit(), "install"], cwd=repo, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*_pre_commit(), "install-hooks"], cwd=repo, env=env, check=True, capture_output=True
-    )
-    return repo, env
+    for step in ("install", "install-hooks"):
+        subprocess.run([*_pre_commit(), step], cwd=repo, env=env, check=True, capture_output=True)
+    return env
 
 
 def try_commit(repo: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess:

@@ -4,19 +4,15 @@ refused by both hooks, an unrelated commit goes through."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import init_repo
 from test_precommit import (  # noqa: F401 (module-scoped fixtures, shared)
-    HOOKS,
-    _pre_commit,
     head_subject,
     hook_repo,
+    install_hooks,
     pre_commit_home,
     try_commit,
 )
@@ -31,16 +27,7 @@ def upstream_hooked(
 ) -> tuple[Path, dict[str, str]]:
     repo = tmp_path / "litemaas"
     shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("SOURCE.md"))
-    path, rev = hook_repo
-    hooks = "".join(f"      - id: {h}\n" for h in HOOKS)
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{hooks}"
-    )
-    init_repo(repo)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
-    env.pop("GITHUB_STEP_SUMMARY", None)
-    for step in ("install", "install-hooks"):
-        subprocess.run([*_pre_commit(), step], cwd=repo, env=env, check=True, capture_output=True)
+    env = install_hooks(repo, hook_repo, pre_commit_home)
     return repo, env
 
 
