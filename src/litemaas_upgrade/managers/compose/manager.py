@@ -45,7 +45,9 @@ TOP_LEVEL = frozenset(
 
 
 def is_compose_name(rel: str) -> bool:
-    return _NAMED.fullmatch(posixpath.basename(rel).lower()) is not None
+    name = posixpath.basename(rel).lower()
+    # (asked of every file of the repository: most names are not worth a match)
+    return "compose" in name and _NAMED.fullmatch(name) is not None
 
 
 def looks_like_compose(data: Any) -> bool:
