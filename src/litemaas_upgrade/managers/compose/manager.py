@@ -45,8 +45,9 @@ TOP_LEVEL = frozenset(
 
 
 def is_compose_name(rel: str) -> bool:
-    name = posixpath.basename(rel).lower()
-    # (asked of every file of the repository: most names are not worth a match)
+    # (asked of every file of the repository: a cheap base name, and most names are not
+    # worth a match)
+    name = rel.rpartition("/")[2].lower()
     return "compose" in name and _NAMED.fullmatch(name) is not None
 
 

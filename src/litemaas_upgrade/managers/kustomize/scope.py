@@ -51,7 +51,7 @@ def ancestors(path: str) -> list[str]:
     """Every folder above `path`, nearest first, down to the root ("")."""
     out = []
     while path:
-        path = posixpath.dirname(path)
+        path = path.rpartition("/")[0]  # (posixpath.dirname, for a relative path)
         out.append(path)
     return out
 
@@ -67,9 +67,8 @@ def folders_and_ancestors(folders: dict[str, str]) -> frozenset[str]:
 
 def kustomization_folders(src: Source) -> dict[str, str]:
     out: dict[str, str] = {}
-    for rel in src.files():
-        if posixpath.basename(rel) in KFILES:
-            out.setdefault(posixpath.dirname(rel), rel)
+    for rel in sorted(rel for name in KFILES for rel in src.named(name)):  # files() order
+        out.setdefault(rel.rpartition("/")[0], rel)
     return out
 
 
