@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..lazypattern import lazy
 from ..model import Finding
 from ..records import record
 from ..yamlio.text import split_lines
 
-DIRECTIVE = re.compile(r"(?:^|\s)#\s*litemaas-upgrade\s*:\s*ignore\b(?P<rest>.*)$", re.I)
-CODE = re.compile(r"\s*(?P<code>[A-Za-z]+\d+)\s*,?", re.ASCII)
+DIRECTIVE = lazy(r"(?:^|\s)#\s*litemaas-upgrade\s*:\s*ignore\b(?P<rest>.*)$", re.I)
+CODE = lazy(r"\s*(?P<code>[A-Za-z]+\d+)\s*,?", re.ASCII)
 _REASON_LEAD = " \t-:\u2013\u2014"
 
 

@@ -7,11 +7,11 @@ parser can be used to splice the original text; only the BOM is set aside.
 from __future__ import annotations
 
 import bisect
-import re
 from itertools import accumulate
 
 from litemaas_upgrade.errors import InputError
 
+from ..lazypattern import lazy
 from ..records import record
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -30,8 +30,8 @@ _CODEC = {
 _BOM_OF = {enc: bom for bom, enc in _BOMS}
 
 # The same line breaks ruamel's reader counts, so our line numbers agree with its marks.
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
-_RARE_BREAK = re.compile("[\r\x85\u2028\u2029]")
+_BREAK = lazy("\r\n|[\n\r\x85\u2028\u2029]")
+_RARE_BREAK = lazy("[\r\x85\u2028\u2029]")
 
 
 def _only_newlines(text: str) -> bool:

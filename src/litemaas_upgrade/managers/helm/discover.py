@@ -4,10 +4,10 @@ targets the user or the repository's config file names explicitly."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from ...errors import InputError, UsageError
+from ...lazypattern import lazy
 from ...records import record
 from ...rules import Rules
 from ..base import ScanContext
@@ -351,7 +351,7 @@ def _override_spec(
 
 
 # A top-level key of a YAML mapping, read from text that does not parse.
-_TOP_KEY = re.compile(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
+_TOP_KEY = lazy(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
 
 
 def _broken_override(ctx: ScanContext, rel: str, charts: list[str]) -> HelmSpec | None:

@@ -25,9 +25,9 @@ Two levels of cost:
 from __future__ import annotations
 
 import posixpath
-import re
 
 from ...errors import InputError
+from ...lazypattern import lazy
 from ...source import Source
 from ..base import norm
 from .names import KFILES, is_remote
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # bytes.translate then split(), which is what `re.split(rb"[\s'\"\[\]{},/]+")` does
 # without trying a match at every byte (a pre-commit run reads every kustomization).
 _PUNCTUATION = bytes.maketrans(b"'\"[]{},/", b"        ")
-_UNSAFE = re.compile(r"[\s'\"\[\]{},\\]")
+_UNSAFE = lazy(r"[\s'\"\[\]{},\\]")
 
 
 def _under(path: str, folder: str) -> bool:
