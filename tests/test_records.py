@@ -36,6 +36,7 @@ def twins(**options):  # type: ignore[no-untyped-def]
     return body(dataclasses.dataclass, dataclasses.field), body(record, field)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["interpreted", "compiled"])
 @pytest.mark.parametrize(
     "options",
     [{}, {"frozen": True}, {"slots": True}, {"frozen": True, "slots": True}, {"order": True}],
@@ -47,8 +48,10 @@ def twins(**options):  # type: ignore[no-untyped-def]
     x2=st.integers(),
     tags=st.lists(st.integers(), max_size=3).map(tuple),
 )
-def test_same_as_dataclasses(options, x, y, z, x2, tags) -> None:  # type: ignore[no-untyped-def]
+def test_same_as_dataclasses(compiled, options, x, y, z, x2, tags) -> None:  # type: ignore[no-untyped-def]
     std, ours = twins(**options)
+    if compiled:
+        ours = warm(ours)
     a, b = std(x, y, tags, z=z), ours(x, y, tags, z=z)
     assert repr(a) == repr(b)  # the same text, `hidden` left out
     assert b.norm() == a.norm() and b.KIND == "point"
@@ -76,9 +79,10 @@ def test_defaults_are_fresh_and_factories_called_per_record() -> None:
         items: list[int] = field(default_factory=list)
         size: int = 0
 
-    one, two = Bag(), Bag()
-    one.items.append(3)
-    assert two.items == [] and one.items == [3]
+    for _ in range(2):  # interpreted, then compiled
+        bags = [Bag() for _ in range(records.COMPILE_AFTER)]
+        bags[0].items.append(3)
+        assert bags[1].items == [] and bags[0].items == [3]
     _, Point = twins()
     assert Point.z == 0 and not hasattr(Point, "tags")  # class attributes as in dataclasses
     assert Point.__match_args__ == ("x", "y", "tags", "z", "hidden")
@@ -108,9 +112,12 @@ def test_post_init_runs_after_the_fields_are_set() -> None:
             if self.value < 0:
                 raise ValueError("negative")
 
-    assert Checked(3).value == 3 and seen == [3]
-    with pytest.raises(ValueError, match="negative"):
-        Checked(-1)
+    for _ in range(2):  # interpreted, then compiled
+        seen.clear()
+        made = [Checked(3).value for _ in range(records.COMPILE_AFTER)]
+        assert made == seen == [3] * records.COMPILE_AFTER
+        with pytest.raises(ValueError, match="negative"):
+            Checked(-1)
 
 
 def test_methods_the_class_defines_win() -> None:
@@ -133,7 +140,7 @@ def test_methods_the_class_defines_win() -> None:
 
 def test_wrong_calls_fail_as_dataclasses_do() -> None:
     std, ours = twins()
-    for cls in (std, ours):
+    for cls in (std, ours, warm(twins()[1])):
         with pytest.raises(TypeError):
             cls(1)  # y missing
         with pytest.raises(TypeError):
@@ -170,13 +177,23 @@ def test_definitions_dataclasses_refuse_are_refused() -> None:
             b: int
 
 
-def test_the_init_is_compiled_once_on_first_use() -> None:
+def test_the_init_is_compiled_once_the_class_is_called_often() -> None:
     @record(slots=True)
     class Lazy:
         a: int
         b: int = 2
 
     stub = Lazy.__init__
-    assert Lazy(1).b == 2
+    for _ in range(records.COMPILE_AFTER):
+        assert Lazy(1).b == 2
+    assert Lazy.__init__ is stub  # interpreted so far
+    assert Lazy(1, 3).b == 3
     compiled = Lazy.__init__
-    assert compiled is not stub and Lazy(1, 3).b == 3 and Lazy.__init__ is compiled
+    assert compiled is not stub and Lazy(4).a == 4 and Lazy.__init__ is compiled
+
+
+def warm(cls):  # type: ignore[no-untyped-def]
+    """`cls` with its `__init__` compiled: called past the interpreted calls."""
+    for _ in range(records.COMPILE_AFTER + 1):
+        cls(0, "")
+    return cls

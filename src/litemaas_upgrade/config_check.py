@@ -4,9 +4,8 @@ the line:col of the offending node (exit 3, see errors.InputError)."""
 
 from __future__ import annotations
 
-import re
-
 from .errors import InputError
+from .lazypattern import lazy
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -129,8 +128,8 @@ INSTALLATION_KEYS = ("name", "backend", "litellm")
 # A Kubernetes namespace is a DNS-1123 label; a Helm release name is a DNS-1123
 # subdomain of at most 53 characters (helm refuses others). Checked before any pattern
 # runs, the length bounds the match.
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL = lazy(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = lazy(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def release_name_problem(value: object) -> str | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
+from .lazypattern import lazy
 from .records import record
 from .yamlio.text import LineIndex, decode
 
-_LINE = re.compile(
+_LINE = lazy(
     r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
     r"(?:'(?P<sq>[^'\r\n]*)'|\"(?P<dq>[^\"\r\n]*)\"|(?P<plain>[^\r\n#]*?))"
     r"[ \t]*(?:#[^\r\n]*)?\r?$",

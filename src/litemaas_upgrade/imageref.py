@@ -11,28 +11,29 @@ import functools
 import re
 
 from . import records
+from .lazypattern import lazy
 from .records import record
 
 __all__ = ["ImageRef", "ImageRefError", "matches_pattern"]
 
 # re.ASCII everywhere: Go's \w and character classes are ASCII, Python's are Unicode.
-_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", re.ASCII)
+_PATH_COMPONENT = lazy(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", re.ASCII)
 _DOMAIN_COMPONENT = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_REGISTRY = re.compile(
+_REGISTRY = lazy(
     rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?",
     re.ASCII,
 )
-_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
+_TAG = lazy(r"[\w][\w.-]{0,127}", re.ASCII)
 # The Go source writes the separator class as [+.-_], which is accidentally a range;
 # the intended set is spelled out here.
-_DIGEST = re.compile(
+_DIGEST = lazy(
     r"[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}",
     re.ASCII,
 )
 # Registered algorithms have a fixed lowercase encoding (OCI image spec).
 _DIGEST_HEX_LEN = {"sha256": 64, "sha384": 96, "sha512": 128}
 _NAME_MAX = 255  # docker's NameTotalLengthMax
-_WHITESPACE = re.compile(r"\s")
+_WHITESPACE = lazy(r"\s")
 
 
 class ImageRefError(ValueError):

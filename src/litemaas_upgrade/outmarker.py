@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .bounded import read_regular
 from .errors import InputError
+from .lazypattern import lazy
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 
 OUTPUT_MARKER = ".litemaas-upgrade-output"
 _HEAD = b"written by litemaas-upgrade plan; not scanned\n"
-_DIGEST = re.compile(rb"^plan\.json sha256 ([0-9a-f]{64})$", re.M)
-_WRITTEN = re.compile(r"(\.litemaas-upgrade-output|plan\.json|RUNBOOK\.md|phase-\d+(\.diff)?)")
+_DIGEST = lazy(rb"^plan\.json sha256 ([0-9a-f]{64})$", re.M)
+_WRITTEN = lazy(r"(\.litemaas-upgrade-output|plan\.json|RUNBOOK\.md|phase-\d+(\.diff)?)")
 
 
 def marker_text(digest: str | None) -> bytes:

@@ -4,8 +4,9 @@ A pre-commit run defines about forty record classes before it reads a file. `dat
 compiles six or so methods for each one with `exec`, and imports `inspect` (with `ast`,
 `dis` and `tokenize`): a large share of a pre-commit run (measured in bench/README.md,
 "Start-up"). Here a record's
-`__init__` is compiled the first time the class is called (most record classes are never
-instantiated in a pre-commit run), and equality, hashing, ordering and repr are shared
+`__init__` binds its arguments itself for a class's first calls and is compiled only once
+the class is called often (most record classes are called a few times or never in a
+pre-commit run), and equality, hashing, ordering and repr are shared
 functions over the class's field names. Type checkers read `record` as they read
 `dataclass` (PEP 681), so mypy still checks constructor calls and frozen fields.
 
@@ -198,13 +199,53 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda obj: ()
 
 
+# Calls a record class takes interpreted before its `__init__` is compiled. Compiling one
+# costs about 0.6 million instructions, an interpreted call a few thousand: most record
+# classes of a pre-commit run are called only a few times (39 compiled inits were 6% of
+# that run, bench/README.md "Start-up"), while `plan` calls some a million times.
+COMPILE_AFTER = 24
+
+
 def _deferred_init(cls: type, specs: dict[str, Field], frozen: bool) -> Any:
-    """An `__init__` that compiles the real one on the first call and puts it in its place."""
+    """An `__init__` that binds its arguments itself for the first calls, then compiles
+    the real one and puts it in its place."""
+    names = tuple(specs)
+    setter = object.__setattr__ if frozen else setattr
+    post_init = hasattr(cls, "__post_init__")
+    calls = [0]
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = _compile_init(cls, specs, frozen)
-        type.__setattr__(cls, "__init__", init)
-        init(self, *args, **kwargs)
+        calls[0] += 1
+        if calls[0] > COMPILE_AFTER:
+            init = _compile_init(cls, specs, frozen)
+            type.__setattr__(cls, "__init__", init)
+            init(self, *args, **kwargs)
+            return
+        where = f"{cls.__qualname__}.__init__()"
+        if len(args) > len(names):
+            raise TypeError(
+                f"{where} takes {len(names) + 1} positional arguments but "
+                f"{len(args) + 1} were given"
+            )
+        values = dict(zip(names, args, strict=False))  # (fewer args: defaults follow)
+        for key, value in kwargs.items():
+            if key not in specs:
+                raise TypeError(f"{where} got an unexpected keyword argument {key!r}")
+            if key in values:
+                raise TypeError(f"{where} got multiple values for argument {key!r}")
+            values[key] = value
+        for name, spec in specs.items():
+            if name in values:
+                value = values[name]
+            elif spec.default_factory is not MISSING:
+                value = spec.default_factory()
+            elif spec.default is not MISSING:
+                value = spec.default
+            else:
+                raise TypeError(f"{where} missing required argument: {name!r}")
+            setter(self, name, value)
+        if post_init:
+            self.__post_init__()
 
     return __init__
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from .config_check import Checker, checker_for
 from .errors import InputError
 from .imageref import ImageRef, matches_pattern
+from .lazypattern import lazy
 from .records import field, record, replace
 from .rulesets import Advisory, Move, Requires, parse_extras
 from .versions import Version, version_from_tag
@@ -386,7 +387,7 @@ def _rest(
 
 
 # What an image pattern may hold: the characters of image names, `*`, `?` and `[...]`.
-_PATTERN_CHARS = re.compile(r"[a-z0-9._\-/*?\[\]!:]+")
+_PATTERN_CHARS = lazy(r"[a-z0-9._\-/*?\[\]!:]+")
 
 
 def pattern_problem(pattern: str) -> str:

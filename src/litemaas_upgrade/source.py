@@ -141,7 +141,7 @@ class Source(abc.ABC):
         if index is None:
             index = {}
             for rel in self.files():
-                index.setdefault(posixpath.dirname(rel), []).append(rel)
+                index.setdefault(rel.rpartition("/")[0], []).append(rel)
             self._by_folder = index
         return index.get(folder, [])
 
@@ -158,10 +158,10 @@ class Source(abc.ABC):
         if cached is None:
             dirs: set[str] = set()
             for f in self.files():
-                d = posixpath.dirname(f)
+                d = f.rpartition("/")[0]  # (posixpath.dirname, for a relative path)
                 while d and d not in dirs:
                     dirs.add(d)
-                    d = posixpath.dirname(d)
+                    d = d.rpartition("/")[0]
             cached = frozenset(dirs)
             self._dirs = cached
         return cached
@@ -356,6 +356,7 @@ class GitTree(Source):
             ["ls-tree", "-r", "-z", "--full-tree", self.commit], self.top
         )
         self._blob_shas: dict[str, str] = {}
+        self._sorted: list[str] | None = None
         self._searches: dict[tuple[tuple[bytes, ...], tuple[str, ...]], Pending] = {}
         self._in_work_tree: set[tuple[tuple[bytes, ...], tuple[str, ...]]] = set()
         self._cat: subprocess.Popen[bytes] | None = None
@@ -384,7 +385,9 @@ class GitTree(Source):
         return self._blob_shas
 
     def files(self) -> list[str]:
-        return sorted(self._blobs)
+        if self._sorted is None:
+            self._sorted = sorted(self._blobs)
+        return self._sorted
 
     def search_ahead(self, markers: tuple[bytes, ...], suffixes: tuple[str, ...]) -> None:
         """Start the `containing` search now, in the background, for a revision that will

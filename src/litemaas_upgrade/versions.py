@@ -10,12 +10,13 @@ import functools
 import re
 from collections.abc import Sequence
 
+from .lazypattern import lazy
 from .records import record
 
 __all__ = ["Version", "version_from_tag"]
 
-_RELEASE = re.compile(r"[vV]?(\d+(?:\.\d+){0,3})(.*)", re.ASCII | re.DOTALL)
-_TOKEN = re.compile(r"[A-Za-z]+|[0-9]+", re.ASCII)
+_RELEASE = lazy(r"[vV]?(\d+(?:\.\d+){0,3})(.*)", re.ASCII | re.DOTALL)
+_TOKEN = lazy(r"[A-Za-z]+|[0-9]+", re.ASCII)
 
 # Canonical pre-release names, lowest first; `pre`/`preview` rank as rc, as in PEP 440.
 _PRE_RANK = {"dev": 0, "a": 1, "b": 2, "rc": 3}

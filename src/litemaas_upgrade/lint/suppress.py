@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..lazypattern import lazy
 from ..model import Finding
 from ..records import record
+from ..yamlio.text import split_lines
 
-DIRECTIVE = re.compile(r"(?:^|\s)#\s*litemaas-upgrade\s*:\s*ignore\b(?P<rest>.*)$", re.I)
-CODE = re.compile(r"\s*(?P<code>[A-Za-z]+\d+)\s*,?", re.ASCII)
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+DIRECTIVE = lazy(r"(?:^|\s)#\s*litemaas-upgrade\s*:\s*ignore\b(?P<rest>.*)$", re.I)
+CODE = lazy(r"\s*(?P<code>[A-Za-z]+\d+)\s*,?", re.ASCII)
 _REASON_LEAD = " \t-:\u2013\u2014"
 
 
@@ -40,10 +41,10 @@ def parse(text: str, file: str) -> tuple[list[str], list[Directive]]:
     """The file's lines and the directives in it."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = _BREAK.split(text)
+    lines = split_lines(text)
     found = []
     for n, line in enumerate(lines, 1):
-        m = DIRECTIVE.search(line)
+        m = DIRECTIVE.search(line) if "#" in line else None
         if m is None:
             continue
         rest = m["rest"]

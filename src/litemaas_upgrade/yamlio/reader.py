@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 
 from litemaas_upgrade.errors import InputError
 
+from ..lazypattern import lazy
 from . import implicit
 from .nodes import MAX_DEPTH, DocContext, Node, Path
 from .text import LineIndex, decode
@@ -153,7 +153,7 @@ def _ruamel_compose(file: YamlFile) -> None:
         file.documents.append(YamlDoc(0, None, 0, len(file.text)))
 
 
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]+")
+_LINE = lazy(r"[^\r\n\x85\u2028\u2029]+")
 
 
 def _check_flow_depth(file: YamlFile) -> None:
@@ -257,7 +257,7 @@ def _load_libyaml() -> Any:
 # 1.1) but not to ruamel (1.2); a BOM left at the start (a second one) is skipped by
 # libyaml without being counted in its marks. Tabs, too (checked apart): libyaml takes
 # them as blanks where ruamel's scanner refuses them (`key:<tab>value`, a trailing tab).
-_LIBYAML_DIFFERS = re.compile(r"[\x85\u2028\u2029]|\A\ufeff")
+_LIBYAML_DIFFERS = lazy(r"[\x85\u2028\u2029]|\A\ufeff")
 
 
 def _libyaml_events(file: YamlFile) -> bool:

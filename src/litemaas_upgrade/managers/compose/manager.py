@@ -9,12 +9,12 @@ file when it sets the variable."""
 from __future__ import annotations
 
 import posixpath
-import re
 
 from ...envfile import EnvValue, can_hold, parse_env
 from ...errors import InputError
 from ...facts import Cause, Unreadable
 from ...imageref import ImageRef, ImageRefError
+from ...lazypattern import lazy
 from ...model import (
     UNREADABLE,
     Change,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 # docker-compose.prod.yml, compose.override.yaml, docker-compose.standalone.yml, ...
-_NAMED = re.compile(r"(?:docker-)?compose(?:\.[^/]+)?\.ya?ml")
+_NAMED = lazy(r"(?:docker-)?compose(?:\.[^/]+)?\.ya?ml")
 # The top-level elements of the compose specification (and `x-` extensions): a file with
 # any other key is something else (Helm values with a `services:` key, a workload).
 TOP_LEVEL = frozenset(
@@ -45,7 +45,10 @@ TOP_LEVEL = frozenset(
 
 
 def is_compose_name(rel: str) -> bool:
-    return _NAMED.fullmatch(posixpath.basename(rel).lower()) is not None
+    # (asked of every file of the repository: a cheap base name, and most names are not
+    # worth a match)
+    name = rel.rpartition("/")[2].lower()
+    return "compose" in name and _NAMED.fullmatch(name) is not None
 
 
 def looks_like_compose(data: Any) -> bool:
@@ -62,8 +65,8 @@ def looks_like_compose(data: Any) -> bool:
 
 
 # Any interpolation compose knows: `${NAME...}` or `$NAME`.
-_VAR_ANY = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
-_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+_VAR_ANY = lazy(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_VAR = lazy(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
 
 
 @record(slots=True)

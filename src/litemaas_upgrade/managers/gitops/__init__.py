@@ -44,10 +44,7 @@ def objects(ctx: ScanContext, markers: tuple[bytes, ...]) -> Iterator[tuple[str,
     """(file, document, data) of every Kubernetes-looking YAML document in files whose
     bytes contain one of `markers` (a cheap filter before parsing). Files inside a Helm
     chart (templates are not YAML) are skipped."""
-    files = ctx.source.files()
-    charts = tuple(
-        posixpath.dirname(f) + "/" for f in files if posixpath.basename(f) == "Chart.yaml"
-    )
+    charts = tuple(posixpath.dirname(f) + "/" for f in ctx.source.named("Chart.yaml"))
     for rel in ctx.source.containing(markers, SEARCHED):
         if any(rel.startswith(c) or c == "/" for c in charts):
             # A chart's file: its templates are YAML only once rendered (templated.py).

@@ -4,10 +4,10 @@ targets the user or the repository's config file names explicitly."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from ...errors import InputError, UsageError
+from ...lazypattern import lazy
 from ...records import record
 from ...rules import Rules
 from ..base import ScanContext
@@ -37,9 +37,7 @@ class HelmSpec:
 
 def chart_dirs(ctx: ScanContext) -> list[str]:
     """Chart folders that are not subcharts of another chart in the tree."""
-    dirs = [
-        posixpath.dirname(f) for f in ctx.source.files() if posixpath.basename(f) == "Chart.yaml"
-    ]
+    dirs = [posixpath.dirname(f) for f in ctx.source.named("Chart.yaml")]
     top = []
     for d in sorted(dirs):
         if any(d != o and _inside(d, o) for o in dirs):
@@ -229,7 +227,7 @@ def _first_data(ctx: ScanContext, rel: str) -> Any:
 
 
 def looks_like_override(ctx: ScanContext, rel: str, charts: list[str]) -> bool:
-    name = posixpath.basename(rel).lower()
+    name = rel.rpartition("/")[2].lower()  # (posixpath.basename: asked of many files)
     if "values" not in name or not name.endswith((".yaml", ".yml")):
         return False
     if any(_inside(rel, c) for c in charts):
@@ -326,7 +324,7 @@ def discover(ctx: ScanContext) -> Iterator[HelmSpec]:
 
 def _may_be_override(rel: str, all_charts: list[str]) -> bool:
     """looks_like_override's checks that need no reading."""
-    name = posixpath.basename(rel).lower()
+    name = rel.rpartition("/")[2].lower()  # (posixpath.basename: asked of many files)
     if "values" not in name or not name.endswith((".yaml", ".yml")):
         return False
     return not any(_inside(rel, c) for c in all_charts)
@@ -353,7 +351,7 @@ def _override_spec(
 
 
 # A top-level key of a YAML mapping, read from text that does not parse.
-_TOP_KEY = re.compile(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
+_TOP_KEY = lazy(rb"(?m)^([A-Za-z0-9_.-]+)[ \t]*:")
 
 
 def _broken_override(ctx: ScanContext, rel: str, charts: list[str]) -> HelmSpec | None:

@@ -17,16 +17,17 @@ import re
 
 from ...errors import InputError
 from ...imageref import ImageRef, ImageRefError
+from ...lazypattern import lazy
 from ...model import YamlPath
 from ...records import field, record
 from ...yamlio.text import LineIndex, decode
 from ..base import ScanContext
 
 # An `image:` key (a container's, or a list item's) and its value up to the line's end.
-_IMAGE = re.compile(r"""(?m)^[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$""")
-_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
-_DEFINE = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
-_OPENS = re.compile(r"^(?:if|range|with|define|block)\b")
+_IMAGE = lazy(r"""(?m)^[ \t]*(?:-[ \t]+)?image:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$""")
+_ACTION = lazy(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_DEFINE = lazy(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
+_OPENS = lazy(r"^(?:if|range|with|define|block)\b")
 _PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TAG = rf"\$?\.Values\.(?P<path>{_PATH})\.tag"
 _APP = r"\$?\.Chart\.AppVersion"
@@ -36,13 +37,13 @@ _FALLBACK = (
     rf"|\"(?P<lit>[^\"\\]*)\")"
 )
 _TAG_FORMS = (
-    re.compile(rf"^{_TAG}$"),
-    re.compile(rf"^{_TAG}\s*\|\s*default\s+{_FALLBACK}$"),
-    re.compile(rf"^default\s+{_FALLBACK}\s+{_TAG}$"),
+    lazy(rf"^{_TAG}$"),
+    lazy(rf"^{_TAG}\s*\|\s*default\s+{_FALLBACK}$"),
+    lazy(rf"^default\s+{_FALLBACK}\s+{_TAG}$"),
 )
-_PRINTF = re.compile(r'^printf\s+"(?P<fmt>[^"\\]*:%s)"\s+(?P<args>.+)$', re.S)
-_INCLUDE = re.compile(r'^(?:include|template)\s+"(?P<name>[^"]+)"\s+(?:\.|\$)$')
-_TAG_NAMED = re.compile(_TAG)
+_PRINTF = lazy(r'^printf\s+"(?P<fmt>[^"\\]*:%s)"\s+(?P<args>.+)$', re.S)
+_INCLUDE = lazy(r'^(?:include|template)\s+"(?P<name>[^"]+)"\s+(?:\.|\$)$')
+_TAG_NAMED = lazy(_TAG)
 
 
 @record(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import weakref
 
 from ...envfile import EnvValue, parse_env
 from ...errors import InputError
+from ...lazypattern import lazy
 from ...records import field, record
 from ...source import Overlay, Source
 from ...yamlio.text import decode
@@ -31,10 +32,10 @@ SCRIPT = "preparation.sh"
 DEFAULT_ENV = "user-values.env"
 ENV_SUFFIXES = (".env", ".env.example")
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-_SOURCED = re.compile(r"^[ \t]*(?:source|\.)[ \t]+[\"']?([^\s\"';&|]+)", re.MULTILINE)
-_ASSIGNED = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
-_IMAGE_LINE = re.compile(r"^\s*(?:-\s*)?image\s*:")
+_VAR = lazy(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_SOURCED = lazy(r"^[ \t]*(?:source|\.)[ \t]+[\"']?([^\s\"';&|]+)", re.MULTILINE)
+_ASSIGNED = lazy(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
+_IMAGE_LINE = lazy(r"^\s*(?:-\s*)?image\s*:")
 
 
 @record(slots=True)
@@ -216,7 +217,7 @@ def _substitute(prep: Prepared, template: str, text: str) -> str:
     return "\n".join(lines)
 
 
-_IMAGE_VALUE = re.compile(
+_IMAGE_VALUE = lazy(
     r"^\s*(?:-\s*)?image\s*:\s*(?P<q>[\"']?)(?P<v>[^\"'#\s]+)(?P=q)\s*(?:#.*)?\r?$"
 )
 

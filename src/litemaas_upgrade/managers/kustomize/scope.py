@@ -25,9 +25,9 @@ Two levels of cost:
 from __future__ import annotations
 
 import posixpath
-import re
 
 from ...errors import InputError
+from ...lazypattern import lazy
 from ...source import Source
 from ..base import norm
 from .names import KFILES, is_remote
@@ -36,8 +36,11 @@ TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch
 if TYPE_CHECKING:
     from typing import Any
 
-_SPLIT = re.compile(rb"[\s'\"\[\]{},/]+")
-_UNSAFE = re.compile(r"[\s'\"\[\]{},\\]")
+# A kustomization's words: split at blanks and at YAML's and paths' punctuation. As
+# bytes.translate then split(), which is what `re.split(rb"[\s'\"\[\]{},/]+")` does
+# without trying a match at every byte (a pre-commit run reads every kustomization).
+_PUNCTUATION = bytes.maketrans(b"'\"[]{},/", b"        ")
+_UNSAFE = lazy(r"[\s'\"\[\]{},\\]")
 
 
 def _under(path: str, folder: str) -> bool:
@@ -48,7 +51,7 @@ def ancestors(path: str) -> list[str]:
     """Every folder above `path`, nearest first, down to the root ("")."""
     out = []
     while path:
-        path = posixpath.dirname(path)
+        path = path.rpartition("/")[0]  # (posixpath.dirname, for a relative path)
         out.append(path)
     return out
 
@@ -64,9 +67,8 @@ def folders_and_ancestors(folders: dict[str, str]) -> frozenset[str]:
 
 def kustomization_folders(src: Source) -> dict[str, str]:
     out: dict[str, str] = {}
-    for rel in src.files():
-        if posixpath.basename(rel) in KFILES:
-            out.setdefault(posixpath.dirname(rel), rel)
+    for rel in sorted(rel for name in KFILES for rel in src.named(name)):  # files() order
+        out.setdefault(rel.rpartition("/")[0], rel)
     return out
 
 
@@ -78,7 +80,7 @@ def written_segments(src: Source, folders: dict[str, str]) -> set[bytes] | None:
         raw = src.read(kfile)
         if b"\\" in raw:
             return None
-        segments.update(_SPLIT.split(raw))
+        segments.update(raw.translate(_PUNCTUATION).split())
     return segments
 
 

@@ -44,11 +44,12 @@ class ManifestManager(Manager):
         src = ctx.source
         files = src.files()
         skip = {
-            posixpath.dirname(f)
-            for f in files
+            rel.rpartition("/")[0]
             # (a folder of upstream's layout is a kustomization once prepared)
-            if posixpath.basename(f) in (*KFILES, "Chart.yaml", KTEMPLATE)
+            for name in (*KFILES, "Chart.yaml", KTEMPLATE)
+            for rel in src.named(name)
         }
+        skipped: dict[str, bool] = {}  # folder -> in or below a folder of `skip`
         # Scoped scans: a folder's target reads the folder's own files only, so only the
         # folders of the changed files are worth reading.
         only = ctx.options.only
@@ -58,10 +59,13 @@ class ManifestManager(Manager):
         for rel in files:
             if rel in ctx.claimed or not rel.endswith((".yaml", ".yml")):
                 continue
-            folder = posixpath.dirname(rel)
+            folder = rel.rpartition("/")[0]  # (posixpath.dirname, for a relative path)
             if wanted is not None and folder not in wanted:
                 continue
-            if folder in skip or any(parent in skip for parent in ancestors(folder)):
+            below = skipped.get(folder)
+            if below is None:
+                below = skipped[folder] = folder in skip or not skip.isdisjoint(ancestors(folder))
+            if below:
                 continue
             data = src.read(rel)
             if b"image:" not in data or b"kind:" not in data:
