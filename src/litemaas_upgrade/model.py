@@ -142,11 +142,13 @@ class Severity(str, enum.Enum):
 class ValueFix:
     """A fix a machine can apply: the YAML scalar a finding points at (its file, line and
     col) reads `old` and is to read the string `new` (`old == new`: the same characters,
-    written so that YAML reads them as a string). Consumers re-read the file and apply it
-    only where that scalar still reads `old` (lint/formatters/rdjson.py)."""
+    written so that YAML reads them as a string). `in_image`: the scalar is an image
+    reference, and `old`/`new` are its tag. Consumers re-read the file and apply it only
+    where that scalar still reads `old` (lint/formatters/rdjson.py)."""
 
     old: str
     new: str
+    in_image: bool = False
 
 
 @record(frozen=True, slots=True)

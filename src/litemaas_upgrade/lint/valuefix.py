@@ -35,13 +35,14 @@ def tag_fix(target: Target, state: ComponentState, new_tag: str) -> ValueFix | N
     if site.path == "appVersion":  # the chart's version: it moves every fallback with it
         return None
     here = (site.file, site.line, site.col)
-    for name, other in target.components.items():
+    for other in target.components.values():
         if other is not state and any((s.file, s.line, s.col) == here for s in other.sites):
             return None  # shared with another component: it would move too
     if site.decides in _TAG_SITES:
         return ValueFix(image.tag, new_tag)
     if site.decides in _IMAGE_SITES:
-        return ValueFix(str(image), str(image.with_tag(new_tag)))
+        # The tag of the reference written there (an overlay may rename the image).
+        return ValueFix(image.tag, new_tag, in_image=True)
     return None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from ...model import Finding, Severity
+from ...model import Finding, Severity, ValueFix
 from ..runner import LintResult
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
@@ -98,6 +98,23 @@ def _scalar_at(file: YamlFile, offset: int) -> tuple[int, Path, Node] | None:
     return None
 
 
+def _new_value(node: Node, fix: ValueFix) -> str | None:
+    """What the scalar is to read, if it reads what the fix expects."""
+    if node.style in ("|", ">"):
+        return None
+    if not fix.in_image:
+        return fix.new if node.value == fix.old else None
+    from ...imageref import ImageRef, ImageRefError
+
+    try:
+        ref = ImageRef.parse(node.value)
+    except ImageRefError:  # `${VAR}`, a template: not a reference to edit
+        return None
+    if ref.tag != fix.old or ref.digest:
+        return None
+    return str(ref.with_tag(fix.new))
+
+
 def _suggestion(f: Finding, text: _Text) -> dict[str, Any] | None:
     """The range of the scalar `f` points at and the text that gives it `f.value_fix`'s
     new value, checked as above; None when any of it does not hold."""
@@ -116,9 +133,10 @@ def _suggestion(f: Finding, text: _Text) -> dict[str, Any] | None:
         if found is None:
             return None
         doc, path, node = found
-        if node.value != fix.old or node.style in ("|", ">"):
+        value = _new_value(node, fix)
+        if value is None:
             return None
-        out = decode(apply_changes(text.data, f.file, [ScalarChange(doc, path, fix.new)]), f.file)
+        out = decode(apply_changes(text.data, f.file, [ScalarChange(doc, path, value)]), f.file)
     except InputError:  # EditError too: the editor refuses or cannot verify the edit
         return None
     before, after = text.text[: node.start], text.text[node.end :]
