@@ -270,3 +270,19 @@ def test_a_clean_run_is_an_empty_result(cli, helm_repo: Path) -> None:
     validate(log)
     assert log == {"source": {"name": "litemaas-upgrade"}, "diagnostics": []}
     assert "0 errors" in result_.err  # the summary goes to stderr, as for json and sarif
+
+
+def test_a_link_or_a_fifo_is_never_opened(in_tmp: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """A finding may name a file the scan did not read (a link leaving the repository, a
+    FIFO): rdjson does not open it (a FIFO would block) and keeps the line alone."""
+    import os
+
+    outside = tmp_path_factory.mktemp("outside") / "secret.yaml"
+    outside.write_text(f'a:\n  tag: "{NEW_LLM}"\n')
+    os.symlink(outside, in_tmp / "link.yaml")
+    os.mkfifo(in_tmp / "fifo.yaml")
+    fix = ValueFix(NEW_LLM, OLD_LLM)
+    log = render(result(finding("link.yaml", 2, 8, fix), finding("fifo.yaml", 2, 8, fix)))
+    for d in log["diagnostics"]:
+        assert d["location"]["range"] == {"start": {"line": 2}}
+        assert "suggestions" not in d

@@ -55,14 +55,32 @@ class _Text:
         return {"line": self.text.count("\n", 0, offset) + 1, "column": column}
 
 
+def _regular_file(path: str) -> bytes:
+    """The bytes of `path` if it is a regular file reached through no link (a finding may
+    name a link the scan did not follow, or a FIFO: never opened here), within the size
+    the reader takes."""
+    import os
+    import stat
+
+    from ...yamlio.text import MAX_BYTES
+
+    if os.path.realpath(path) != os.path.abspath(path):
+        raise OSError(f"{path}: reached through a link")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return fh.read(MAX_BYTES + 1)
+
+
 def _read(path: str, cache: dict[str, _Text | None]) -> _Text | None:
+    """The file a finding names, or None (then positions keep their line alone)."""
     if path not in cache:
         from ...errors import InputError
         from ...yamlio.text import decode
 
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = _regular_file(path)
             decoded = decode(data, path)
         except (OSError, InputError):
             cache[path] = None
