@@ -239,6 +239,8 @@ def test_a_file_that_cannot_be_read_keeps_its_line_only(in_tmp: Path) -> None:
     [d] = log["diagnostics"]
     assert d["location"] == {"path": "gone.yaml", "range": {"start": {"line": 7}}}
     assert "suggestions" not in d
+    no_col = render(result(finding("v.yaml", 2, 0, None)))["diagnostics"][0]
+    assert no_col["location"]["range"] == {"start": {"line": 2}}  # not column 1
     no_line = render(result(Finding("LU009", Severity.WARNING, "m", "", 0, 0, "envs/a.yaml")))
     assert no_line["diagnostics"][0]["location"] == {"path": "envs/a.yaml"}
     assert no_line["diagnostics"][0]["severity"] == "WARNING"

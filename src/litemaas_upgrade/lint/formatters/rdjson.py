@@ -181,13 +181,13 @@ def _diagnostic(
     location: dict[str, Any] = {"path": f.file or f.target}
     if f.file and f.line:
         text = _read(f.file, texts)
-        at = text.offset(f.line, f.col or 1) if text is not None else None
+        at = text.offset(f.line, f.col) if text is not None and f.col else None
         if suggestion is not None:
             # reviewdog posts a suggestion where the comment's lines are the suggestion's.
             location["range"] = suggestion["range"]
         elif text is not None and at is not None:
             location["range"] = {"start": text.position(at)}
-        else:  # a column in bytes cannot be told without the line: the line alone
+        else:  # no column known, or none in bytes without the file's line: the line alone
             location["range"] = {"start": {"line": f.line}}
     out: dict[str, Any] = {
         "message": note + message,
