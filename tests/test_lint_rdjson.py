@@ -288,3 +288,33 @@ def test_a_link_or_a_fifo_is_never_opened(in_tmp: Path, tmp_path_factory) -> Non
     for d in log["diagnostics"]:
         assert d["location"]["range"] == {"start": {"line": 2}}
         assert "suggestions" not in d
+
+
+def test_a_bom_and_crlf_file_gets_reviewdogs_positions(cli, tmp_path: Path) -> None:
+    """reviewdog counts the byte-order mark's three bytes in line 1 and lines by `\\n`:
+    the suggestion, applied to the file's bytes, quotes the tag and keeps BOM and CRLF."""
+    repo = chart_repo(tmp_path)
+    values = repo / "envs" / "prod-values.yaml"
+    values.parent.mkdir(parents=True)
+    values.write_bytes(
+        b"\xef\xbb\xbfbackend: {image: {tag: 0.20}}\r\nfrontend:\r\n  image:\r\n    tag: 1e3\r\n"
+    )
+    init_repo(repo)
+    log = lint_rdjson(cli, repo)
+    found = {
+        d["location"]["range"]["start"]["line"]: d
+        for d in log["diagnostics"]
+        if d["code"]["value"] == "LU006"
+    }
+    assert sorted(found) == [1, 4]
+    first = found[1]["suggestions"][0]
+    assert first["range"]["start"] == {"line": 1, "column": 3 + len("backend: {image: {tag: ") + 1}
+    assert first["text"] == '"0.20"'
+    assert found[4]["suggestions"][0]["text"] == '"1e3"'
+    for line in (4, 1):  # the later line first: each splice leaves the other's place
+        apply_suggestion(repo, "envs/prod-values.yaml", found[line]["suggestions"][0])
+    assert values.read_bytes() == (
+        b'\xef\xbb\xbfbackend: {image: {tag: "0.20"}}\r\nfrontend:\r\n  image:\r\n'
+        b'    tag: "1e3"\r\n'
+    )
+    assert "LU006" not in codes_at(lint_rdjson(cli, repo), "envs/prod-values.yaml")
