@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, guard
+from . import guard
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,8 +53,24 @@ def paths_argument(f: F) -> F:
     return click.argument("paths", nargs=-1, type=click.Path())(f)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .versioninfo import text
+
+    click.echo(text(), nl=False)
+    ctx.exit()
+
+
 @click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "--version", prog_name="litemaas-upgrade")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version, the shipped rule sets' and the chart catalog's, and exit.",
+)
 def cli() -> None:
     """Plan, apply, diff and lint the two-phase LiteMaaS upgrade in a deployment repository.
 
@@ -302,7 +318,7 @@ def diff(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "rdjson"]),
     default="text",
     show_default=True,
 )

@@ -139,6 +139,19 @@ class Severity(str, enum.Enum):
 
 
 @record(frozen=True, slots=True)
+class ValueFix:
+    """A fix a machine can apply: the YAML scalar a finding points at (its file, line and
+    col) reads `old` and is to read the string `new` (`old == new`: the same characters,
+    written so that YAML reads them as a string). `in_image`: the scalar is an image
+    reference, and `old`/`new` are its tag. Consumers re-read the file and apply it only
+    where that scalar still reads `old` (lint/formatters/rdjson.py)."""
+
+    old: str
+    new: str
+    in_image: bool = False
+
+
+@record(frozen=True, slots=True)
 class Finding:
     """Something worth telling about a target, with a stable code and a fix."""
 
@@ -150,6 +163,7 @@ class Finding:
     col: int = 0
     target: str = ""
     fix: str = ""
+    value_fix: ValueFix | None = None  # `fix` as an edit, when it is one scalar's new value
 
     def where(self) -> str:
         if not self.file:

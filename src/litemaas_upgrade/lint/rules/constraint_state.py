@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from ... import codes
 from ...judge import FORBIDDEN, UNVERIFIED, judge_state
-from ...model import Finding, Severity
+from ...model import ComponentState, Finding, Severity, ValueFix
 from ...rules import Constraint
 from ..context import Check, LintContext, describe, locate, phase_advice
+from ..valuefix import pointed_site, same_site, tag_fix
 
 CODE = codes.LITELLM_BEFORE_BACKEND
 NAME = "constraint-broken"
@@ -53,7 +54,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 )
                 if c.why:
                     message += f": {c.why}"
-                fix = _fix(chk, ctx, c)
+                fix, keep = _fix(chk, ctx, c)
+                value_fix = _keep(chk, c, keep) if keep is not None else None
             else:
                 # Fail closed: past the boundary with a backend nobody can read a version from.
                 message = (
@@ -66,10 +68,23 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     f"pin {c.then_component} to a versioned tag (at least "
                     f"{c.then_at_least}) so that the state can be checked"
                 )
-            yield Finding(CODE, SEVERITY, message, file, line, col, target.path, fix)
+                value_fix = None
+            yield Finding(CODE, SEVERITY, message, file, line, col, target.path, fix, value_fix)
 
 
-def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:
+def _keep(chk: Check, c: Constraint, base: ComponentState) -> ValueFix | None:
+    """"keep litellm at X" as an edit: the scalar the change moved, back to its value at
+    the base, when the base read the tag from that same scalar."""
+    now = chk.target.components[c.if_component]
+    if chk.base is None or base.tag is None:
+        return None
+    if not same_site(pointed_site(chk.target, now), pointed_site(chk.base, base)):
+        return None
+    return tag_fix(chk.target, now, base.tag)
+
+
+def _fix(chk: Check, ctx: LintContext, c: Constraint) -> tuple[str, ComponentState | None]:
+    """The advice, and the base state to keep `c.if_component` at when that is it."""
     base = chk.base
     lhs_base = base.components.get(c.if_component) if base else None
     rhs_base = base.components.get(c.then_component) if base else None
@@ -87,7 +102,7 @@ def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:
             f"the plan must not deploy this state: {c.then_component} has to reach "
             f"{c.then_at_least} in an earlier step ({advice}); regenerate it with "
             "`litemaas-upgrade plan`"
-        )
+        ), None
     if (
         rhs_base is not None
         and rhs_base.version is not None
@@ -99,9 +114,9 @@ def _fix(chk: Check, ctx: LintContext, c: Constraint) -> str:
             f"this change rolls {c.then_component} back to {describe(rhs_now)}: revert "
             f"{c.if_component} first (to its tag before {c.if_at_least}; that alone is "
             f"safe), deploy that, then roll {c.then_component} back"
-        )
+        ), None
     keep = f"keep {c.if_component} at {describe(earlier)}; " if earlier is not None else ""
     return (
         f"{keep}commit {advice} first and deploy it; move {c.if_component} in a later "
         "commit (`litemaas-upgrade plan . --out upgrade/` writes both phases)"
-    )
+    ), earlier

@@ -9,6 +9,7 @@ from ... import codes
 from ...judge import followers
 from ...model import Finding, Severity
 from ..context import LintContext, describe, locate
+from ..valuefix import tag_fix
 
 CODE = codes.FOLLOWER_MISMATCH
 NAME = "follower-mismatch"
@@ -38,4 +39,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 col,
                 target.path,
                 f"set {name}'s tag to {leader.tag or leader.version}",
+                None if chk.from_plan or not leader.tag else tag_fix(target, state, leader.tag),
             )

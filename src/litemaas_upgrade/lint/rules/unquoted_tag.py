@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ... import codes
 from ...facts import UnquotedTag
-from ...model import Finding, Severity, Target
+from ...model import Finding, Severity, Target, ValueFix
 from ..context import scanned
 
 CODE = codes.UNQUOTED_TAG
@@ -38,6 +38,7 @@ def of_target(target: Target) -> Iterator[Finding]:
             fact.col,
             target.path,
             f'quote it: {key}: "{fact.written}"',
+            ValueFix(fact.written, fact.written),  # the same characters, as a string
         )
 
 
