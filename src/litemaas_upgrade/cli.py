@@ -302,7 +302,7 @@ def diff(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "codeclimate"]),
     default="text",
     show_default=True,
 )

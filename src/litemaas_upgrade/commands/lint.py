@@ -58,7 +58,7 @@ def run(
     sys.stdout.flush()
     if fmt == "github":
         _step_summary(result, show_suppressed)
-    elif fmt in ("json", "sarif"):
+    elif fmt in ("json", "sarif", "codeclimate"):
         err(result.summary())
     return result.exit_code(fail_on_warn)
 
@@ -73,6 +73,8 @@ def _render(fmt: str, result: LintResult, show_suppressed: bool) -> str:
         from ..lint.formatters import sarif as module  # type: ignore[no-redef]
     elif fmt == "github":
         from ..lint.formatters import github as module  # type: ignore[no-redef]
+    elif fmt == "codeclimate":
+        from ..lint.formatters import codeclimate as module  # type: ignore[no-redef]
     else:
         from ..lint.formatters import text as module  # type: ignore[no-redef]
     colour = fmt == "text" and use_colour(sys.stdout)

@@ -3,5 +3,5 @@ returning the text to print on standard output."""
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "codeclimate")
 
