@@ -159,3 +159,95 @@ def run_action(
         name: evaluate(str(spec["value"])) for name, spec in (action.get("outputs") or {}).items()
     }
     return job
+
+
+# -- GitLab CI -----------------------------------------------------------------------------
+
+GITLAB_INPUT = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]")
+
+
+def load_component(path: Path) -> tuple[dict, dict]:
+    """The header (`spec:`) and the jobs, the two YAML documents of a component."""
+    header, body = YAML(typ="safe").load_all(path.read_text(encoding="utf-8"))
+    return header, body
+
+
+def interpolate(path: Path, inputs: dict[str, object]) -> dict:
+    """The jobs with `$[[ inputs.NAME ]]` replaced, as GitLab does when it includes the
+    component: each input checked against its spec (declared, `options`, `type`), its
+    default taken when not given."""
+    header, body = load_component(path)
+    spec = header["spec"]["inputs"]
+    assert set(inputs) <= set(spec), f"undeclared inputs: {set(inputs) - set(spec)}"
+    values: dict[str, object] = {}
+    for name, rule in spec.items():
+        value = inputs.get(name, rule.get("default"))
+        assert value is not None, f"input {name} is required"
+        if rule.get("type") == "boolean":
+            assert isinstance(value, bool), f"input {name}: not a boolean"
+        if "options" in rule:
+            assert value in rule["options"], f"input {name}: {value!r} not in {rule['options']}"
+        values[name] = value
+
+    def text(value: object) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str):
+            return GITLAB_INPUT.sub(lambda m: text(values[m.group(1)]), node)
+        return node
+
+    return walk(body)  # type: ignore[return-value]
+
+
+@dataclass
+class GitLabJob:
+    code: int
+    log: str  # stdout and stderr, as the job log shows them
+
+
+def run_gitlab_job(
+    component: Path,
+    job_name: str,
+    project_dir: Path,
+    *,
+    inputs: dict[str, object],
+    ci: dict[str, str],
+    project_variables: dict[str, str] | None = None,
+    before_script: bool = True,
+) -> GitLabJob:
+    """The job's `before_script` and `script` in one shell, `set -eo pipefail`, as the
+    runner's bash runs them, in the project folder. `ci`: the CI_* variables of the
+    pipeline; `project_variables`: CI/CD settings variables, which take precedence over the
+    job's `variables:`."""
+    job = interpolate(component, inputs)[job_name]
+    lines = [*(job.get("before_script") or [])] if before_script else []
+    lines += job["script"]
+    variables = {k: str(v) for k, v in (job.get("variables") or {}).items()}
+    home = project_dir.parent / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "CI": "true",
+        "GITLAB_CI": "true",
+        "CI_PROJECT_DIR": str(project_dir),
+        **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
+        **ci,
+        **variables,
+        **(project_variables or {}),
+    }
+    proc = subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + "\n".join(lines)],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return GitLabJob(proc.returncode, proc.stdout + proc.stderr)

@@ -44,6 +44,7 @@ class GitHubToken:
 class GitLabToken:
     id: int
     username: str
+    can_write: bool = True  # False: a Guest's token, or one without the api scope
 
 
 @dataclass
@@ -229,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, {"message": "401 Unauthorized"})
         if r.path == f"{_GL}/user" and r.method == "GET":
             return self._send(200, {"id": token.id, "username": token.username})
+        if r.method in ("POST", "PUT") and not token.can_write:
+            return self._send(403, {"message": "403 Forbidden"})
         form = {k: v[-1] for k, v in parse_qs(r.body, keep_blank_values=True).items()}
         if m := MR_NOTES.match(r.path):
             key = (m.group(1), int(m.group(2)))

@@ -24,7 +24,8 @@ import pytest
 from ci_runner import Job, load_action, run_action
 from conftest import ROOT, git
 from forge_api import Forge, GitHubToken
-from test_lint_formats import NEW_LLM, OLD_LLM, VALUES
+from pr_changes import floating_frontend, litellm_first, phase_1
+from test_lint_formats import VALUES
 
 MARKER = "<!-- litemaas-upgrade:diff -->"
 REPO = "octo/deploy"
@@ -64,20 +65,6 @@ def pull_request(repo: Path, change) -> dict:  # type: ignore[no-untyped-def]
             "head": {"sha": head, "ref": "bump", "repo": {"full_name": REPO, "fork": False}},
         },
     }
-
-
-def litellm_first(repo: Path) -> None:
-    values = repo / VALUES
-    values.write_text(values.read_text().replace(f'tag: "{OLD_LLM}"', f'tag: "{NEW_LLM}"'))
-
-
-def phase_1(repo: Path) -> None:
-    subprocess.run(
-        [f"{BIN}/litemaas-upgrade", "apply", ".", "--phase", "1"],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def run(forge: Forge, repo: Path, event: dict, token: str = TOKEN, **inputs: str) -> Job:
@@ -254,11 +241,6 @@ def test_a_body_over_the_limit_is_never_sent(forge: Forge, helm_repo: Path) -> N
     assert job.code == 1
     assert "over GitHub's 65536" in job.stdout
     assert forge.sent("POST") == [] and forge.sent("PATCH") == []
-
-
-def floating_frontend(repo: Path) -> None:
-    staging = repo / "envs/staging-values.yaml"
-    staging.write_text(staging.read_text() + "frontend:\n  image:\n    tag: latest\n")
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1)])
