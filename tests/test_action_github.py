@@ -339,3 +339,17 @@ def test_install_step_builds_the_pinned_checkout(tmp_path: Path) -> None:
     )
     assert bad.code == 2
     assert "input rendered: expected true or false, got 'yes'" in bad.stdout
+
+
+def test_rendered_diffs_the_rendered_manifests(forge: Forge, helm_repo: Path) -> None:
+    """rendered: true passes --rendered to diff (this environment has the render extra,
+    as the install step gives the action's own environment)."""
+    pytest.importorskip("helm_python")
+    event = pull_request(helm_repo, phase_1)
+    job = run(forge, helm_repo, event, rendered="true")
+    assert job.code == 0, job.stdout + job.stderr
+    assert "--format markdown --rendered" in job.stdout
+    [post] = forge.sent("POST")
+    body = json.loads(post.body)["body"]
+    assert body.startswith(MARKER) and "rendered manifests" in body
+    assert "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0" in body

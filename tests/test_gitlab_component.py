@@ -245,3 +245,15 @@ def test_before_script_installs_the_package(tmp_path: Path) -> None:
     assert where.startswith(str(venv_bin.parent))
     assert json.loads((project / "gl-code-quality-report.json").read_text()) == []
     assert "no base (not a merge request pipeline): no diff" in job.log
+
+
+def test_the_pinned_versions_agree_with_the_package() -> None:
+    """The component installs the release it is tagged as, and docs/ci.md pins both
+    integrations at that release."""
+    from litemaas_upgrade import __version__
+
+    header, _ = load_component(COMPONENT)
+    assert header["spec"]["inputs"]["version"]["default"] == __version__
+    ci = (ROOT / "docs/ci.md").read_text()
+    assert f"OWNER/litemaas-upgrade@v{__version__}\n" in ci
+    assert f"/litemaas-upgrade/litemaas-upgrade@{__version__}\n" in ci

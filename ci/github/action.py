@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,10 @@ def summary(text: str) -> None:
 
 
 def notice(kind: str, message: str) -> None:
-    """A workflow command: shown in the log and on the run's page."""
+    """A workflow command: shown in the log and on the run's page. The message is escaped
+    as the runner wants it, so that text from the repository (a file name in an error)
+    cannot end the command and start another."""
+    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     print(f"::{kind} title=litemaas-upgrade::{message}", flush=True)
 
 
@@ -237,6 +241,8 @@ def comment() -> int:
     why = read_only_reason()
     if why:
         return degrade(body, why)
+    if shutil.which("gh") is None:  # every GitHub-hosted runner has it; a self-hosted may not
+        return degrade(body, "the GitHub CLI (gh) is not installed on this runner")
     try:
         done, url = post(repo, number, body)
     except ApiError as exc:
