@@ -313,7 +313,6 @@ def test_install_step_builds_the_pinned_checkout(tmp_path: Path) -> None:
         event={},
         token=TOKEN,
         server_url="https://127.0.0.1:9",
-        env={"INPUT_PATHS": "."},
     )
     bin_dir = Path(job.steps["install"]["bin"])
     assert bin_dir == tmp_path / "runner/runner-temp/litemaas-upgrade-venv/bin"
@@ -353,3 +352,12 @@ def test_rendered_diffs_the_rendered_manifests(forge: Forge, helm_repo: Path) ->
     body = json.loads(post.body)["body"]
     assert body.startswith(MARKER) and "rendered manifests" in body
     assert "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0" in body
+
+
+def test_a_lint_that_cannot_run_fails_the_check(forge: Forge, helm_repo: Path) -> None:
+    event = pull_request(helm_repo, phase_1)
+    job = run(forge, helm_repo, event, paths="no-such-folder")
+    assert job.code == 2
+    assert "no-such-folder: no such file or folder" in job.stderr
+    assert "::error title=litemaas-upgrade::lint could not run (exit 2)" in job.stdout
+    assert forge.sent("POST") == []  # no diff to post

@@ -184,6 +184,17 @@ def test_fail_on_warning(forge: Forge, helm_repo: Path, fail_on: str, code: int)
     assert "no merge request note (comment off" in job.log
 
 
+def test_a_lint_that_cannot_run_fails_the_job_with_a_readable_report(
+    forge: Forge, helm_repo: Path
+) -> None:
+    base = merge_request(helm_repo, phase_1)
+    job = run(forge, helm_repo, base, paths="no-such-folder")
+    assert job.code == 2, job.log
+    assert "no-such-folder: no such file or folder" in job.log
+    assert json.loads((helm_repo / "gl-code-quality-report.json").read_text()) == []
+    assert forge.requests == []  # no diff, no note
+
+
 def test_the_component_validates_by_the_gitlab_ci_schema(tmp_path: Path) -> None:
     """check-jsonschema's vendored GitLab CI schema (offline), on the header and on the
     jobs as interpolated with the defaults: what GitLab checks when it includes it."""
