@@ -64,6 +64,7 @@ def run(
     forge: Forge, repo: Path, base: str, token: str | None = "glpat-bot", **inputs: object
 ) -> GitLabJob:
     variables = {"LITEMAAS_UPGRADE_BIN": BIN}
+    (repo.parent / "job-tmp").mkdir(exist_ok=True)
     if token is not None:
         variables["LITEMAAS_UPGRADE_TOKEN"] = token
     return run_gitlab_job(
@@ -79,6 +80,7 @@ def run(
             "CI_MERGE_REQUEST_IID": str(MR),
             "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
             "CI_JOB_TOKEN": "job-token-that-cannot-write-notes",
+            "TMPDIR": str(repo.parent / "job-tmp"),
         },
         project_variables=variables,
         before_script=False,
@@ -118,6 +120,7 @@ def test_a_litellm_first_merge_request_fails_with_reports_and_a_new_note(
     assert note["author"]["id"] == BOT.id
     assert f"merge request note created (note {note['id']})" in job.log
     assert (helm_repo / "litemaas-upgrade-diff.md").read_text() == note["body"]
+    assert list((helm_repo.parent / "job-tmp").iterdir()) == []  # the token's file is gone
 
 
 def test_the_bots_note_on_page_3_is_updated_and_no_one_elses(forge: Forge, helm_repo: Path) -> None:
