@@ -177,6 +177,17 @@ def test_a_fork_pull_request_gets_the_summary_and_annotations_only(
     assert MARKER in job.summary  # the diff itself is in the job summary
 
 
+def test_a_repository_that_is_itself_a_fork_still_gets_its_comment(
+    forge: Forge, helm_repo: Path
+) -> None:
+    event = pull_request(helm_repo, phase_1)
+    for side in ("base", "head"):  # both ends in the team's fork of some upstream
+        event["pull_request"][side]["repo"]["fork"] = True
+    job = run(forge, helm_repo, event)
+    assert job.outputs["comment"] == "created", job.stdout + job.stderr
+    assert len(forge.sent("POST")) == 1
+
+
 def test_a_read_only_token_degrades_on_403_without_failing(forge: Forge, helm_repo: Path) -> None:
     forge.github_tokens[TOKEN].can_write = False  # e.g. no `pull-requests: write`
     event = pull_request(helm_repo, phase_1)

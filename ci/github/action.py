@@ -184,13 +184,16 @@ def post(repo: str, number: int, body: str) -> tuple[str, str]:
 
 
 def read_only_reason() -> str:
-    """Why the token cannot comment, when the event already says so."""
+    """Why the token cannot comment, when the event already says so: a `pull_request`
+    whose head is in another repository (a fork, or a deleted one) runs with a read-only
+    token. `head.repo.fork` alone is not the test: a repository that is itself a fork has
+    it true on its own branches' pull requests too."""
+    if env("GITHUB_EVENT_NAME") != "pull_request":
+        return ""
     pr = pull_request()
-    head = (pr.get("head") or {}).get("repo") or {}
+    head = (pr.get("head") or {}).get("repo")
     base = (pr.get("base") or {}).get("repo") or {}
-    if env("GITHUB_EVENT_NAME") == "pull_request" and (
-        head.get("fork") is True or head.get("full_name") != base.get("full_name")
-    ):
+    if not isinstance(head, dict) or head.get("full_name") != base.get("full_name"):
         return "this pull request comes from a fork, whose token is read-only"
     return ""
 
