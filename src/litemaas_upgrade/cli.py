@@ -318,7 +318,7 @@ def diff(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github", "rdjson"]),
+    type=click.Choice(["text", "json", "sarif", "github", "rdjson", "codeclimate"]),
     default="text",
     show_default=True,
 )

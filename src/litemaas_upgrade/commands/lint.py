@@ -58,7 +58,7 @@ def run(
     sys.stdout.flush()
     if fmt == "github":
         _step_summary(result, show_suppressed)
-    elif fmt in ("json", "sarif", "rdjson"):
+    elif fmt in ("json", "sarif", "rdjson", "codeclimate"):
         err(result.summary())
     return result.exit_code(fail_on_warn)
 
@@ -75,6 +75,8 @@ def _render(fmt: str, result: LintResult, show_suppressed: bool) -> str:
         from ..lint.formatters import github as module  # type: ignore[no-redef]
     elif fmt == "rdjson":
         from ..lint.formatters import rdjson as module  # type: ignore[no-redef]
+    elif fmt == "codeclimate":
+        from ..lint.formatters import codeclimate as module  # type: ignore[no-redef]
     else:
         from ..lint.formatters import text as module  # type: ignore[no-redef]
     colour = fmt == "text" and use_colour(sys.stdout)

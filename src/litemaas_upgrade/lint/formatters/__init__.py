@@ -3,5 +3,5 @@ returning the text to print on standard output."""
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "sarif", "github", "rdjson")
+FORMATS = ("text", "json", "sarif", "github", "rdjson", "codeclimate")
 
