@@ -31,6 +31,13 @@ PINS: list[tuple[str, str]] = [
     ("docs/install.md", r"litemaas-upgrade(?:\[render\])?==(\d+\.\d+\.\d+)\b"),
     # The hooks file names the release it belongs to (what `rev:` to pin).
     (".pre-commit-hooks.yaml", rf"^# Release {TAG}\b"),
+    # The GitHub Action and the GitLab component, and the page that shows how to pin them
+    # (a GitLab component's ref has no `v`).
+    ("action.yml", rf"litemaas-upgrade@{TAG}\b"),
+    ("templates/litemaas-upgrade.yml", r"^\s*default: (\d+\.\d+\.\d+)\s*$"),
+    ("templates/litemaas-upgrade.yml", rf"litemaas-upgrade@{TAG}\b"),
+    ("docs/ci.md", rf"litemaas-upgrade@{TAG}\b"),
+    ("docs/ci.md", r"litemaas-upgrade@(\d+\.\d+\.\d+)\b"),
 ]
 
 
