@@ -152,38 +152,64 @@ def test_the_litellm_versioning_reads_tags_as_the_rules_do() -> None:
         assert not versioning.fullmatch(tag), tag
 
 
-def gate(component: str) -> Version:
-    """The version a rules constraint makes `component` wait at (its `if` side)."""
-    (at,) = {c.if_at_least for r in RULES for c in r.constraints if c.if_component == component}
+def litellm_gate() -> Version:
+    """The LiteLLM version a rules constraint holds until the backend moves (1.81.0)."""
+    (at,) = {c.if_at_least for r in RULES for c in r.constraints if c.if_component == "litellm"}
     return at
 
 
-def approval_rule(component: str) -> dict:
-    image = {"litellm": "ghcr.io/berriai/litellm-non_root",
-             "backend": "quay.io/rh-aiservices-bu/litemaas-backend"}[component]
+def phase_1_target() -> Version:
+    """The backend version the first guide moves to (0.2.0): past it is the next guide's
+    path, which starts from LiteLLM 1.81 (LU016 in the tool)."""
+    first = RULES[0]
+    (target,) = {first.target_version(ph, "backend") for ph in first.phases if "backend" in ph.set}
+    assert RULES[1].requires is not None
+    assert RULES[1].requires.at_least["backend"] == target
+    return target
+
+
+def approval_rule(image: str) -> dict:
     (rule,) = [r for r in rules_of(dependencyDashboardApproval=True)
                if matches_any(r.get("matchPackageNames", []), image)]
     return rule
 
 
-@pytest.mark.parametrize(("component", "fmt"), [("litellm", "main-v{}-stable"), ("backend", "{}")])
-def test_the_approval_gates_sit_where_the_rules_constraints_do(component: str, fmt: str) -> None:
-    """The rule asks for approval exactly for a move from below the constraint's version
-    to it or above: checked on a grid of versions around it."""
-    at = gate(component)
-    rule = approval_rule(component)
-    new, current = to_python(rule["matchNewValue"]), to_python(rule["matchCurrentValue"])
-    checked = 0
+def grid(fmt: str) -> list[tuple[Version, str]]:
+    out = []
     for major in range(0, 3):
         for minor in [*range(0, 12), *range(70, 130)]:
-            for patch in (0, 7):
+            for patch in (0, 1, 7, 12):
                 version = Version.parse(f"{major}.{minor}.{patch}")
-                tag = fmt.format(version.text)
-                assert bool(new.search(tag)) == (version >= at), tag
-                assert bool(current.search(tag)) == (version < at), tag
-                checked += 1
-    assert checked > 400
-    assert at == Version.parse({"litellm": "1.81.0", "backend": "0.4.0"}[component])
+                out.append((version, fmt.format(version.text)))
+    return out
+
+
+def test_the_litellm_hold_sits_at_the_rules_constraint() -> None:
+    """Approval exactly for a move from below 1.81.0 to 1.81.0 or above."""
+    at = litellm_gate()
+    assert at == Version.parse("1.81.0")
+    rule = approval_rule("ghcr.io/berriai/litellm-non_root")
+    new, current = to_python(rule["matchNewValue"]), to_python(rule["matchCurrentValue"])
+    for version, tag in grid("main-v{}-stable"):
+        assert bool(new.search(tag)) == (version >= at), tag
+        assert bool(current.search(tag)) == (version < at), tag
+
+
+def test_litemaas_stops_at_the_first_guide_and_holds_past_it() -> None:
+    """From 0.1.x Renovate may offer 0.2.0 and nothing later; a move past 0.2.0 waits."""
+    target = phase_1_target()
+    assert target == Version.parse("0.2.0")
+    image = "quay.io/rh-aiservices-bu/litemaas-backend"
+    rule = approval_rule(image)
+    new, current = to_python(rule["matchNewValue"]), to_python(rule["matchCurrentValue"])
+    (first,) = [r for r in PRESET["packageRules"]
+                if "allowedVersions" in r and matches_any(r["matchPackageNames"], image)]
+    allowed, from_ = to_python(first["allowedVersions"]), to_python(first["matchCurrentValue"])
+    for version, tag in grid("{}"):
+        assert bool(new.search(tag)) == (version > target), tag
+        assert bool(current.search(tag)) == (version <= target), tag
+        assert bool(allowed.search(tag)) == (version <= target), tag
+        assert bool(from_.search(tag)) == (version < target), tag
 
 
 def test_litemaas_comes_before_litellm_and_litellm_never_automerges() -> None:

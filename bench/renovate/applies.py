@@ -13,9 +13,21 @@ from renovate_run import Renovate
 
 _LITELLM = re.compile(r"^main-v(\d+)\.(\d+)\.(\d+)")
 _LITEMAAS = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
-_GATE_LITELLM = (1, 81, 0)
-_GATE_LITEMAAS = (0, 4, 0)
+_GATE_LITELLM = (1, 81, 0)  # LiteLLM from here on needs the backend at 0.2.0
+_PHASE_1 = (0, 2, 0)  # LiteMaaS past this is the v0.4.0 guide's path (after LiteLLM 1.81)
 HERE = Path(__file__).resolve().parent
+
+# Later moves the lookup of the tree before the upgrade cannot propose (the first LiteMaaS
+# step is 0.2.0 exactly): updates as Renovate would find them after phase 1 or phase 2.
+PROBES = [
+    ("backend", "quay.io/rh-aiservices-bu/litemaas-backend", "0.2.0", "0.2.1"),
+    ("frontend", "quay.io/rh-aiservices-bu/litemaas-frontend", "0.2.0", "0.4.0"),
+    ("backend", "registry.example.com/mirror/litemaas-backend", "0.3.1", "0.4.0"),
+    ("litellm", "ghcr.io/berriai/litellm-non_root", "main-v1.80.15-stable", "main-v1.81.0-stable"),
+    ("litellm", "ghcr.io/berriai/litellm-non_root", "main-v1.74.7-stable", "main-v1.80.15-stable"),
+    ("litellm", "quay.io/rh-aiservices-bu/litellm-non-root", "main-v1.81.0-stable-custom",
+     "main-v1.82.3-stable-custom"),
+]
 
 
 def _version(pattern: re.Pattern[str], tag: str | None) -> tuple[int, ...] | None:
@@ -24,14 +36,16 @@ def _version(pattern: re.Pattern[str], tag: str | None) -> tuple[int, ...] | Non
 
 
 def needs_approval(update: dict) -> bool:
-    """What the preset promises: a LiteLLM move across main-v1.81, a LiteMaaS move to 0.4.0
-    or later, and any move of the LiteMaaS chart wait for approval."""
+    """What the preset promises: a LiteLLM move across main-v1.81, a LiteMaaS move past
+    0.2.0, and any move of the LiteMaaS chart wait for approval."""
     comp = update["component"]
     if comp == "chart":
         return True
-    pattern, gate = (_LITELLM, _GATE_LITELLM) if comp == "litellm" else (_LITEMAAS, _GATE_LITEMAAS)
-    old, new = _version(pattern, update["currentValue"]), _version(pattern, update["newValue"])
-    return old is not None and new is not None and old < gate <= new
+    if comp == "litellm":
+        old, new = (_version(_LITELLM, update[k]) for k in ("currentValue", "newValue"))
+        return old is not None and new is not None and old < _GATE_LITELLM <= new
+    old, new = (_version(_LITEMAAS, update[k]) for k in ("currentValue", "newValue"))
+    return old is not None and new is not None and old <= _PHASE_1 < new
 
 
 def _expect(u: dict, failures: list[str]) -> None:
@@ -81,13 +95,18 @@ def _branches(updates: list[dict], failures: list[str]) -> list[str]:
 
 
 def check_applies(renovate: Renovate, preset: Path, updates: list[dict],
-                  tags: dict[str, list[str]], tmp: Path, failures: list[str]) -> list[str]:
+                  tags: dict[str, list[str]], tmp: Path,
+                  failures: list[str]) -> tuple[list[str], list[dict]]:
+    """The report's lines, and the updates with the settings the preset gives each."""
     rules = json.loads(preset.read_text())["packageRules"]
     scheme = next(r["versioning"] for r in rules if "versioning" in r)
     probe = [*tags["litellm-non_root"], *tags["litellm-non-root"], "v1.80.5.rc.2",
              "main-v1.81.0"]
     request = tmp / "applies-input.json"
-    request.write_text(json.dumps({"updates": updates, "versioning": {
+    probes = [{"component": c, "depName": name, "packageName": name, "datasource": "docker",
+               "manager": "kubernetes", "packageFile": "(probe)", "currentValue": old,
+               "newValue": new, "branchName": "(probe)"} for c, name, old, new in PROBES]
+    request.write_text(json.dumps({"updates": updates + probes, "versioning": {
         "scheme": scheme, "current": "main-v1.74.7-stable", "tags": probe}}))
     proc = subprocess.run(
         [str(renovate.node), str(HERE / "applies.mjs"), str(renovate.dist), str(preset),
@@ -95,10 +114,12 @@ def check_applies(renovate: Renovate, preset: Path, updates: list[dict],
     )
     if proc.returncode != 0:
         failures.append(f"applies.mjs failed: {proc.stderr[-1500:]}")
-        return []
+        return [], []
     result = json.loads(proc.stdout)
-    lines = [f"{len(result['updates'])} updates proposed by the lookup run; the settings each "
-             "gets from the preset (Renovate's `applyPackageRules`, stage `update`):", "",
+    found = [u for u in result["updates"] if u["packageFile"] != "(probe)"]
+    lines = [f"{len(found)} updates proposed by the lookup run, and {len(probes)} probes "
+             "(`(probe)`: later moves); the settings each gets from the preset (Renovate's "
+             "`applyPackageRules`, stage `update`):", "",
              "| file | image | from -> to | group | prPriority | approval |",
              "|---|---|---|---|---|---|"]
     for u in result["updates"]:
@@ -106,7 +127,7 @@ def check_applies(renovate: Renovate, preset: Path, updates: list[dict],
         lines.append(f"| `{u['packageFile']}` | `{u['depName']}` | {u['currentValue']} -> "
                      f"{u['newValue']} | {u['groupName']} | {u['prPriority']} | "
                      f"{u['dependencyDashboardApproval']} |")
-    lines += ["", *_branches(result["updates"], failures)]
+    lines += ["", *_branches(found, failures)]
     lines += ["", f"The LiteLLM versioning `{scheme}`, read by Renovate's versioning code, "
               "against the current `main-v1.74.7-stable`:", "",
               "| tag | valid | version | compatible (same suffix) | newer |",
@@ -123,4 +144,4 @@ def check_applies(renovate: Renovate, preset: Path, updates: list[dict],
         version = ".".join(map(str, t["version"])) if t["version"] else "-"
         lines.append(f"| `{t['tag']}` | {t['valid']} | {version} | {t['compatibleWithCurrent']} |"
                      f" {t['greaterThanCurrent']} |")
-    return lines
+    return lines, found

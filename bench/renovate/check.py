@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from applies import check_applies  # noqa: E402
+from branches import lint_branches  # noqa: E402
 from explanations import EXPLANATIONS  # noqa: E402
 from registry import TAGS, LoopbackRegistry  # noqa: E402
 from renovate_run import Renovate, ensure, problems, record  # noqa: E402
@@ -35,6 +36,7 @@ from litemaas_upgrade.rules import load_rules  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PRESET = REPO / "renovate" / "litemaas.json"
+EXTENDS = "github>OWNER/litemaas-upgrade//renovate/litemaas#v0.1.0"  # as docs/renovate.md says
 
 # What a deployment repository adds to the preset so that Renovate reads its files (the
 # kubernetes manager has no default pattern; helm-values reads only `values.yaml`; argocd
@@ -82,7 +84,12 @@ def commit_config(tree: Path, config: dict) -> None:
 
 
 def validate(renovate: Renovate, tmp: Path, failures: list[str]) -> list[str]:
-    out = []
+    parsed = renovate.parse_preset(EXTENDS)
+    names = f"{parsed.get('presetPath')}/{parsed.get('presetName')}.json"
+    out = [f"- `\"extends\": [\"{EXTENDS}\"]` (docs/renovate.md) names, as Renovate reads it: "
+           f"`{names}` of `{parsed.get('repo')}` at `{parsed.get('tag')}`"]
+    if (REPO / names) != PRESET:
+        failures.append(f"the documented extends entry names {names}, not renovate/litemaas.json")
     ok = renovate.validate([PRESET], REPO)
     passed = ok.returncode == 0 and "Config validated successfully" in ok.stdout + ok.stderr
     out.append(f"- `renovate-config-validator --strict --no-global renovate/litemaas.json`: "
@@ -183,7 +190,7 @@ def proposals(deps, with_updates: dict) -> list[dict]:
                 "currentVersion": looked.get("currentVersion"), "newValue": u["newValue"],
                 "newVersion": u.get("newVersion"), "updateType": u.get("updateType"),
                 "isBreaking": u.get("isBreaking", False), "branchName": u["branchName"],
-                "component": dep.component,
+                "component": dep.component, "line": dep.line, "replaceString": dep.replace,
             })
     return updates
 
@@ -239,7 +246,8 @@ def main() -> int:
             sections.append((tree, sites, inserted, deps))
 
         updates = proposals(sections[0][3], lookup(renovate, tmp, failures))
-        applies_lines = check_applies(renovate, PRESET, updates, TAGS, tmp, failures)
+        applies_lines, settled = check_applies(renovate, PRESET, updates, TAGS, tmp, failures)
+        branch_lines = lint_branches(before, settled, tmp, failures)
 
         titles = {1: "Before the upgrade (phase 1 edits)",
                   2: "After phase 1 (phase 2 edits)"}
@@ -263,6 +271,10 @@ def main() -> int:
                 failures.append(f"explanation used by no row: {e.side} {e.file} {e.path}")
         out += ["", "### The preset applies (Renovate's lookup and packageRules code)", ""]
         out += applies_lines
+        out += ["", "### The required status on Renovate's branches", "",
+                "Each branch of the lookup run written into the tree before the upgrade "
+                "(Renovate's replacement of each `replaceString`), then judged:", "",
+                *branch_lines]
 
     out += ["", f"**{'FAILED' if failures else 'PASSED'}**" + (":" if failures else "")]
     out += [f"- {f}" for f in failures]

@@ -52,6 +52,15 @@ class Renovate:
             check=False,
         )
 
+    def parse_preset(self, name: str) -> dict:
+        """Renovate's own reading of an `extends` entry (which repository, path and file)."""
+        module = json.dumps((self.dist / "config" / "presets" / "parse.js").as_uri())
+        script = (f"const m = await import({module});"
+                  f"console.log(JSON.stringify(m.parsePreset({json.dumps(name)})));")
+        out = subprocess.run([str(self.node), "--input-type=module", "-e", script],
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+
     def run(self, repo: Path, dry_run: str, base_dir: Path,
             global_config: Path | None = None) -> list[dict]:
         """Renovate in local platform mode on `repo` (a git work tree, config committed);
