@@ -281,7 +281,10 @@ def main() -> int:
     text = "\n".join(out) + "\n"
     print(text)
     if args.record:
-        args.record.write_text(text)
+        args.record.write_text(
+            "# scripts/renovate-check: a recorded run\n\nWritten by `scripts/renovate-check "
+            "--record`; what it checks and what the differences mean: docs/renovate.md.\n\n"
+            + text)
     return 1 if failures else 0
 
 
