@@ -85,8 +85,8 @@ class LoopbackRegistry:
     """`with LoopbackRegistry() as reg:` serves on 127.0.0.1:`reg.port` in a thread."""
 
     def __init__(self) -> None:
-        handler = type("Handler", (_Handler,), {"requests": []})
-        self.requests: list[str] = handler.requests
+        self.requests: list[str] = []
+        handler = type("Handler", (_Handler,), {"requests": self.requests})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

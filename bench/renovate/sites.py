@@ -252,10 +252,10 @@ def compare(
         site = sites[key]
         comp = ",".join(sorted(site.components))
         tool = "; ".join(site.edits) if site.edits else "site"
-        dep = covered.get(key)
-        if dep is not None and not dep.skip:
+        found = covered.get(key)
+        if found is not None and not found.skip:
             rows.append(
-                Row(site.file, site.line, site.path, comp, tool, _dep_text(dep), "same",
+                Row(site.file, site.line, site.path, comp, tool, _dep_text(found), "same",
                     edited=bool(site.edits))
             )
             continue
@@ -264,7 +264,7 @@ def compare(
         fallback = "UNEXPLAINED" if site.edits else "not edited by the tool; no reason recorded"
         rows.append(
             Row(site.file, site.line, site.path, comp, tool,
-                _dep_text(dep) if dep is not None else "-", "only-tool",
+                _dep_text(found) if found is not None else "-", "only-tool",
                 reason=reason or fallback, edited=bool(site.edits),
                 explained=reason is not None or not site.edits)
         )
