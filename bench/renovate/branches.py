@@ -47,7 +47,8 @@ def _lint(tree: Path) -> tuple[int, list[str]]:
         report = json.loads(proc.stdout)
         findings = report["findings"] if isinstance(report, dict) else report
         codes = sorted({f"{f['code']} ({f['severity']})" for f in findings})
-        codes += sorted({f"{f['code']} {f['file']}:{f['line']} [{f['target']}]: {f['message']}"
+        # Where each error is (its message names commits, so it is left out).
+        codes += sorted({f"{f['code']} at `{f['file']}:{f['line']}`"
                          for f in findings if f["severity"] == "error"})
     except (ValueError, KeyError, TypeError):
         codes = [f"unreadable lint output: {proc.stdout[:200]!r} {proc.stderr[:200]!r}"]
