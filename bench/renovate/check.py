@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,19 @@ def validate(renovate: Renovate, tmp: Path, failures: list[str]) -> list[str]:
                f"{'accepted' if passed else 'REFUSED'} (exit {ok.returncode})")
     if not passed:
         failures.append("the validator refuses the preset:\n" + ok.stdout + ok.stderr)
+    # The config snippets docs/renovate.md tells a user to write validate too; the file
+    # patterns are the very ones this check uses.
+    snippets = re.findall(r"```json\n(.*?)```", (REPO / "docs" / "renovate.md").read_text(), re.S)
+    for i, snippet in enumerate(snippets):
+        path = tmp / f"docs-snippet-{i}.json"
+        path.write_text(snippet)
+        res = renovate.validate([path], tmp)
+        good = res.returncode == 0
+        out.append(f"- docs/renovate.md snippet {i + 1}: {'accepted' if good else 'REFUSED'}")
+        if not good:
+            failures.append(f"docs/renovate.md snippet {i + 1} is refused:\n{res.stdout}")
+    if not any(json.loads(x) == MANAGER_FILES for x in snippets):
+        failures.append("docs/renovate.md does not show the file patterns this check uses")
     # The control: a copy with a misspelt option must be refused, or the step proves nothing.
     broken = json.loads(PRESET.read_text())
     broken["packageRules"][0]["prPriorty"] = broken["packageRules"][0].pop("prPriority")
