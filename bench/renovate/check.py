@@ -178,8 +178,11 @@ def lookup(renovate: Renovate, tmp: Path, failures: list[str]) -> dict:
     return record(records, "packageFiles with updates")["config"]
 
 
-def proposals(deps, with_updates: dict) -> list[dict]:
-    """Mark each extracted dependency with what the lookup run proposes; the updates."""
+def proposals(deps, with_updates: dict, failures: list[str]) -> list[dict]:
+    """Mark each extracted dependency with what the lookup run proposes; the updates. The
+    run itself must have given every LiteLLM dependency the preset's versioning."""
+    scheme = next(r["versioning"] for r in json.loads(PRESET.read_text())["packageRules"]
+                  if "versioning" in r)
     found = {}
     for manager, pfs in with_updates.items():
         for pf in pfs:
@@ -190,6 +193,12 @@ def proposals(deps, with_updates: dict) -> list[dict]:
         looked = found.get((dep.manager, dep.file, dep.index))
         if looked is None or dep.component is None:
             continue
+        if looked.get("depName", dep.dep_name) != dep.dep_name:
+            failures.append(f"lookup: {dep.file} dependency {dep.index} is {looked['depName']},"
+                            f" the extraction said {dep.dep_name}")
+        if dep.component == "litellm" and not dep.skip and looked.get("versioning") != scheme:
+            failures.append(f"lookup: {dep.file} {dep.dep_name} has versioning "
+                            f"{looked.get('versioning')!r}, not the preset's")
         ups = looked.get("updates") or []
         if ups:
             dep.proposal = "; ".join(f"-> {u['newValue']} ({u['branchName']})" for u in ups)
@@ -259,7 +268,7 @@ def main() -> int:
             locate(deps, tree)
             sections.append((tree, sites, inserted, deps))
 
-        updates = proposals(sections[0][3], lookup(renovate, tmp, failures))
+        updates = proposals(sections[0][3], lookup(renovate, tmp, failures), failures)
         applies_lines, settled = check_applies(renovate, PRESET, updates, TAGS, tmp, failures)
         branch_lines = lint_branches(before, settled, tmp, failures)
 
