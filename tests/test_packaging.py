@@ -38,6 +38,9 @@ PINS: list[tuple[str, str]] = [
     ("templates/litemaas-upgrade.yml", rf"litemaas-upgrade@{TAG}\b"),
     ("docs/ci.md", rf"litemaas-upgrade@{TAG}\b"),
     ("docs/ci.md", r"litemaas-upgrade@(\d+\.\d+\.\d+)\b"),
+    # The Renovate preset, extended at a release tag, and its page's workflow.
+    ("docs/renovate.md", rf"renovate/litemaas#{TAG}"),
+    ("docs/renovate.md", rf"litemaas-upgrade@{TAG}\b"),
 ]
 
 
