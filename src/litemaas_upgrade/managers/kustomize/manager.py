@@ -539,8 +539,10 @@ def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Ch
 
 
 def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> list[Any]:
-    """The backend's LiteLLM URL and the Services of LiteLLM in the build (installations)."""
+    """The backend's LiteLLM URL and the Services of LiteLLM in the build (installations),
+    and the backend's Redis (LU018)."""
     from ...installations.k8s import installation_facts
+    from ..redis_env import redis_env
 
     def locate(rel: str, doc: int, path: YamlPath) -> tuple[str, int, int]:
         docs = view.source.yaml(rel).documents
@@ -548,7 +550,10 @@ def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> li
         shown = ctx.source.display(view.to_template(rel))
         return (shown, node.line, node.col) if node is not None else (shown, 0, 0)
 
-    return installation_facts(resources, ctx.rules, locate)
+    return [
+        *installation_facts(resources, ctx.rules, locate),
+        *redis_env(resources, ctx.rules, locate),
+    ]
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
