@@ -35,7 +35,7 @@ def is_redis(image: Any) -> bool:
 
 def redis_env(objects: Iterable[K8sObject], rules: Rules, locate: Locate) -> list[RedisEnv]:
     """One RedisEnv per backend container whose REDIS_HOST the objects tell (a host, or
-    surely none), when the rules ask for the check."""
+    surely none while the build runs Redis), when the rules ask for the check."""
     if not any(a.kind == KIND for a in rules.advisories):
         return []
     objs = list(objects)
@@ -60,6 +60,8 @@ def redis_env(objects: Iterable[K8sObject], rules: Rules, locate: Locate) -> lis
         host, where, path = _host(o, at, c, configmaps, locate)
         if host is None:
             continue  # from a Secret, a field, a ConfigMap not in the objects: unknown
+        if not host and not redis:
+            continue  # no Redis, and none given: nothing to weigh (kept small)
         out.append(
             RedisEnv(host, *where, path, o.namespace or "", tuple(dict.fromkeys(redis)), services)
         )
