@@ -45,7 +45,7 @@ def to_option(f: F) -> F:
         "to",
         metavar="VERSION",
         help="LiteMaaS release to upgrade to, through every published guide on the way "
-        "(default: 0.2.0, the first guide; 0.4.0 takes the whole path).",
+        "(default: the latest the shipped rules know; see `litemaas-upgrade rules`).",
     )(f)
 
 
