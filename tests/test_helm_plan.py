@@ -49,16 +49,23 @@ def test_plan_writes_every_file_and_snapshots_pin_them(
         "phase-2/_deploy/values/envs__staging-values.yaml",
         "phase-2/envs/prod-values.yaml",
         "phase-2/envs/staging-values.yaml",
+        # The default is the whole path: the v0.4.0 guide's phase after the v0.2.0 guide's.
+        "phase-3.diff",
+        "phase-3/_deploy/values/envs__prod-values.yaml",
+        "phase-3/_deploy/values/envs__staging-values.yaml",
+        "phase-3/envs/prod-values.yaml",
+        "phase-3/envs/staging-values.yaml",
         "plan.json",
     ]
-    assert check_copies(helm_repo, out, tmp_path / "clone") == 4
+    assert check_copies(helm_repo, out, tmp_path / "clone") == 6
     for name in files:
         text = (out / name).read_text()
         if name == "plan.json":
             assert plan_digest(text) == snapshot(name="plan.json (digest)")
         elif name == "RUNBOOK.md":
             # The checklists are the rules' (test_kustomize_plan pins their text whole).
-            assert runbook_checklists(text, load_rules(to="0.2.0")) == 15
+            # 15 of the v0.2.0 guide; 4 before phase 3, its 7 checks and its rollback.
+            assert runbook_checklists(text, load_rules()) == 27
             assert runbook_outline(text) == snapshot(name="RUNBOOK.md (outline)")
         elif not is_copy(name):
             assert text == snapshot(name=name)
