@@ -163,8 +163,12 @@ def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(
     assert "INVALID STATE" in result.err
     plan = json.loads((tmp_path / "up/plan.json").read_text())
     step = next(s for s in plan["phases"][0]["steps"] if s["target"] == "envs/broken-values.yaml")
-    assert step["stage_before"] == "invalid" and step["stage_after"] == "upgraded"
+    # Phase 1 repairs it (LiteLLM is already at the v0.2.0 guide's phase 2); phase 3 takes
+    # it on to 0.4.0 with the others (the default is the whole path).
+    assert step["stage_before"] == "invalid" and step["stage_after"] == "phase-2-done"
     assert step["set"] == {"backend": "0.2.0", "frontend": "0.2.0"}
+    last = next(s for s in plan["phases"][2]["steps"] if s["target"] == "envs/broken-values.yaml")
+    assert last["stage_before"] == "phase-2-done" and last["stage_after"] == "upgraded"
     assert "INVALID STATE" in (tmp_path / "up/RUNBOOK.md").read_text()
 
 
@@ -180,6 +184,8 @@ def test_tag_options_override_the_rules(cli, helm_repo: Path, tmp_path: Path) ->
         "0.2.1",
         "--litellm-tag",
         "main-v1.81.3-stable",
+        "--to",
+        "0.2.0",  # the v0.2.0 guide's tags (a tag option is the last guide's of the chain)
         cwd=helm_repo,
     )
     assert result.code == 0, result.err
@@ -226,8 +232,8 @@ def test_plan_and_apply_refuse_tags_that_would_break_the_rule(
     cli, helm_repo: Path, tmp_path: Path
 ) -> None:
     """--backend-tag below the boundary would make phase 2 deploy LiteLLM 1.81 with an old
-    backend: refused, exit 1, nothing written."""
-    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    backend: refused, exit 1, nothing written (the v0.2.0 guide's tags: --to 0.2.0)."""
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9", "--to", "0.2.0")
     result = cli("plan", ".", "--out", str(tmp_path / "up"), *bad, cwd=helm_repo)
     assert result.code == 1
     assert "phase 2 is unsafe for envs/prod-values.yaml" in result.err
@@ -276,7 +282,7 @@ def test_a_refused_plan_leaves_nothing_beside_the_out_folder(
     plan, like a refused output folder, leaves no staging folder and no partial output."""
     parent = tmp_path / "outs"
     parent.mkdir()
-    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9", "--to", "0.2.0")
     result = cli("plan", ".", "--out", str(parent / "up"), *bad, cwd=helm_repo)
     assert result.code == 1
     assert "phase 2 is unsafe" in result.err and "nothing was written" in result.err
