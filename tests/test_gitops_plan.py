@@ -161,6 +161,45 @@ def test_chart_version_bump_is_an_implicit_litellm_bump(
     assert app.read_text().splitlines()[where["line"] - 1].strip() == "targetRevision: 0.2.0"
 
 
+def test_the_default_path_takes_every_gitops_target_through_three_phases(
+    cli, gitops_repo: Path
+) -> None:
+    """Without --to, both guides: phase 3 moves LiteMaaS to 0.4.0 and LiteLLM to the fork,
+    leaves a mirror as it is (its chart moved to 0.4.0 keeps LiteLLM's old default
+    repository, so the mirror's images: rename still applies: no fork repository with
+    upstream's tag, LU015), and lint passes each phase's commit."""
+    for n in ("1", "2", "3"):
+        result = cli("apply", ".", "--phase", n, cwd=gitops_repo)
+        assert result.code == 0, result.err
+        git(gitops_repo, "commit", "-qam", f"phase {n}")
+        lint = cli("lint", ".", "--base", "HEAD~1", cwd=gitops_repo)
+        assert lint.code == 0, (n, lint.out)
+    result = cli("scan", ".", "--format", "json", cwd=gitops_repo)
+    mirrors = {
+        "gitops/argocd/app-valuesobject.yaml",
+        "gitops/flux/helmrelease.yaml",
+        "gitops/kustomize-helm",
+    }
+    targets = [t for t in json.loads(result.out)["targets"] if t["kind"] in GITOPS_KINDS]
+    assert mirrors <= {t["path"] for t in targets}
+    for t in targets:
+        images = {c: s["image"] for c, s in t["components"].items()}
+        llm = (
+            f"registry.example.com/mirror/litellm-non_root:{NEW_LLM}"
+            if t["path"] in mirrors
+            else "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+        )
+        assert t["stage"] == "upgraded", t["path"]
+        assert images == {
+            "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.4.0",
+            "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.4.0",
+            "litellm": llm,
+        }, t["path"]
+    kustomization = (gitops_repo / "gitops/kustomize-helm/kustomization.yaml").read_text()
+    assert "version: 0.4.0" in kustomization
+    assert "repository: ghcr.io/berriai/litellm-non_root" in kustomization
+
+
 def test_phase_1_repairs_an_invalid_chart_bump_by_moving_the_backend(
     cli, gitops_repo: Path
 ) -> None:
