@@ -276,10 +276,11 @@ def test_kustomize_no_redis_and_no_host_says_nothing(cli, tmp_path) -> None:
 
 
 def test_kustomize_redis_host_naming_a_service_nothing_deploys_is_a_note(cli, tmp_path) -> None:
-    """The guide's step 3 half done: REDIS_HOST set, redis-*.yaml not in resources (and
-    nowhere in the repository)."""
+    """The guide's step 3 half done: REDIS_HOST set, redis-deployment.yaml and
+    redis-service.yaml in the folder (as upstream's v0.4.0 has them) but not in resources:
+    `kubectl apply -k` deploys no Redis."""
     backend = workload("backend", f"{BACKEND}:0.4.0", env(value("REDIS_HOST", "'litellm-redis'")))
-    repo = kustomize_repo(tmp_path, {"backend.yaml": backend}, [])
+    repo = kustomize_repo(tmp_path, {"backend.yaml": backend, **REDIS}, [])
     [note] = lu018(cli, repo)
     assert note["line"] == line_of(repo, "app/backend.yaml", "'litellm-redis'")
     assert "REDIS_HOST is 'litellm-redis' (env REDIS_HOST)" in note["message"]

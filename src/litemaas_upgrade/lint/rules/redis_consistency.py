@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +40,8 @@ For a target whose backend is at or past that version, where its files can tell:
 - Kustomize and folders of manifests: a Redis Deployment or StatefulSet in the build
   while the backend's env has no `REDIS_HOST`; `REDIS_HOST` naming an in-cluster Service
   (a name without dots, or `name.namespace.svc...`) that nothing in the build deploys
-  and no file of the repository declares.
+  and no file of another folder declares (a file beside the kustomization that its
+  `resources` leave out deploys nothing: upstream's `redis-service.yaml`).
 
 Nothing is said where the files cannot tell: a chart not in the repository, a
 `REDIS_HOST` kept in a Secret or in a ConfigMap the build does not hold, an external
@@ -172,14 +174,14 @@ def _k8s(
     name, namespace = service
     if any(_same(s, name, namespace or fact.namespace) for s in fact.services):
         return None
-    if _declared(source, name):
+    if _declared(source, name, target.path):
         return None
     return _finding(
         target,
         at,
         f"{said}, REDIS_HOST is {fact.host!r} ({fact.path}), a Service that nothing in "
-        "the build deploys and no file of the repository declares: the backend cannot "
-        f"reach Redis ({advisory.id})",
+        "the build deploys and no other folder of the repository declares: the backend "
+        f"cannot reach Redis ({advisory.id})",
         "add the Redis Deployment and Service to the build (the v0.4.0 Kustomize folder's "
         "redis-deployment.yaml and redis-service.yaml in resources), or point REDIS_HOST "
         "at your Redis",
@@ -205,11 +207,16 @@ def _same(service: str, name: str, namespace: str) -> bool:
     return svc_name == name and (not namespace or not svc_ns or svc_ns == namespace)
 
 
-def _declared(source: Source, name: str) -> bool:
+def _declared(source: Source, name: str, folder: str) -> bool:
     """Whether a file of the repository declares a Service named `name` (the bytes say
-    `kind: Service` and `name: <name>`; lenient, so that doubt keeps the note quiet)."""
+    `kind: Service` and `name: <name>`; lenient, so that doubt keeps the note quiet). A
+    file in the target's own folder does not count: its build (what `kubectl apply -k`
+    or `-f` of the folder deploys) was searched, and one it leaves out is not deployed
+    (the v0.4.0 folder's redis-service.yaml, not listed in resources)."""
     wanted = re.compile(rb"^\s*name:\s*['\"]?" + re.escape(name.encode()) + rb"['\"]?\s*$", re.M)
     for rel in source.containing((b"kind: Service",), ("",)):
+        if source.display(posixpath.dirname(rel)) == folder:
+            continue
         try:
             data = source.read(rel)
         except InputError:
