@@ -179,7 +179,7 @@ def load_rules(path: str | None = None, to: str | None = None) -> Rules:
 
 def phases_hint(rules: Rules) -> str:
     """What to say when a --phase is past the rules' last: the later guides' phases,
-    when the shipped chain was stopped early (--to, or the default)."""
+    when the shipped chain was stopped early (--to)."""
     if not rules.chain or len(rules.chain) == len(shipped_names()):
         return ""
     return "; --to VERSION chains the later guides' phases (see `litemaas-upgrade rules`)"
