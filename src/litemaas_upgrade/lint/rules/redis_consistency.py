@@ -57,7 +57,6 @@ intended."""
 GIVES_HOST = b"REDIS_HOST"
 READS_HOST = b".Values.backend.redis.host"
 READS_ENABLED = b".Values.redis.enabled"
-CLUSTER_SUFFIX = re.compile(r"\.svc(\.[a-z0-9.-]*)?$")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -196,9 +195,10 @@ def _in_cluster(host: str) -> tuple[str, str] | None:
         return None
     if "." not in host:
         return (host, "") if not host.replace("-", "").isdigit() else None
-    if CLUSTER_SUFFIX.search(host):
-        parts = host.split(".")
-        return (parts[0], parts[1]) if len(parts) >= 3 and parts[2] == "svc" else None
+    parts = host.split(".")
+    # `name.namespace.svc`, `name.namespace.svc.cluster.local` (any cluster domain)
+    if len(parts) >= 3 and parts[2] == "svc" and all(parts):
+        return parts[0], parts[1]
     return None
 
 
