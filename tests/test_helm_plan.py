@@ -86,15 +86,23 @@ def test_phases_render_to_the_right_images_with_real_helm(cli, helm_repo: Path, 
             "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.1.3",
             "litellm": f"{llm_repo}:{OLD_LLM}",
         }
-        for phase, llm_tag in ((1, OLD_LLM), (2, NEW_LLM)):
+        # Phase 3 (the default path goes on to 0.4.0): the fork for upstream's LiteLLM,
+        # repository and tag together; a mirror is left as it is.
+        fork = "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+        last = f"{llm_repo}:{NEW_LLM}" if env == "prod" else fork
+        for phase, version, llm in (
+            (1, "0.2.0", f"{llm_repo}:{OLD_LLM}"),
+            (2, "0.2.0", f"{llm_repo}:{NEW_LLM}"),
+            (3, "0.4.0", last),
+        ):
             if form == "edited-files":
                 files = [up / f"phase-{phase}/envs/{env}-values.yaml"]
             else:
                 files = [original, up / f"phase-{phase}/_deploy/values/envs__{env}-values.yaml"]
             assert rendered_images(chart, files) == {
-                "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0",
-                "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.2.0",
-                "litellm": f"{llm_repo}:{llm_tag}",
+                "backend": f"quay.io/rh-aiservices-bu/litemaas-backend:{version}",
+                "frontend": f"quay.io/rh-aiservices-bu/litemaas-frontend:{version}",
+                "litellm": llm,
             }, (env, phase, form)
 
 
@@ -117,10 +125,12 @@ def test_diffs_apply_with_git_and_match_apply(cli, helm_repo: Path, tmp_path: Pa
     for name in ("prod", "staging"):
         rel = f"envs/{name}-values.yaml"
         assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-1" / rel).read_bytes()
-    git(helm_repo, "apply", str(tmp_path / "up/phase-2.diff"))
-    for name in ("prod", "staging"):
-        rel = f"envs/{name}-values.yaml"
-        assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-2" / rel).read_bytes()
+    for phase in ("2", "3"):  # the default is the whole path
+        git(helm_repo, "apply", str(tmp_path / f"up/phase-{phase}.diff"))
+        for name in ("prod", "staging"):
+            rel = f"envs/{name}-values.yaml"
+            want = (tmp_path / f"up/phase-{phase}" / rel).read_bytes()
+            assert (helm_repo / rel).read_bytes() == want
 
 
 def test_apply_phase_1_then_again_changes_nothing(cli, helm_repo: Path) -> None:
