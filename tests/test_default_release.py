@@ -62,6 +62,14 @@ def test_the_default_is_the_newest_shipped_rule_set(cli, tmp_path: Path) -> None
     phases = len(load_rules(to=newest).phases)
     assert len(plans[0]["phases"]) == phases
     assert git(repo, "status", "--porcelain") == ""  # plan writes nothing in the repository
+    # diff and apply number the same phases: the last one's diff is plan's, and apply
+    # takes the phases in that order up to it.
+    last = cli("diff", ".", "--phase", str(phases), "--show-secrets", cwd=repo)
+    assert last.code == 0
+    assert last.out == (tmp_path / "default" / f"phase-{phases}.diff").read_text()
+    early = cli("apply", ".", "--phase", str(phases), cwd=repo)
+    assert early.code == 1 and "apply --phase 1 first" in early.err
+    assert cli("apply", ".", "--phase", str(phases + 1), cwd=repo).code == 2
     # rules without --to prints the whole chain, up to the newest release.
     printed = cli("rules", cwd=repo)
     assert printed.code == 0
