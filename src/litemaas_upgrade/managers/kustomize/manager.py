@@ -435,7 +435,9 @@ class KustomizeManager(Manager):
         moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.set}
         # A component the phase moves to another repository is named in the original
         # root's build as it was before the move: the entry matches that name and renames.
-        was = self._original_names(ctx, data.root) if step.phase.repos else {}
+        moved_to = set(step.phase.repos.values())
+        renamed = any(split(p.image)[0] in moved_to for ps in data.placed.values() for p in ps)
+        was = self._original_names(ctx, data.root) if renamed else {}
         entries: dict[str, tuple[str, str, str]] = {}
         # Custom resources' `spec.image`, which `images:` does not reach: a JSON patch each.
         customs: dict[tuple[str, str], str] = {}
