@@ -160,12 +160,13 @@ def plan(
     to: str | None,
 ) -> None:
     """Write every phase as files, diffs, plan.json and RUNBOOK.md: the phases of each
-    upgrade guide from where the repository is to --to, numbered in order.
+    upgrade guide from where the repository is to --to (default: the latest release the
+    shipped rules know), numbered in order.
 
     \b
     Example:
       litemaas-upgrade plan . --out upgrade/
-      litemaas-upgrade plan . --out upgrade/ --to 0.4.0
+      litemaas-upgrade plan . --out upgrade/ --to 0.2.0
       cd repo && git apply upgrade/phase-1.diff
     """
     from .commands import plan as command
