@@ -60,7 +60,8 @@ def without_rendering(text: str) -> dict[str, Any]:
     """`--format json --rendered` less what rendering adds: equal to the plain output."""
     data = json.loads(text)
     data["rendered"] = False
-    data["notes"] = []  # rendered_resources pins them
+    # The notes rendering adds (rendered_resources pins them); the plan's stay.
+    data["notes"] = [n for n in data["notes"] if ": not rendered: " not in n]
     for t in data["targets"]:
         for key in RENDERED_KEYS:
             t.pop(key, None)

@@ -439,7 +439,8 @@ def big_repo(root: Path, n: int) -> Path:
 
 def test_markdown_of_a_large_repository_stays_under_the_budget(cli, tmp_path: Path) -> None:
     repo = big_repo(tmp_path / "big", 150)
-    result = cli("diff", ".", "--phase", "1", "--format", "markdown", cwd=repo)
+    # The v0.2.0 guide alone: no note of a later phase takes room from the table.
+    result = cli("diff", ".", "--phase", "1", "--to", "0.2.0", "--format", "markdown", cwd=repo)
     assert result.code == 0, result.err
     md = result.out
     assert md.splitlines()[0] == MARKER
@@ -456,6 +457,19 @@ def test_markdown_of_a_large_repository_stays_under_the_budget(cli, tmp_path: Pa
     dropped_named = re.findall(r"`(envs/team-\d+-values.yaml)`", note)
     assert dropped_named and not set(dropped_named) & set(kept)
     assert "sk-team-" not in md
+    # The whole path (the default): phase 3 leaves each team's LiteLLM mirror as it is, a
+    # warning per target kept whole; the table gives way, and says how many rows it left.
+    whole = cli("diff", ".", "--phase", "1", "--format", "markdown", cwd=repo)
+    assert whole.code == 0, whole.err
+    md = whole.out
+    assert len(md) <= BUDGET
+    warned = [line for line in md.splitlines() if line.startswith("> warning: envs/team-")]
+    assert len(warned) == 150 and all("phase 3: litellm comes from" in w for w in warned)
+    rows = sum(1 for line in md.splitlines() if line.startswith("| `envs/team-"))
+    assert 0 < rows < 300
+    assert f"| … {300 - rows} more row(s) left out |" in md
+    note = next(line for line in md.splitlines() if line.startswith("> **Left out**"))
+    assert f"{300 - rows} summary row(s)" in note and "the diffs of 150 section(s)" in note
 
 
 def test_markdown_small_change_is_whole(cli, sample_repo: Path) -> None:
@@ -479,7 +493,10 @@ def test_exit_code_and_no_changes(cli, sample_repo: Path) -> None:
 def test_usage_errors(cli, sample_repo: Path) -> None:
     assert cli("diff", ".", cwd=sample_repo).code == 2
     assert cli("diff", ".", "--base", "HEAD", "--phase", "1", cwd=sample_repo).code == 2
-    assert cli("diff", ".", "--phase", "3", cwd=sample_repo).code == 2
+    # Three phases by default (both guides); the v0.2.0 guide alone has two.
+    assert cli("diff", ".", "--phase", "4", cwd=sample_repo).code == 2
+    short = cli("diff", ".", "--phase", "3", "--to", "0.2.0", cwd=sample_repo)
+    assert short.code == 2 and "--to VERSION chains the later guides' phases" in short.err
     bad = cli("diff", ".", "--base", "no-such-rev", cwd=sample_repo)
     assert bad.code == 2 and "no-such-rev" in bad.err
 

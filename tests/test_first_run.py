@@ -76,7 +76,7 @@ def test_plan_warns_at_once_when_the_frontend_is_left_behind(
     cli, sample_repo: Path, tmp_path: Path
 ) -> None:
     done = cli("plan", ".", "--out", str(tmp_path / "out"), "--frontend-tag", "0.1.3",
-               cwd=sample_repo)
+               "--to", "0.2.0", cwd=sample_repo)
     assert done.code == 0
     warnings = [line for line in done.err.splitlines() if "LU003" in line]
     # Phase 1 moves the backend and leaves the frontend; phase 2 moves neither of them.
@@ -85,10 +85,22 @@ def test_plan_warns_at_once_when_the_frontend_is_left_behind(
         "warning LU003: phase 1 leaves frontend at 0.1.3 and backend at 0.2.0"
     )
     assert "--frontend-tag and --backend-tag" in warnings[0]
+    # The whole path (the default): a tag option is the last guide's (phase 3), where
+    # 0.1.3 would be a downgrade: phase 1 moves the frontend with the backend to 0.2.0,
+    # phase 3 leaves it there while the backend goes to 0.4.0.
+    done = cli("plan", ".", "--out", str(tmp_path / "whole"), "--frontend-tag", "0.1.3",
+               cwd=sample_repo)
+    assert done.code == 0
+    warnings = [line for line in done.err.splitlines() if "LU003" in line]
+    assert len(warnings) == 1, done.err
+    assert warnings[0].startswith(
+        "warning LU003: phase 3 leaves frontend at 0.2.0 and backend at 0.4.0"
+    )
 
 
 def test_apply_warns_when_the_frontend_is_left_behind(cli, sample_repo: Path) -> None:
-    done = cli("apply", ".", "--phase", "1", "--frontend-tag", "0.1.3", cwd=sample_repo)
+    done = cli("apply", ".", "--phase", "1", "--frontend-tag", "0.1.3", "--to", "0.2.0",
+               cwd=sample_repo)
     assert done.code == 0
     assert "warning LU003: phase 1 leaves frontend at 0.1.3 and backend at 0.2.0" in done.err
 
@@ -122,7 +134,8 @@ def test_the_redacted_diff_note_says_what_git_apply_c_does(cli, sample_repo: Pat
 
 
 def test_an_unsafe_plan_is_refused_with_its_code(cli, sample_repo: Path, tmp_path: Path) -> None:
-    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    # The v0.2.0 guide's tags (a tag option is the last guide's of the chain).
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9", "--to", "0.2.0")
     for args in (("plan", ".", "--out", str(tmp_path / "out")), ("apply", ".", "--phase", "1")):
         done = cli(*args, *bad, cwd=sample_repo)
         assert done.code == 1

@@ -76,8 +76,8 @@ spec:
 """.replace("DIGEST", DIGEST)
 
 
-def scan_json(cli, repo: Path) -> dict[str, dict]:
-    result = cli("scan", ".", "--format", "json", cwd=repo)
+def scan_json(cli, repo: Path, *to: str) -> dict[str, dict]:
+    result = cli("scan", ".", "--format", "json", *to, cwd=repo)
     assert result.code in (0, 1), result.err
     return {t["path"]: t for t in json.loads(result.out)["targets"]}
 
@@ -116,7 +116,8 @@ def test_app_template_images_are_read_through_anchors_and_merge_keys(cli, tmp_pa
 def test_app_template_plan_edits_the_tag_where_it_is_written(cli, tmp_path) -> None:
     repo = app_repo(tmp_path)
     original = (repo / "apps/litemaas/helmrelease.yaml").read_text()
-    result = cli("plan", ".", "--out", str(tmp_path / "up"), cwd=repo)
+    to = ("--to", "0.2.0")  # the v0.2.0 guide's two phases
+    result = cli("plan", ".", "--out", str(tmp_path / "up"), *to, cwd=repo)
     assert result.code == 0, result.err
     phase1 = (tmp_path / "up/phase-1.diff").read_text()
     phase2 = (tmp_path / "up/phase-2.diff").read_text()
@@ -142,8 +143,8 @@ def test_app_template_plan_edits_the_tag_where_it_is_written(cli, tmp_path) -> N
         subprocess.run(
             ["git", "apply", str(tmp_path / f"up/phase-{phase}.diff")], cwd=other, check=True
         )
-        assert cli("apply", ".", "--phase", phase, cwd=repo).code == 0
-        target = scan_json(cli, repo)["apps/litemaas/helmrelease.yaml"]
+        assert cli("apply", ".", "--phase", phase, *to, cwd=repo).code == 0
+        target = scan_json(cli, repo, *to)["apps/litemaas/helmrelease.yaml"]
         assert target["stage"] == ("phase-1-done" if phase == "1" else "upgraded")
     assert (repo / "apps/litemaas/helmrelease.yaml").read_bytes() == (
         other / "apps/litemaas/helmrelease.yaml"

@@ -22,8 +22,8 @@ from test_gitops_scan import GITOPS_KINDS, _helm_images
 OLD_LLM, NEW_LLM = "main-v1.74.7-stable", "main-v1.81.0-stable"
 
 
-def states(cli, repo: Path) -> dict[str, tuple[str, dict[str, str]]]:
-    result = cli("scan", ".", "--format", "json", cwd=repo)
+def states(cli, repo: Path, *to: str) -> dict[str, tuple[str, dict[str, str]]]:
+    result = cli("scan", ".", "--format", "json", *to, cwd=repo)
     assert result.code == 0, result.err
     return {
         t["path"]: (
@@ -60,19 +60,21 @@ def test_edits_touch_only_version_lines(cli, gitops_repo: Path) -> None:
 
 
 def test_apply_both_phases_moves_every_gitops_target_in_order(cli, gitops_repo: Path) -> None:
-    before = states(cli, gitops_repo)
+    """The v0.2.0 guide's two phases (`--to 0.2.0`: its last stage is `upgraded`)."""
+    to = ("--to", "0.2.0")
+    before = states(cli, gitops_repo, *to)
     assert {stage for stage, _ in before.values()} == {"before-upgrade"}
-    result = cli("apply", ".", "--phase", "1", cwd=gitops_repo)
+    result = cli("apply", ".", "--phase", "1", *to, cwd=gitops_repo)
     assert result.code == 0, result.err
-    mid = states(cli, gitops_repo)
+    mid = states(cli, gitops_repo, *to)
     for path, (stage, tags) in mid.items():
         assert stage == "phase-1-done", path
         assert tags == {"backend": "0.2.0", "frontend": "0.2.0", "litellm": OLD_LLM}, path
     git(gitops_repo, "commit", "-qam", "phase 1")
     assert cli("lint", ".", "--base", "HEAD~1", cwd=gitops_repo).code == 0
-    result = cli("apply", ".", "--phase", "2", cwd=gitops_repo)
+    result = cli("apply", ".", "--phase", "2", *to, cwd=gitops_repo)
     assert result.code == 0, result.err
-    after = states(cli, gitops_repo)
+    after = states(cli, gitops_repo, *to)
     for path, (stage, tags) in after.items():
         assert stage == "upgraded", path
         assert tags == {"backend": "0.2.0", "frontend": "0.2.0", "litellm": NEW_LLM}, path
@@ -159,12 +161,52 @@ def test_chart_version_bump_is_an_implicit_litellm_bump(
     assert app.read_text().splitlines()[where["line"] - 1].strip() == "targetRevision: 0.2.0"
 
 
+def test_the_default_path_takes_every_gitops_target_through_three_phases(
+    cli, gitops_repo: Path
+) -> None:
+    """Without --to, both guides: phase 3 moves LiteMaaS to 0.4.0 and LiteLLM to the fork,
+    leaves a mirror as it is (its chart moved to 0.4.0 keeps LiteLLM's old default
+    repository, so the mirror's images: rename still applies: no fork repository with
+    upstream's tag, LU015), and lint passes each phase's commit."""
+    for n in ("1", "2", "3"):
+        result = cli("apply", ".", "--phase", n, cwd=gitops_repo)
+        assert result.code == 0, result.err
+        git(gitops_repo, "commit", "-qam", f"phase {n}")
+        lint = cli("lint", ".", "--base", "HEAD~1", cwd=gitops_repo)
+        assert lint.code == 0, (n, lint.out)
+    result = cli("scan", ".", "--format", "json", cwd=gitops_repo)
+    mirrors = {
+        "gitops/argocd/app-valuesobject.yaml",
+        "gitops/flux/helmrelease.yaml",
+        "gitops/kustomize-helm",
+    }
+    targets = [t for t in json.loads(result.out)["targets"] if t["kind"] in GITOPS_KINDS]
+    assert mirrors <= {t["path"] for t in targets}
+    for t in targets:
+        images = {c: s["image"] for c, s in t["components"].items()}
+        llm = (
+            f"registry.example.com/mirror/litellm-non_root:{NEW_LLM}"
+            if t["path"] in mirrors
+            else "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+        )
+        assert t["stage"] == "upgraded", t["path"]
+        assert images == {
+            "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.4.0",
+            "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.4.0",
+            "litellm": llm,
+        }, t["path"]
+    kustomization = (gitops_repo / "gitops/kustomize-helm/kustomization.yaml").read_text()
+    assert "version: 0.4.0" in kustomization
+    assert "repository: ghcr.io/berriai/litellm-non_root" in kustomization
+
+
 def test_phase_1_repairs_an_invalid_chart_bump_by_moving_the_backend(
     cli, gitops_repo: Path
 ) -> None:
+    """The v0.2.0 guide (`--to 0.2.0`: a 0.2.0 target is `upgraded`)."""
     flux = gitops_repo / "gitops/flux/helmrelease.yaml"
     flux.write_text(flux.read_text().replace('version: "0.1.3"', 'version: "0.2.0"'))
-    result = cli("scan", ".", "--format", "json", cwd=gitops_repo)
+    result = cli("scan", ".", "--format", "json", "--to", "0.2.0", cwd=gitops_repo)
     target = next(
         t for t in json.loads(result.out)["targets"] if t["path"] == "gitops/flux/helmrelease.yaml"
     )
@@ -172,6 +214,7 @@ def test_phase_1_repairs_an_invalid_chart_bump_by_moving_the_backend(
     # The values string app, moved alone, is invalid: phase 1 sets the backend, no chart move.
     app = gitops_repo / "gitops/argocd/app-values-string.yaml"
     app.write_text(app.read_text().replace("targetRevision: 0.1.3", "targetRevision: 0.2.0"))
-    assert cli("apply", ".", "--phase", "1", cwd=gitops_repo).code == 0
-    assert states(cli, gitops_repo)["gitops/argocd/app-values-string.yaml"][0] == "upgraded"
+    assert cli("apply", ".", "--phase", "1", "--to", "0.2.0", cwd=gitops_repo).code == 0
+    upgraded = states(cli, gitops_repo, "--to", "0.2.0")
+    assert upgraded["gitops/argocd/app-values-string.yaml"][0] == "upgraded"
     assert 'tag: "0.2.0"' in app.read_text() and "targetRevision: 0.2.0" in app.read_text()

@@ -49,16 +49,23 @@ def test_plan_writes_every_file_and_snapshots_pin_them(
         "phase-2/_deploy/values/envs__staging-values.yaml",
         "phase-2/envs/prod-values.yaml",
         "phase-2/envs/staging-values.yaml",
+        # The default is the whole path: the v0.4.0 guide's phase after the v0.2.0 guide's.
+        "phase-3.diff",
+        "phase-3/_deploy/values/envs__prod-values.yaml",
+        "phase-3/_deploy/values/envs__staging-values.yaml",
+        "phase-3/envs/prod-values.yaml",
+        "phase-3/envs/staging-values.yaml",
         "plan.json",
     ]
-    assert check_copies(helm_repo, out, tmp_path / "clone") == 4
+    assert check_copies(helm_repo, out, tmp_path / "clone") == 6
     for name in files:
         text = (out / name).read_text()
         if name == "plan.json":
             assert plan_digest(text) == snapshot(name="plan.json (digest)")
         elif name == "RUNBOOK.md":
             # The checklists are the rules' (test_kustomize_plan pins their text whole).
-            assert runbook_checklists(text, load_rules(to="0.2.0")) == 15
+            # 15 of the v0.2.0 guide; 4 before phase 3, its 7 checks and its rollback.
+            assert runbook_checklists(text, load_rules()) == 27
             assert runbook_outline(text) == snapshot(name="RUNBOOK.md (outline)")
         elif not is_copy(name):
             assert text == snapshot(name=name)
@@ -79,15 +86,23 @@ def test_phases_render_to_the_right_images_with_real_helm(cli, helm_repo: Path, 
             "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.1.3",
             "litellm": f"{llm_repo}:{OLD_LLM}",
         }
-        for phase, llm_tag in ((1, OLD_LLM), (2, NEW_LLM)):
+        # Phase 3 (the default path goes on to 0.4.0): the fork for upstream's LiteLLM,
+        # repository and tag together; a mirror is left as it is.
+        fork = "quay.io/rh-aiservices-bu/litellm-non-root:main-v1.81.0-stable-custom"
+        last = f"{llm_repo}:{NEW_LLM}" if env == "prod" else fork
+        for phase, version, llm in (
+            (1, "0.2.0", f"{llm_repo}:{OLD_LLM}"),
+            (2, "0.2.0", f"{llm_repo}:{NEW_LLM}"),
+            (3, "0.4.0", last),
+        ):
             if form == "edited-files":
                 files = [up / f"phase-{phase}/envs/{env}-values.yaml"]
             else:
                 files = [original, up / f"phase-{phase}/_deploy/values/envs__{env}-values.yaml"]
             assert rendered_images(chart, files) == {
-                "backend": "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0",
-                "frontend": "quay.io/rh-aiservices-bu/litemaas-frontend:0.2.0",
-                "litellm": f"{llm_repo}:{llm_tag}",
+                "backend": f"quay.io/rh-aiservices-bu/litemaas-backend:{version}",
+                "frontend": f"quay.io/rh-aiservices-bu/litemaas-frontend:{version}",
+                "litellm": llm,
             }, (env, phase, form)
 
 
@@ -110,10 +125,12 @@ def test_diffs_apply_with_git_and_match_apply(cli, helm_repo: Path, tmp_path: Pa
     for name in ("prod", "staging"):
         rel = f"envs/{name}-values.yaml"
         assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-1" / rel).read_bytes()
-    git(helm_repo, "apply", str(tmp_path / "up/phase-2.diff"))
-    for name in ("prod", "staging"):
-        rel = f"envs/{name}-values.yaml"
-        assert (helm_repo / rel).read_bytes() == (tmp_path / "up/phase-2" / rel).read_bytes()
+    for phase in ("2", "3"):  # the default is the whole path
+        git(helm_repo, "apply", str(tmp_path / f"up/phase-{phase}.diff"))
+        for name in ("prod", "staging"):
+            rel = f"envs/{name}-values.yaml"
+            want = (tmp_path / f"up/phase-{phase}" / rel).read_bytes()
+            assert (helm_repo / rel).read_bytes() == want
 
 
 def test_apply_phase_1_then_again_changes_nothing(cli, helm_repo: Path) -> None:
@@ -156,8 +173,12 @@ def test_invalid_state_gets_a_repair_plan_and_a_loud_warning(
     assert "INVALID STATE" in result.err
     plan = json.loads((tmp_path / "up/plan.json").read_text())
     step = next(s for s in plan["phases"][0]["steps"] if s["target"] == "envs/broken-values.yaml")
-    assert step["stage_before"] == "invalid" and step["stage_after"] == "upgraded"
+    # Phase 1 repairs it (LiteLLM is already at the v0.2.0 guide's phase 2); phase 3 takes
+    # it on to 0.4.0 with the others (the default is the whole path).
+    assert step["stage_before"] == "invalid" and step["stage_after"] == "phase-2-done"
     assert step["set"] == {"backend": "0.2.0", "frontend": "0.2.0"}
+    last = next(s for s in plan["phases"][2]["steps"] if s["target"] == "envs/broken-values.yaml")
+    assert last["stage_before"] == "phase-2-done" and last["stage_after"] == "upgraded"
     assert "INVALID STATE" in (tmp_path / "up/RUNBOOK.md").read_text()
 
 
@@ -173,6 +194,8 @@ def test_tag_options_override_the_rules(cli, helm_repo: Path, tmp_path: Path) ->
         "0.2.1",
         "--litellm-tag",
         "main-v1.81.3-stable",
+        "--to",
+        "0.2.0",  # the v0.2.0 guide's tags (a tag option is the last guide's of the chain)
         cwd=helm_repo,
     )
     assert result.code == 0, result.err
@@ -219,8 +242,8 @@ def test_plan_and_apply_refuse_tags_that_would_break_the_rule(
     cli, helm_repo: Path, tmp_path: Path
 ) -> None:
     """--backend-tag below the boundary would make phase 2 deploy LiteLLM 1.81 with an old
-    backend: refused, exit 1, nothing written."""
-    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    backend: refused, exit 1, nothing written (the v0.2.0 guide's tags: --to 0.2.0)."""
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9", "--to", "0.2.0")
     result = cli("plan", ".", "--out", str(tmp_path / "up"), *bad, cwd=helm_repo)
     assert result.code == 1
     assert "phase 2 is unsafe for envs/prod-values.yaml" in result.err
@@ -269,7 +292,7 @@ def test_a_refused_plan_leaves_nothing_beside_the_out_folder(
     plan, like a refused output folder, leaves no staging folder and no partial output."""
     parent = tmp_path / "outs"
     parent.mkdir()
-    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9")
+    bad = ("--backend-tag", "0.1.9", "--frontend-tag", "0.1.9", "--to", "0.2.0")
     result = cli("plan", ".", "--out", str(parent / "up"), *bad, cwd=helm_repo)
     assert result.code == 1
     assert "phase 2 is unsafe" in result.err and "nothing was written" in result.err

@@ -88,9 +88,14 @@ def test_stages(cli, tmp_path: Path) -> None:
         "phase1.values.yaml": (
             "backend: {image: {tag: '0.2.0'}}\nfrontend: {image: {tag: '0.2.0'}}\n"
         ),
-        "done.values.yaml": (
+        "phase2.values.yaml": (
             "backend: {image: {tag: '0.2.0'}}\nfrontend: {image: {tag: '0.2.0'}}\n"
             "litellm: {image: {tag: main-v1.81.0-stable}}\n"
+        ),
+        "done.values.yaml": (
+            "backend: {image: {tag: '0.4.0'}}\nfrontend: {image: {tag: '0.4.0'}}\n"
+            "litellm: {image: {repository: quay.io/rh-aiservices-bu/litellm-non-root,"
+            " tag: main-v1.81.0-stable-custom}}\n"
         ),
         "invalid.values.yaml": "litellm: {image: {tag: main-v1.81.0-stable}}\n",
         "floating.values.yaml": "litellm: {image: {tag: main-latest}}\n",
@@ -99,13 +104,18 @@ def test_stages(cli, tmp_path: Path) -> None:
         write(root / "envs" / name, text)
     data = by_path(scan_json(cli, root))
     stages = {path.split("/")[-1]: t["stage"] for path, t in data.items()}
+    # The default is the whole path (both guides): `upgraded` is LiteMaaS 0.4.0 with the fork.
     assert stages == {
         "before.values.yaml": "before-upgrade",
         "phase1.values.yaml": "phase-1-done",
+        "phase2.values.yaml": "phase-2-done",
         "done.values.yaml": "upgraded",
         "invalid.values.yaml": "invalid",
         "floating.values.yaml": "unknown",
     }
+    # The v0.2.0 guide alone: its last phase done is `upgraded`.
+    short = by_path(scan_json(cli, root, "--to", "0.2.0"))
+    assert short["envs/phase2.values.yaml"]["stage"] == "upgraded"
     floating = data["envs/floating.values.yaml"]
     assert floating["components"]["litellm"]["version"] is None
     assert any(f["code"] == "LU004" for f in floating["findings"])

@@ -383,16 +383,35 @@ def test_never_plans_a_downgrade(cli, tmp_path: Path, rev: str) -> None:
     write(repo / "app.yaml", ARGO_APP.format(rev=rev))
     init_repo(repo)
     before = (repo / "app.yaml").read_bytes()
-    result = cli("plan", ".", "--out", str(tmp_path / "out"), cwd=repo)
+    version = rev.lstrip("v")
+    # The v0.2.0 guide alone: every release here is past it, nothing to do.
+    result = cli("plan", ".", "--out", str(tmp_path / "out"), "--to", "0.2.0", cwd=repo)
     assert result.code == 0, result.err
     assert "phase 1: nothing to do" in result.err and "phase 2: nothing to do" in result.err
-    version = rev.lstrip("v")
     assert f"backend is already at {version}, past 0.2.0: left as it is" in result.err
     assert "None" not in result.err
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
     assert all(not ph["steps"] for ph in plan["phases"]), plan
     assert (repo / "app.yaml").read_bytes() == before
     assert "None" not in (tmp_path / "out" / "RUNBOOK.md").read_text()
+    # The whole path (the default): phases 1 and 2 still leave it; phase 3 moves it up to
+    # the v0.4.0 chart, never down, and has nothing to do at 0.4.0.
+    result = cli("plan", ".", "--out", str(tmp_path / "whole"), cwd=repo)
+    assert result.code == 0, result.err
+    assert "phase 1: nothing to do" in result.err and "phase 2: nothing to do" in result.err
+    assert f"backend is already at {version}, past 0.2.0: left as it is" in result.err
+    assert "None" not in result.err
+    plan = json.loads((tmp_path / "whole" / "plan.json").read_text())
+    assert [len(ph["steps"]) for ph in plan["phases"]] == [0, 0, 0 if rev == "v0.4.0" else 1]
+    diff = (tmp_path / "whole" / "phase-3.diff").read_text()
+    if rev == "v0.4.0":
+        assert "phase 3: nothing to do" in result.err and diff == ""
+    else:
+        [step] = plan["phases"][2]["steps"]
+        assert step["set"]["backend"] == "0.4.0" and step["stage_after"] == "upgraded"
+        assert f"-    targetRevision: {rev}\n+    targetRevision: v0.4.0\n" in diff
+    assert (repo / "app.yaml").read_bytes() == before
+    assert "None" not in (tmp_path / "whole" / "RUNBOOK.md").read_text()
 
 
 def test_a_branch_is_not_pinned_back(cli, tmp_path: Path) -> None:

@@ -38,8 +38,10 @@ def test_plan_files_are_pinned(cli, kust_repo: Path, tmp_path: Path, snapshot) -
     assert "phase-1/_deploy/kustomize/kustomize__overlays__prod/kustomization.yaml" in files
     assert "phase-1/kustomize-upstream/user-values.env" in files
     assert "phase-2/_deploy/compose/dev-tools__compose.yaml" in files
+    # The default is the whole path: the v0.4.0 guide's phase 3 after the v0.2.0 guide's.
+    assert "phase-3/_deploy/kustomize/kustomize__overlays__dev/kustomization.yaml" in files
     assert files == snapshot(name="files")
-    assert check_copies(kust_repo, out, tmp_path / "clone") == 20
+    assert check_copies(kust_repo, out, tmp_path / "clone") == 31
     for name in files:
         text = (out / name).read_text()
         if name == "plan.json":
@@ -47,7 +49,7 @@ def test_plan_files_are_pinned(cli, kust_repo: Path, tmp_path: Path, snapshot) -
         elif not is_copy(name):
             assert text == snapshot(name=name)
     # Pinned whole above; the Helm test pins its runbook's checklists against the rules.
-    assert runbook_checklists((out / "RUNBOOK.md").read_text(), load_rules(to="0.2.0")) == 15
+    assert runbook_checklists((out / "RUNBOOK.md").read_text(), load_rules()) == 27
 
 
 def test_upstream_layout_stays_consistent(cli, kust_repo: Path) -> None:

@@ -54,7 +54,7 @@ def test_sarif_validates_and_carries_rules_and_regions(cli, helm_repo: Path) -> 
     assert errors == []
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [f"LU{n:03d}" for n in range(1, 18)]
+    assert [r["id"] for r in rules] == [f"LU{n:03d}" for n in range(1, 19)]
     assert rules[0]["name"] == "constraint-broken"
     assert rules[0]["defaultConfiguration"]["level"] == "error"
     assert "LiteLLM at 1.81.0 or later" in rules[0]["fullDescription"]["text"]

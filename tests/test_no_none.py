@@ -83,6 +83,8 @@ COMMANDS = [
     ["diff", ".", "--phase", "1"],
     ["diff", ".", "--phase", "2"],
     ["diff", ".", "--phase", "2", "--format", "markdown"],
+    ["apply", ".", "--phase", "3", "--dry-run"],
+    ["diff", ".", "--phase", "3"],
 ]
 
 
@@ -100,8 +102,17 @@ def test_no_command_prints_none_for_unknown_components(cli, tmp_path: Path) -> N
         assert result.code in (0, 1), (command, result.err)
         said = [line for line in (result.out + result.err).splitlines() if "None" in line]
         assert not said, (command, said)
+    # The whole path (the default): phase 3 moves the backend to 0.4.0, which needs
+    # LiteLLM at 1.81.0 or later, beside a LiteLLM the tool cannot read: refused, honestly.
+    whole = cli("plan", ".", "--out", str(tmp_path / "whole"), cwd=repo)
+    assert whole.code == 1, whole.err
+    assert "error LU012: phase 3 is unsafe for envs/prod-values.yaml" in whole.err
+    assert "litellm at an image the tool cannot read" in whole.err
+    assert not [line for line in whole.err.splitlines() if "None" in line]
+    assert not (tmp_path / "whole").exists()
+    # The v0.2.0 guide alone: the plan is written, and says what it cannot know.
     out = tmp_path / "plan"
-    plan = cli("plan", ".", "--out", str(out), cwd=repo)
+    plan = cli("plan", ".", "--out", str(out), "--to", "0.2.0", cwd=repo)
     assert plan.code in (0, 1), plan.err
     said = [line for line in (plan.out + plan.err).splitlines() if "None" in line]
     assert not said, said

@@ -121,8 +121,24 @@ def test_phases_edit_the_override_file_under_the_alias_and_render(cli, umbrella:
     phase2 = dict(phase1, litellm=f"{MIRROR}:{NEW_LLM}")
     (target,) = scan(cli, umbrella)
     assert images(target) == phase2
-    assert target["stage"] == "upgraded"
+    assert target["stage"] == "phase-2-done"  # the default is the whole path: 0.4.0 next
     assert rendered_images(umbrella / "platform", [override]) == phase2
+
+    # Phase 3 (the v0.4.0 guide): LiteMaaS to 0.4.0; the LiteLLM mirror is not a
+    # repository the guide moves to the fork, so it stays (with a warning).
+    result = cli("apply", ".", "--phase", "3", cwd=umbrella)
+    assert result.code == 0, result.err
+    assert "litellm comes from registry.example.com/mirror/litellm-non_root" in result.err
+    assert override.read_text() == original + (
+        '    image:\n      tag: "0.4.0"\n'
+        '  frontend:\n    image:\n      tag: "0.4.0"\n'
+        f"  litellm:\n    image:\n      tag: {NEW_LLM}\n"
+    )
+    phase3 = dict(phase2, backend=f"{BACKEND}:0.4.0", frontend=f"{FRONTEND}:0.4.0")
+    (target,) = scan(cli, umbrella)
+    assert images(target) == phase3
+    assert target["stage"] == "upgraded"
+    assert rendered_images(umbrella / "platform", [override]) == phase3
     # Nothing in the umbrella chart or its vendored subchart was touched.
     after = {p: p.read_bytes() for p in (umbrella / "platform").rglob("*") if p.is_file()}
     assert after == before

@@ -208,8 +208,11 @@ def test_a_target_part_way_starts_where_it_is(cli, upstream: Path, tmp_path: Pat
         "repository: quay.io/rh-aiservices-bu/litellm-non-root\n"
         '    tag: "main-v1.81.0-stable-custom"' in text
     )
-    # Without --to, the first guide alone: nothing is left to do, and phase 3 is no phase.
-    refused = cli("apply", ".", "--phase", "3", cwd=upstream)
+    # Without --to, the whole path too (the latest the rules know): nothing is left to do.
+    again = cli("apply", ".", "--phase", "3", cwd=upstream)
+    assert again.code == 0 and "phase 3: nothing to do" in again.err, again.err
+    # The first guide alone: phase 3 is no phase.
+    refused = cli("apply", ".", "--phase", "3", "--to", "0.2.0", cwd=upstream)
     assert refused.code == 2 and "--to VERSION chains the later guides' phases" in refused.err
 
 

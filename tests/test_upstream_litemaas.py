@@ -57,8 +57,8 @@ def ours(images: set[str]) -> set[str]:
     return {i for i in images if "litemaas" in i or "litellm" in i}
 
 
-def scan(cli, repo: Path) -> dict[str, dict]:  # type: ignore[no-untyped-def]
-    result = cli("scan", ".", "--format", "json", cwd=repo)
+def scan(cli, repo: Path, *to: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    result = cli("scan", ".", "--format", "json", *to, cwd=repo)
     assert result.code in (0, 1), result.err
     return {t["path"]: t for t in json.loads(result.out)["targets"]}
 
@@ -301,7 +301,9 @@ def test_the_env_example_decides_when_no_images_entry_does(cli, upstream: Path) 
     env.write_text(env.read_text().replace("LITEMAAS_VERSION=0.1.3", "LITEMAAS_VERSION=0.2.0"))
     _litellm_first(upstream, "deployment/kustomize")
     git(upstream, "commit", "-qam", "upgraded")
-    assert scan(cli, upstream)["deployment/kustomize"]["stage"] == "upgraded"
+    # Both phases of the v0.2.0 guide done: `upgraded` for it alone, phase 3 next by default.
+    assert scan(cli, upstream, "--to", "0.2.0")["deployment/kustomize"]["stage"] == "upgraded"
+    assert scan(cli, upstream)["deployment/kustomize"]["stage"] == "phase-2-done"
     env.write_text(env.read_text().replace("LITEMAAS_VERSION=0.2.0", "LITEMAAS_VERSION=0.1.3"))
     git(upstream, "add", "-u")
     hook = cli("lint", "deployment/kustomize/user-values.env.example", cwd=upstream)

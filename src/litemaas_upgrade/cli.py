@@ -45,7 +45,7 @@ def to_option(f: F) -> F:
         "to",
         metavar="VERSION",
         help="LiteMaaS release to upgrade to, through every published guide on the way "
-        "(default: 0.2.0, the first guide; 0.4.0 takes the whole path).",
+        "(default: the latest the shipped rules know; see `litemaas-upgrade rules`).",
     )(f)
 
 
@@ -176,12 +176,13 @@ def plan(
     to: str | None,
 ) -> None:
     """Write every phase as files, diffs, plan.json and RUNBOOK.md: the phases of each
-    upgrade guide from where the repository is to --to, numbered in order.
+    upgrade guide from where the repository is to --to (default: the latest release the
+    shipped rules know), numbered in order.
 
     \b
     Example:
       litemaas-upgrade plan . --out upgrade/
-      litemaas-upgrade plan . --out upgrade/ --to 0.4.0
+      litemaas-upgrade plan . --out upgrade/ --to 0.2.0
       cd repo && git apply upgrade/phase-1.diff
     """
     from .commands import plan as command

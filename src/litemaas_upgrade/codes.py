@@ -21,3 +21,4 @@ INSTALLATION_UNKNOWN = "LU014"  # a backend's LiteLLM is not known while some Li
 MIXED_RELEASE_IMAGE = "LU015"  # a repository with a tag only another release's repository has
 SKIPPED_GUIDE = "LU016"  # a change reaches a rule set before the one it requires is done
 LITELLM_DATABASE_URL = "LU017"  # advisory: nothing a target reads sets LITELLM_DATABASE_URL
+REDIS_CONSISTENCY = "LU018"  # advisory: the backend's REDIS_HOST and the Redis deployed disagree

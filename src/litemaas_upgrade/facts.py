@@ -132,4 +132,45 @@ class Serves:
     how: str = "Service"  # "Service", "chart naming", "compose service"
 
 
-Fact = Unreadable | DeadImagesEntry | EnvOverridden | Disabled | UnquotedTag | CallsUrl | Serves
+@record(frozen=True, slots=True)
+class RedisValues:
+    """A LiteMaaS chart release's Redis values, as merged (LU018): `redis.enabled` (None:
+    not set, or not a boolean) and `backend.redis.host` ("" when empty or not set), each
+    with where it is decided, and the chart folder whose templates use them ("" when the
+    chart is not in the repository: its templates cannot be read)."""
+
+    enabled: bool | None
+    enabled_at: tuple[str, int, int]  # file as shown, line, col ("", 0, 0: not set)
+    host: str
+    host_at: tuple[str, int, int]
+    chart: str  # relative to the source root
+    prefix: str = ""  # `litemaas.` when the LiteMaaS chart is a subchart
+
+
+@record(frozen=True, slots=True)
+class RedisEnv:
+    """What a build (Kustomize, a folder of manifests) says of Redis for one backend
+    container (LU018): the REDIS_HOST it is given, and the Redis workloads and Services
+    the build deploys. Secrets are never read."""
+
+    host: str | None  # "": its env surely has none; None: the files cannot tell
+    file: str  # where the host is set (or the container, when it has none)
+    line: int
+    col: int
+    path: str  # `env REDIS_HOST`, `ConfigMap/x data.REDIS_HOST`, the container
+    namespace: str
+    redis: tuple[str, ...]  # `Deployment/litellm-redis`: Redis workloads in the build
+    services: tuple[str, ...]  # `name` or `name.namespace`: every Service in the build
+
+
+Fact = (
+    Unreadable
+    | DeadImagesEntry
+    | EnvOverridden
+    | Disabled
+    | UnquotedTag
+    | CallsUrl
+    | Serves
+    | RedisValues
+    | RedisEnv
+)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_RULES = "rules.yaml"
-# The shipped rule sets, oldest first; each one `requires` the one before it.
-SHIPPED = (DEFAULT_RULES, "litemaas-0.4.0.yaml")
+# A later guide's rule set, shipped beside rules.yaml: `litemaas-<release>.yaml`.
+LATER = re.compile(r"litemaas-(\d+\.\d+\.\d+)\.yaml")
 # The rules file's top-level keys (anything else is a typo the tool would ignore).
 TOP_KEYS = (
     "schema",
@@ -180,17 +180,29 @@ def load_rules(path: str | None = None, to: str | None = None) -> Rules:
 
 def phases_hint(rules: Rules) -> str:
     """What to say when a --phase is past the rules' last: the later guides' phases,
-    when the shipped chain was stopped early (--to, or the default)."""
-    if not rules.chain or len(rules.chain) == len(SHIPPED):
+    when the shipped chain was stopped early (--to)."""
+    if not rules.chain or len(rules.chain) == len(shipped_names()):
         return ""
     return "; --to VERSION chains the later guides' phases (see `litemaas-upgrade rules`)"
+
+
+def shipped_names() -> tuple[str, ...]:
+    """The shipped rule sets' files, oldest first: rules.yaml (the v0.2.0 guide), then
+    every `litemaas-<release>.yaml` beside it by release. A later guide is a new file:
+    the chain, and the default release (the latest), move with it."""
+    later = []
+    for path in Path(__file__).with_name("data").iterdir():
+        found = LATER.fullmatch(path.name)
+        if found:
+            later.append((Version.parse(found.group(1)), path.name))
+    return (DEFAULT_RULES, *(name for _v, name in sorted(later)))
 
 
 def shipped() -> list[Rules]:
     """Every shipped rule set, oldest first, each one's `requires` checked against the
     one before it (a later set inherits the components of the first)."""
     out: list[Rules] = []
-    for name in SHIPPED:
+    for name in shipped_names():
         text, where = read_data_file(None, name, "rules file")
         rules = parse_rules(text, where, out[0].components if out else None)
         if out:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .rules import Component, Phase, Rules
 
 # The advisory checks a rules file may ask for, by kind (each kind is one lint rule module).
-ADVISORY_KINDS = ("litellm-database-url",)
+ADVISORY_KINDS = ("litellm-database-url", "redis-consistency")
 
 
 @record(frozen=True)

@@ -32,10 +32,6 @@ class Inputs:
     to: str | None = None  # --to: the release the shipped rules are chained up to
 
 
-# The release `scan`, `plan`, `apply` and `diff` chain the shipped rules up to, without --to:
-# the first guide's, so that stages and phase numbers mean what they meant before the chain
-# (`--to 0.4.0` takes the whole path). `lint` always judges with the whole chain.
-DEFAULT_TO: str | None = "0.2.0"
 
 
 def common_root(paths: list[str]) -> Path:
@@ -85,8 +81,8 @@ def compose_files(paths: list[str], root: Path) -> list[str] | None:
 def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
     if inputs.rules_file is not None and inputs.to is not None:
         raise UsageError("--to chains the shipped rules; a --rules file replaces them all")
-    to = inputs.to if inputs.to is not None or inputs.rules_file is not None else DEFAULT_TO
-    rules = load_rules(inputs.rules_file, to)
+    # Without --to, every shipped rule set: the latest release they know (as lint, rules).
+    rules = load_rules(inputs.rules_file, inputs.to)
     for component, tag in inputs.tags.items():
         _check_target_tag(rules, component, tag)
     rules = rules.with_targets(inputs.tags)

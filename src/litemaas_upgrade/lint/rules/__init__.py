@@ -21,6 +21,7 @@ from . import (
     mixed_release,
     not_deployed,
     plan_unsafe,
+    redis_consistency,
     repository_changed,
     skipped_guide,
     suppression,
@@ -61,6 +62,7 @@ _MODULES: tuple[ModuleType, ...] = (
     mixed_release,
     skipped_guide,
     litellm_database_url,
+    redis_consistency,
 )
 
 # The rules that word what a scan saw (each has `of_target`), in code order.

@@ -14,6 +14,7 @@ from ...records import field, record
 from ...yamlio import YamlDoc, YamlFile
 from ..base import GITOPS_FILES, GITOPS_MARKERS, Manager, PhaseStep, ScanContext
 from ..helm.links import chart_services, release_links
+from ..helm.redis import redis_values
 from ..helm.release import Release, resolve
 from ..helm.unreadable import mark_unreadable
 from .charts import not_in_repository
@@ -150,6 +151,7 @@ class GitOpsManager(Manager, abc.ABC):
                     d.release.deploy = restore(d.release.deploy, exprs)
                     d.files.add(posixpath.join(chart, "values.yaml"))
             target.facts.extend(release_links(ctx, target, d.release, d.namespace))
+            target.facts.extend(redis_values(ctx, target, d.release))
             at = (d.path, *d.chart_pos)
             target.facts.extend(
                 chart_services(target, d.release, d.release_name, d.namespace, at)

@@ -19,6 +19,7 @@ from .discover import HelmSpec, discover
 from .images import ImageLocation
 from .layers import Layer
 from .links import chart_services, release_links
+from .redis import redis_values
 from .release import Release, resolve
 from .unreadable import all_unknown, mark_unreadable, override_layer
 from .values import get_path
@@ -114,6 +115,7 @@ class HelmManager(Manager):
         if spec.no_chart_file is not None:
             _no_chart_file(target, spec)
         target.facts.extend(release_links(ctx, target, release, spec.namespace or ""))
+        target.facts.extend(redis_values(ctx, target, release))
         if spec.release:  # named in the config: the chart's LiteLLM Service has a name
             at = (target.path, 0, 0)
             target.facts.extend(

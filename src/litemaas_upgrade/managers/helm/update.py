@@ -92,14 +92,16 @@ def changes(ctx: ScanContext, target: Target, rel: Release, step: PhaseStep) -> 
             )
         )
         assert rel.chart.release is not None
-        # Anything else the chart move would change is pinned where it is today.
+        # Anything else the chart move would change is pinned where it is today: a tag,
+        # and a default repository the step does not move (a mirror left as it is).
         for name, state in target.components.items():
-            if name in tags or state.tag is None:
-                continue
-            if default_tag(ctx.rules, rel.chart.release, name) != default_tag(
-                ctx.rules, moved, name
-            ):
-                tags[name] = state.tag
+            if name not in tags and state.tag is not None:
+                if default_tag(ctx.rules, rel.chart.release, name) != default_tag(
+                    ctx.rules, moved, name
+                ):
+                    tags[name] = state.tag
+            if name not in step.repos:
+                out.extend(_repository_pin(ctx, rel, moved, name))
     for component, tag in tags.items():
         pin_only = component not in step.set
         if rel.post_change is not None:
@@ -153,6 +155,29 @@ def _repository_change(
         return []  # the moved chart's default is the new repository (checked by deploys)
     layer = decider if explicit and decider is not None else rel.owner
     return [layer.change(path, repo, component, f"{component} to {repo} (with its tag)")]
+
+
+def _repository_pin(
+    ctx: ScanContext, rel: Release, moved: ChartRelease, component: str
+) -> list[Change]:
+    """The chart's default repository of a component written where the chart reads it,
+    when the moved chart's default is another one and the values leave it to the
+    default: the component stays where it is (an `images:` rename of it still applies)."""
+    assert rel.chart.release is not None
+    now = default_repository(ctx.rules, rel.chart.release, component)
+    if now is None or now == default_repository(ctx.rules, moved, component):
+        return []
+    out = []
+    for loc in edit_locations(ctx.rules, rel, component):
+        if loc.shape == "string":
+            continue  # an image string names its repository already
+        path = loc.path + ("repository",)
+        decider = decider_of(rel, path)
+        if decider is not None and decider.kind != "default":
+            continue  # written by the operator: the chart move does not change it
+        why = f"pin {component}'s repository at {now} (the chart move would change it)"
+        out.append(rel.owner.change(path, now, component, why))
+    return out
 
 
 def _literal_changes(

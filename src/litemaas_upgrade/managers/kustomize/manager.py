@@ -433,7 +433,12 @@ class KustomizeManager(Manager):
         # A pinned component whose containers run different images under one name is
         # left alone: one entry would make them equal, which the phase must not do.
         moved = {c for p in ctx.rules.phases[: step.phase.number] for c in p.set}
-        entries: dict[str, tuple[str, str]] = {}
+        # A component the phase moves to another repository is named in the original
+        # root's build as it was before the move: the entry matches that name and renames.
+        moved_to = set(step.phase.repos.values())
+        renamed = any(split(p.image)[0] in moved_to for ps in data.placed.values() for p in ps)
+        was = self._original_names(ctx, data.root) if renamed else {}
+        entries: dict[str, tuple[str, str, str]] = {}
         # Custom resources' `spec.image`, which `images:` does not reach: a JSON patch each.
         customs: dict[tuple[str, str], str] = {}
         for comp, tag in sorted(tags.items()):
@@ -451,7 +456,11 @@ class KustomizeManager(Manager):
                 if comp not in moved and len(images) > 1:
                     continue
                 _name, now, digest = split(sorted(images)[0])
-                entries.setdefault(name, (tag, digest if now == tag else ""))
+                olds = {was.get((p.workload, p.container), name) for p in data.placed[comp]
+                        if split(p.image)[0] == name}  # fmt: skip
+                for old in sorted(olds):
+                    new_name = name if old != name else ""
+                    entries.setdefault(old, (tag, digest if now == tag else "", new_name))
         if not entries and not customs:
             return {}
         root_slug = slug(data.root, "root")
@@ -475,8 +484,11 @@ class KustomizeManager(Manager):
         ]
         if entries:
             lines.append("images:")
-        for name, (tag, digest) in sorted(entries.items()):
-            lines += [f"  - name: {generated(name)}", f"    newTag: {generated(tag, quoted=True)}"]
+        for name, (tag, digest, new_name) in sorted(entries.items()):
+            lines.append(f"  - name: {generated(name)}")
+            if new_name:
+                lines.append(f"    newName: {generated(new_name)}")
+            lines.append(f"    newTag: {generated(tag, quoted=True)}")
             if digest:
                 lines.append(f"    digest: {generated(digest)}")
         if customs:
@@ -496,6 +508,22 @@ class KustomizeManager(Manager):
                 f"        value: {generated(image, quoted=True)}",
             ]
         return {rel_file: "\n".join(lines) + "\n"}
+
+    def _original_names(self, ctx: ScanContext, root: str) -> dict[tuple[str, str], str]:
+        """(workload, container) -> the image name the root builds to in the repository
+        as it is (a phase's thin overlay builds that root, not the edited one)."""
+        base = getattr(ctx.source, "base", None)
+        if base is None:
+            return {}
+        try:
+            original = self._target(ScanContext(base, ctx.rules, ctx.options), root)
+        except InputError:
+            return {}
+        out = {}
+        for placed in original.data_as(KustomizeData).placed.values():
+            for p in placed:
+                out[(p.workload, p.container)] = split(p.image)[0]
+        return out
 
     def share(self, target: Target, shared: Shared) -> None:
         """What the build root keeps, shared with the equal roots of other phases."""
@@ -539,8 +567,10 @@ def entry_changes(ctx: ScanContext, entry: Entry, tag: str, why: str) -> list[Ch
 
 
 def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> list[Any]:
-    """The backend's LiteLLM URL and the Services of LiteLLM in the build (installations)."""
+    """The backend's LiteLLM URL and the Services of LiteLLM in the build (installations),
+    and the backend's Redis (LU018)."""
     from ...installations.k8s import installation_facts
+    from ..redis_env import redis_env
 
     def locate(rel: str, doc: int, path: YamlPath) -> tuple[str, int, int]:
         docs = view.source.yaml(rel).documents
@@ -548,7 +578,10 @@ def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> li
         shown = ctx.source.display(view.to_template(rel))
         return (shown, node.line, node.col) if node is not None else (shown, 0, 0)
 
-    return installation_facts(resources, ctx.rules, locate)
+    return [
+        *installation_facts(resources, ctx.rules, locate),
+        *redis_env(resources, ctx.rules, locate),
+    ]
 
 
 def _path_back(ctx: ScanContext, folder: str, root: str) -> str:

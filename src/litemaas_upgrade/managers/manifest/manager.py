@@ -184,6 +184,7 @@ def _installation_facts(
     the folder's files that hold Services or ConfigMaps and no image (what `kubectl apply
     -f` of the folder deploys too)."""
     from ...installations.k8s import installation_facts
+    from ..redis_env import redis_env
 
     src = ctx.source
     for rel in src.files():
@@ -200,4 +201,7 @@ def _installation_facts(
         at = (node.line, node.col) if node is not None else (0, 0)
         return (src.display(rel), *at)
 
-    return installation_facts(resources, ctx.rules, locate)
+    return [
+        *installation_facts(resources, ctx.rules, locate),
+        *redis_env(resources, ctx.rules, locate),
+    ]
