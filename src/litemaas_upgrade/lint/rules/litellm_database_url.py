@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ... import codes
+from ...errors import InputError
 from ...judge import low
 from ...model import Finding, Severity, Target
 from ..context import LintContext, locate
@@ -50,7 +51,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if version is None or version < advisory.at_least:
                 continue
             files = read_by(target, source)
-            if not files or any(_mentions(f) for f in files):
+            if not files or any(_mentions(source, f) for f in files):
                 continue
             file, line, col = locate(target, state)
             yield Finding(
@@ -69,9 +70,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             break
 
 
-def read_by(target: Target, source: Source) -> list[Path]:
+def read_by(target: Target, source: Source) -> list[str]:
     """The files the target reads (the manager's list, and its sites' files), and the
-    templates of a Helm chart among them."""
+    templates of a Helm chart among them, relative to the source's root."""
     root = source.root
     files = {(root / rel).resolve() for rel in target.files}
     for state in target.components.values():
@@ -81,12 +82,15 @@ def read_by(target: Target, source: Source) -> list[Path]:
         if folder.is_dir():
             files.update(p.resolve() for p in folder.rglob("*") if p.is_file())
     # Only what is inside the repository (a link out of it is never read).
-    return sorted(f for f in files if f.is_file() and f.is_relative_to(root.resolve()))
+    top = root.resolve()
+    return sorted(
+        f.relative_to(top).as_posix() for f in files if f.is_file() and f.is_relative_to(top)
+    )
 
 
-def _mentions(path: Path) -> bool:
+def _mentions(source: Source, rel: str) -> bool:
     try:
-        data = path.read_bytes()
-    except OSError:  # gone or unreadable: it says nothing, the note stays
+        data = source.read(rel)  # (regular files within the read limits: bounded.py)
+    except InputError:  # gone, unreadable or too large: it says nothing, the note stays
         return False
     return any(m in data for m in MARKERS)

@@ -97,7 +97,7 @@ def _helm(
     if not fact.chart:
         return None  # the chart is not in the repository: its templates cannot be read
     chart = (source.root / fact.chart).resolve()
-    text = _templates(source.root.resolve(), chart / "templates")
+    text = _templates(source, chart / "templates")
     if text is None:
         return None
     gives, gates = GIVES_HOST in text, READS_ENABLED in text
@@ -226,16 +226,20 @@ def _declared(source: Source, name: str, folder: str) -> bool:
     return False
 
 
-def _templates(root: Path, folder: Path) -> bytes | None:
+def _templates(source: Source, folder: Path) -> bytes | None:
     """The text of a chart's templates inside the repository; None when it has none."""
+    root = source.root.resolve()
     if not folder.is_dir() or not folder.is_relative_to(root):
         return None
     parts = []
     for path in sorted(folder.rglob("*")):
+        real = path.resolve()
+        if not path.is_file() or not real.is_relative_to(root):
+            continue  # (a link out of the repository is never read)
         try:
-            if path.is_file() and path.resolve().is_relative_to(root):
-                parts.append(path.read_bytes())
-        except OSError:
+            # Regular files within the read limits (bounded.py), as every other read.
+            parts.append(source.read(real.relative_to(root).as_posix()))
+        except InputError:
             return None  # unreadable: cannot tell
     return b"\n".join(parts) if parts else None
 
