@@ -3,6 +3,7 @@ target at the base (or before the step) when there is one, and the rules."""
 
 from __future__ import annotations
 
+from ..judge import low
 from ..model import ComponentState, Target
 from ..records import field, record
 from ..rules import Constraint, Rules
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from ..facts import Notice, Unreadable
     from ..installations.lintview import View
     from ..model import Finding
+    from ..rulesets import Advisory
     from ..source import Source
+    from ..versions import Version
 
 
 @record
@@ -70,6 +73,24 @@ def scanned(
                 yield from of_target(chk.target)
 
     return check
+
+
+def advised(
+    ctx: LintContext, kind: str
+) -> Iterator[tuple[Target, Advisory, ComponentState, Version]]:
+    """The scanned targets an advisory check of `kind` speaks to: each with the first of
+    the rules' advisories of that kind whose component is at or past its version (the
+    rule set asks for the check from that release on), that state and its version."""
+    advisories = [a for a in ctx.rules.advisories if a.kind == kind]
+    for chk in ctx.checks:
+        if not chk.scan:
+            continue
+        for advisory in advisories:
+            state = chk.target.components.get(advisory.component)
+            version = low(state) if state is not None else None
+            if state is not None and version is not None and version >= advisory.at_least:
+                yield chk.target, advisory, state, version
+                break
 
 
 # Which site of a component to point at, by what the site decides: the tag first (the

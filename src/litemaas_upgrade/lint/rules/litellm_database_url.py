@@ -8,9 +8,8 @@ from pathlib import Path
 
 from ... import codes
 from ...errors import InputError
-from ...judge import low
 from ...model import Finding, Severity, Target
-from ..context import LintContext, locate
+from ..context import LintContext, advised, locate
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -40,34 +39,24 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     source = ctx.source
     if source is None:
         return
-    advisories = [a for a in ctx.rules.advisories if a.kind == NAME]
-    for chk in ctx.checks:
-        if not chk.scan:
+    for target, advisory, state, version in advised(ctx, NAME):
+        files = read_by(target, source)
+        if not files or any(_mentions(source, f) for f in files):
             continue
-        target = chk.target
-        for advisory in advisories:
-            state = target.components.get(advisory.component)
-            version = low(state) if state is not None else None
-            if version is None or version < advisory.at_least:
-                continue
-            files = read_by(target, source)
-            if not files or any(_mentions(source, f) for f in files):
-                continue
-            file, line, col = locate(target, state)
-            yield Finding(
-                CODE,
-                SEVERITY,
-                f"{advisory.component} is at {version} and none of the {len(files)} file(s) "
-                f"this target reads sets LITELLM_DATABASE_URL ({advisory.id}): "
-                f"{advisory.why}",
-                file,
-                line,
-                col,
-                target.path,
-                "set LITELLM_DATABASE_URL in the backend's secret (recommended), or "
-                "ignore this note if it is set outside the repository",
-            )
-            break
+        file, line, col = locate(target, state)
+        yield Finding(
+            CODE,
+            SEVERITY,
+            f"{advisory.component} is at {version} and none of the {len(files)} file(s) "
+            f"this target reads sets LITELLM_DATABASE_URL ({advisory.id}): "
+            f"{advisory.why}",
+            file,
+            line,
+            col,
+            target.path,
+            "set LITELLM_DATABASE_URL in the backend's secret (recommended), or "
+            "ignore this note if it is set outside the repository",
+        )
 
 
 def read_by(target: Target, source: Source) -> list[str]:

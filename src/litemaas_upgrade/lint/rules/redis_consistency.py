@@ -11,9 +11,8 @@ from pathlib import Path
 from ... import codes
 from ...errors import InputError
 from ...facts import RedisEnv, RedisValues
-from ...judge import low
 from ...model import Finding, Severity, Target
-from ..context import LintContext
+from ..context import LintContext, advised
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
@@ -63,27 +62,17 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     source = ctx.source
     if source is None:
         return  # a plan file: its targets' files are not at hand
-    advisories = [a for a in ctx.rules.advisories if a.kind == NAME]
-    for chk in ctx.checks:
-        if not chk.scan:
-            continue
-        target = chk.target
-        for advisory in advisories:
-            state = target.components.get(advisory.component)
-            version = low(state) if state is not None else None
-            if version is None or version < advisory.at_least:
+    for target, advisory, _state, version in advised(ctx, NAME):
+        said = f"{advisory.component} is at {version}"
+        for fact in target.facts:
+            if isinstance(fact, RedisValues):
+                found = _helm(source, target, fact, said, advisory)
+            elif isinstance(fact, RedisEnv):
+                found = _k8s(source, target, fact, said, advisory)
+            else:
                 continue
-            said = f"{advisory.component} is at {version}"
-            for fact in target.facts:
-                if isinstance(fact, RedisValues):
-                    found = _helm(source, target, fact, said, advisory)
-                elif isinstance(fact, RedisEnv):
-                    found = _k8s(source, target, fact, said, advisory)
-                else:
-                    continue
-                if found is not None:
-                    yield found
-            break
+            if found is not None:
+                yield found
 
 
 def _finding(target: Target, at: tuple[str, int, int], message: str, fix: str) -> Finding:
