@@ -3,7 +3,6 @@ renders, the places that decide them, and the edits / thin overlays for each pha
 
 from __future__ import annotations
 
-import os
 import posixpath
 import sys
 
@@ -24,7 +23,8 @@ from ...model import (
 )
 from ...records import field, record, replace
 from ...shellword import word
-from ..base import DEPLOY_DIR, Manager, PhaseStep, ScanContext, slug
+from ...source import Overlay
+from ..base import Manager, PhaseStep, ScanContext
 from .names import kustomization_file, split
 from .prepare import prepared_view
 from .scope import (
@@ -34,6 +34,7 @@ from .scope import (
     may_reach_any,
     written_segments,
 )
+from .thin import thin_overlay
 from .unbuilt import (
     refused_components,
     remote_components,
@@ -425,8 +426,6 @@ class KustomizeManager(Manager):
     def phase_files(
         self, ctx: ScanContext, target: Target, step: PhaseStep, tags: dict[str, str]
     ) -> dict[str, str]:
-        from ...yamlio.scalars import generated  # (only plan writes overlays)
-
         data = target.data_as(KustomizeData)
         # One entry per image name as the root leaves it; a digest the phase keeps (a
         # pinned component) is written too, or newTag alone would drop it.
@@ -461,62 +460,15 @@ class KustomizeManager(Manager):
                 for old in sorted(olds):
                     new_name = name if old != name else ""
                     entries.setdefault(old, (tag, digest if now == tag else "", new_name))
-        if not entries and not customs:
-            return {}
-        root_slug = slug(data.root, "root")
-        rel_file = f"kustomize/{root_slug}/kustomization.yaml"
-        folder = posixpath.join(
-            f"phase-{step.phase.number}", DEPLOY_DIR, posixpath.dirname(rel_file)
-        )
-        back = _path_back(ctx, folder, data.root)
-        if back == "." or all(part == ".." for part in back.split("/")):
-            # kustomize refuses an overlay inside the root it builds ("cycle detected"):
-            # with the output folder inside the build root, only the edited files deploy.
-            return {}
-        lines = [
-            f"# litemaas-upgrade: phase {step.phase.number} overlay for {target.path}",
-            f"# {step.phase.title}",
-            "# Builds the original root with the phase's images: kubectl apply -k <this folder>",
-            "apiVersion: kustomize.config.k8s.io/v1beta1",
-            "kind: Kustomization",
-            "resources:",
-            f"  - {generated(back)}",
-        ]
-        if entries:
-            lines.append("images:")
-        for name, (tag, digest, new_name) in sorted(entries.items()):
-            lines.append(f"  - name: {generated(name)}")
-            if new_name:
-                lines.append(f"    newName: {generated(new_name)}")
-            lines.append(f"    newTag: {generated(tag, quoted=True)}")
-            if digest:
-                lines.append(f"    digest: {generated(digest)}")
-        if customs:
-            lines.append("patches:")
-        for (api, workload), image in sorted(customs.items()):
-            group, _, version = api.rpartition("/")
-            kind, _, name = workload.partition("/")
-            lines += [
-                "  - target:",
-                f"      group: {generated(group)}",
-                f"      version: {generated(version)}",
-                f"      kind: {generated(kind)}",
-                f"      name: {generated(name)}",
-                "    patch: |-",
-                "      - op: replace",
-                "        path: /spec/image",
-                f"        value: {generated(image, quoted=True)}",
-            ]
-        return {rel_file: "\n".join(lines) + "\n"}
+        return thin_overlay(ctx, target.path, data.root, step, entries, customs)
 
     def _original_names(self, ctx: ScanContext, root: str) -> dict[tuple[str, str], str]:
         """(workload, container) -> the image name the root builds to in the repository
         as it is (a phase's thin overlay builds that root, not the edited one)."""
-        base = getattr(ctx.source, "base", None)
-        if base is None:
-            return {}
+        if not isinstance(ctx.source, Overlay):
+            return {}  # the repository as it is: the names are the ones placed
         try:
-            original = self._target(ScanContext(base, ctx.rules, ctx.options), root)
+            original = self._target(ScanContext(ctx.source.base, ctx.rules, ctx.options), root)
         except InputError:
             return {}
         out = {}
@@ -582,16 +534,6 @@ def _installation_facts(ctx: ScanContext, view: Any, resources: list[Any]) -> li
         *installation_facts(resources, ctx.rules, locate),
         *redis_env(resources, ctx.rules, locate),
     ]
-
-
-def _path_back(ctx: ScanContext, folder: str, root: str) -> str:
-    out = ctx.options.out
-    if out and os.path.isabs(out):
-        here = os.path.join(out, folder)
-        there = os.path.join(str(ctx.source.root), root)
-        return os.path.relpath(there, here).replace(os.sep, "/")
-    here = posixpath.join(out or "", folder)
-    return posixpath.relpath(root or ".", here)
 
 
 def _inflates_charts(ctx: ScanContext, root: str) -> bool:
