@@ -457,9 +457,14 @@ def test_markdown_of_a_large_repository_stays_under_the_budget(cli, tmp_path: Pa
     dropped_named = re.findall(r"`(envs/team-\d+-values.yaml)`", note)
     assert dropped_named and not set(dropped_named) & set(kept)
     assert "sk-team-" not in md
-    # The whole path (the default): phase 3 leaves each team's LiteLLM mirror as it is, a
-    # warning per target kept whole; the table gives way, and says how many rows it left.
-    whole = cli("diff", ".", "--phase", "1", "--format", "markdown", cwd=repo)
+    # Phase 1 of the whole path (the default) is planned up to phase 1: no note of a
+    # later phase.
+    first = cli("diff", ".", "--phase", "1", "--format", "markdown", cwd=repo)
+    assert first.code == 0, first.err
+    assert "phase 3" not in first.out and "> warning:" not in first.out
+    # Its phase 3 leaves each team's LiteLLM mirror as it is, a warning per target kept
+    # whole; the table gives way, and says how many rows it left.
+    whole = cli("diff", ".", "--phase", "3", "--format", "markdown", cwd=repo)
     assert whole.code == 0, whole.err
     md = whole.out
     assert len(md) <= BUDGET

@@ -109,9 +109,13 @@ class TargetStep:
 class PhasePlan:
     phase: Phase
     steps: list[TargetStep]
-    before: dict[str, bytes]  # changed files as they were before this phase
-    after: dict[str, bytes]  # and after it
+    # Changed files as they were before this phase, and after it (`plan --out` keeps
+    # only their names once it has written the phase: PhaseWriter)
+    before: dict[str, bytes]
+    after: dict[str, bytes]
     targets_after: list[Target]
+    # The targets it was planned on: the previous phase's targets_after, or the scan's
+    targets_before: list[Target] = field(default_factory=list)
 
 
 @record
@@ -219,10 +223,15 @@ def plan(
     rules: Rules,
     options: ScanOptions | None = None,
     done: Callable[[PhasePlan], None] | None = None,
+    last: int | None = None,
+    keep_data: bool = True,
 ) -> Plan:
-    """Both phases, each computed on the repository as the one before leaves it. `done`
-    is given each phase once it is planned (its steps, files and results complete):
-    `plan --out` writes it then and lets go of what only the files needed."""
+    """The phases (up to `last`, all by default), each computed on the repository as the
+    one before leaves it. `done` is given each phase once it is planned (its steps, files
+    and results complete): `plan --out` writes it then and lets go of what only the files
+    needed. Without `keep_data` (a caller that reads of the targets only what they report:
+    components, stages, findings), a set of targets lets go of its manager data as soon
+    as the phase planned on it has its edits, before the repository is scanned again."""
     # The editors are loaded by the commands that plan, not by `scan` and `lint`.
     from .textedit import apply_text_changes
     from .yamlio import ScalarChange
@@ -239,7 +248,8 @@ def plan(
     changed: dict[str, bytes] = {}
     current: Source = source
     phases: list[PhasePlan] = []
-    for phase in rules.phases:
+    chosen = rules.phases[:last]
+    for phase in chosen:
         ctx = ScanContext(current, rules, options)
         place = Placer(current)
         steps: list[TargetStep] = []
@@ -267,7 +277,8 @@ def plan(
                         "(a file shared by targets at different stages); plan them separately",
                     )
                 slot[key] = change
-        release(targets)  # their steps are computed
+        release(targets, deployed=not keep_data)  # their steps are computed
+        shared.forget_changes()
         before: dict[str, bytes] = {}
         after: dict[str, bytes] = {}
         for rel, slot in sorted(by_file.items()):
@@ -303,15 +314,19 @@ def plan(
             manager = manager_for(ts.target.kind)
             ts.files = manager.phase_files(nctx, ts.after, ts.step, tags)
             # The command deploys the phase file (the first, by name) where `plan --out`
-            # writes it.
+            # writes it; the target as the phase leaves it is deployed the same way.
             first = min(ts.files, default=None)
             out = options.out if options.out is not None else "."
             where = f"{out}/phase-{phase.number}/{DEPLOY_DIR}/{first}" if first else None
-            ts.deploy = manager.deploy_command(ts.target, where)
+            ts.deploy = manager.deploy_command(ts.after, where)
             _check_reached(ts, phase, rules, notes)
             notes.extend(_check_safe(ts, phase, rules))
+            if phase is chosen[-1]:
+                # No phase is planned on this result: what only planning reads goes as
+                # each target's files are made (the peak of a large plan is here).
+                manager.planned(ts.after)
         notes.extend(_moved_aside(phase, targets, targets_after, steps))
-        phases.append(PhasePlan(phase, steps, before, after, targets_after))
+        phases.append(PhasePlan(phase, steps, before, after, targets_after, targets))
         if done is not None:
             done(phases[-1])
         # The view this phase was planned on (the previous phase's result) is done with.
@@ -363,20 +378,33 @@ def without_steps(ph: PhasePlan) -> None:
     ph.steps = []
 
 
+def let_go(ph: PhasePlan, previous: PhasePlan | None) -> None:
+    """A `done` hook's last step once it has made all it writes of a phase (`plan --out`:
+    PhaseWriter): the phase's steps, its changed files' texts (their names stay), the
+    manager data of the targets it was planned on and those targets themselves (kept by
+    `previous`, the phase before it; the scan's stay in the Plan). The rest of the plan
+    then holds two sets of targets, not one per phase."""
+    release([ts.target for ts in ph.steps], deployed=True)
+    ph.steps, ph.before, ph.targets_before = [], {}, []
+    ph.after = dict.fromkeys(ph.after, b"")
+    if previous is not None:
+        previous.targets_after = []
+
+
 def release(
     targets: Iterable[Target], view: Source | None = None, deployed: bool = False
 ) -> None:
     """Where a plan lets go of memory, so that it does not hold every phase's targets and
-    views in full. Planning is done with `targets` (their steps are computed, or they
-    are the last phase's result): each one's manager drops what only planning reads
-    (Manager.planned); with `deployed` (their deploy commands are made and their phase
-    files written: `plan --out`), their manager data goes entirely. What targets report
-    (components, stage, findings) stays. `view`, a view of the repository planning is
-    done with, drops its parsed files. The rest is bounded where it is kept: each view
-    holds its last RECENT parsed files by path (source.py), the parse cache a bounded
-    amount of parsed text by content (yamlio/cache.py), and a Helm release keeps no
-    parsed layer once resolved (Release.detach: a scan would hold every release's layers
-    until its end)."""
+    views in full. Planning is done with `targets` (their steps are computed, or they are
+    the last phase's result): each one's manager drops what only planning reads
+    (Manager.planned); with `deployed` (nothing will read it: `plan --out` and `apply`,
+    which make deploy commands from the phase's result), their manager data goes entirely.
+    What targets report (components, stage, findings) stays. `view`, a view of the
+    repository planning is done with, drops its parsed files. The rest is bounded where it
+    is kept: each view holds its last RECENT parsed files by path (source.py), the parse
+    cache a bounded amount of parsed text by content (yamlio/cache.py), and a Helm release
+    keeps no parsed layer once resolved (Release.detach: a scan would hold every release's
+    layers until its end)."""
     for target in targets:
         if deployed:
             target.data = None

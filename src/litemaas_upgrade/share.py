@@ -1,27 +1,20 @@
 """Equal values held once. A repository of thousands of targets repeats the same few
 images, versions, sites (the chart default every release inherits), paths and file
-names in every target, and `plan` holds three sets of targets (before, after each
+names in every target, and `plan` holds several sets of targets (before and after a
 phase) that are mostly equal to each other. A `Shared` table, one per run, hands out one
 object for each distinct value; the targets a scan makes are passed through it as they
 are made, and the copies are let go.
 
 Only values that nothing changes once a scan has made them are shared: strings, the
-frozen records (Site, ImageRef, HelmSpec) and the component states, which are complete
-when their target is returned by its manager."""
+frozen records (Site, ImageRef, HelmSpec), facts, and a phase's edits."""
 
 from __future__ import annotations
 
 from .model import Change, ComponentState, Site, Stage, Target
-from .versions import Version
 
 TYPE_CHECKING = False  # (typing is not loaded at run time: start-up, see launch.py)
 if TYPE_CHECKING:
     from typing import Any
-
-
-def _version_key(v: Version | None) -> tuple[Any, ...] | None:
-    # Versions compare without their text; a shared state must keep its own text.
-    return None if v is None else (v.release, v.pre, v.post, v.text)
 
 
 class Shared:
@@ -30,9 +23,9 @@ class Shared:
     def __init__(self) -> None:
         self._text: dict[str, str] = {}
         self._sites: dict[Site, Site] = {}
-        self._states: dict[tuple[Any, ...], ComponentState] = {}
         self._stages: dict[str, Stage] = {}
         self._other: dict[Any, Any] = {}
+        self._changes: dict[Change, Change] = {}  # this phase's (forget_changes)
 
     def text(self, value: str) -> str:
         if type(value) is not str:  # a subclass (Stage) is not interchangeable with str
@@ -56,29 +49,21 @@ class Shared:
         return found
 
     def state(self, state: ComponentState) -> ComponentState:
-        sites = tuple(self.site(s) for s in state.sites)
-        key = (
-            state.component,
-            state.image,
-            _version_key(state.version),
-            sites,
-            state.note,
-            tuple(_version_key(v) for v in state.versions),
-        )
-        found = self._states.get(key)
-        if found is None:
-            found = state
-            found.component = self.text(state.component)
-            found.image = self.value(state.image)
-            found.sites = list(sites)
-            found.note = self.text(state.note)
-            self._states[key] = found
-        return found
+        """The state, holding shared parts (its sites, image and texts). States are not
+        kept in a table of their own: a state names its target's own files, so few are
+        equal across targets, and the table's keys cost more than the states they saved
+        (bench/README.md, "Where the memory goes")."""
+        state.component = self.text(state.component)
+        state.image = self.value(state.image)
+        state.sites = [self.site(s) for s in state.sites]
+        state.note = self.text(state.note)
+        return state
 
     def change(self, change: Change) -> Change:
-        """The first equal edit (targets that share a file plan the same edit of it)."""
+        """The first equal edit of this phase (targets that share a file plan the same
+        edit of it)."""
         try:
-            found = self._other.get((Change, change))
+            found = self._changes.get(change)
         except TypeError:  # an edit with an unhashable part: kept as it is
             return change
         if found is None:
@@ -97,8 +82,13 @@ class Shared:
                 change.col,
                 t(change.was) if change.was is not None else None,
             )
-            self._other[(Change, found)] = found
+            self._changes[found] = found
         return found
+
+    def forget_changes(self) -> None:
+        """A phase's edits are all made: the next phase's are others (and its steps, which
+        keep theirs, may be let go: plan --out)."""
+        self._changes = {}
 
     def stage(self, stage: Stage) -> Stage:
         return self._stages.setdefault(str(stage), stage)

@@ -47,7 +47,7 @@ def run(
             }
         without_steps(ph)
 
-    result = plan(source, rules, options, keep_files)
+    result = plan(source, rules, options, keep_files, keep_data=False)
     unsafe = result.unsafe() + installation_refusals(result)
     if unsafe:
         for finding in unsafe:

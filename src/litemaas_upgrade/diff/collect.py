@@ -46,7 +46,9 @@ def from_phase(source: WorkTree, rules: Rules, options: ScanOptions, phase: int)
             f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}"
             + phases_hint(rules)
         )
-    result = plan(source, rules, options, without_steps)
+    # Planned up to the phase shown: what a later phase would do (and warn of) is its own
+    # diff's; `plan` and `lint --plan` judge the whole path.
+    result = plan(source, rules, options, without_steps, last=phase)
     changed: dict[str, bytes] = {}
     for done in result.phases[: phase - 1]:
         changed.update(done.after)

@@ -3,7 +3,6 @@ into a temporary folder first and moved into place whole."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import shutil
 import tempfile
@@ -12,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, release
+from ..engine import DEPLOY_DIR, PhasePlan, Plan, TargetStep, let_go
 from ..errors import UsageError
 from ..model import format_path
 from ..outmarker import OUTPUT_MARKER, file_digest, marker_text, not_plan_output
-from .runbook import runbook_text
+from ..rules import Rules
+from ..source import Source
+from .runbook import PhaseSummary, phase_section, phase_summary, runbook_text
 from .unified import repository_prefix, tree_diff_parts
 
 # Until plan.json is written: the marker gets its digest last (Staging.commit).
@@ -39,39 +40,16 @@ class _Each(list):  # type: ignore[type-arg]
         return len(self._items)
 
 
-def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
-    """plan.json's content; its long lists are made while `json` writes them."""
+def plan_json(plan: Plan, out_rel: str, staged: int = 0) -> dict[str, Any]:
+    """plan.json's content; its long lists are made while `json` writes them. The first
+    `staged` phases' steps are in the staging folder already (PhaseWriter): their place
+    holds a mark, which plan_json_text replaces."""
     src = plan.source
 
-    def step_json(ph: PhasePlan) -> Callable[[TargetStep], dict[str, Any]]:
-        def one(ts: TargetStep) -> dict[str, Any]:
-            return {
-                "target": ts.target.path,
-                "kind": ts.target.kind,
-                "stage_before": str(ts.target.stage),
-                "stage_after": str(ts.after.stage) if ts.after else None,
-                "set": ts.step.set,
-                "pin": ts.step.pin,
-                "before": _images(ts.target.components),
-                "after": _images(ts.after.components) if ts.after else None,
-                "changes": [
-                    {
-                        "file": src.display(c.file),
-                        "path": format_path(c.path),
-                        "line": c.line,
-                        "col": c.col,
-                        "from": c.was,
-                        "component": c.component,
-                        "value": c.value,
-                        "reason": c.reason,
-                    }
-                    for c in ts.changes
-                ],
-                "files": sorted(f"phase-{ph.phase.number}/{DEPLOY_DIR}/{n}" for n in ts.files),
-                "deploy": ts.deploy,
-            }
-
-        return one
+    def steps(ph: PhasePlan) -> Any:
+        if ph.phase.number <= staged:
+            return _steps_mark(ph.phase.number)
+        return _Each(ph.steps, step_json(src, ph))
 
     phases = [
         {
@@ -84,7 +62,7 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
             "rules": ph.phase.rules,
             "changed_files": [src.display(f) for f in sorted(ph.after)],
             "diff": f"phase-{ph.phase.number}.diff",
-            "steps": _Each(ph.steps, step_json(ph)),
+            "steps": steps(ph),
         }
         for ph in plan.phases
     ]
@@ -102,6 +80,66 @@ def plan_json(plan: Plan, out_rel: str) -> dict[str, Any]:
         "findings": [f.to_json() for f in plan.findings],
         **extra,
     }
+
+
+# Where a phase's steps go in plan.json: the `steps` key's value, inside a phase, inside
+# `phases` (three levels of indent=2).
+_STEPS_INDENT = "\n" + " " * 6
+
+
+def _steps_mark(number: int) -> str:
+    return f"\x00steps of phase {number}\x00"  # no step's JSON has a NUL
+
+
+def plan_json_text(plan: Plan, out_rel: str, staging: Staging | None = None) -> Iterator[str]:
+    """plan.json as pieces of text, made as they are written: the staged phases' steps
+    (PhaseWriter) read back from the staging folder where their marks are."""
+    staged = staging.phases if staging is not None else 0
+    marks = {json.dumps(_steps_mark(n)): n for n in range(1, staged + 1)}
+    encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
+    for chunk in encoder.iterencode(plan_json(plan, out_rel, staged)):
+        number = marks.pop(chunk, None)  # a dict's string value comes as one piece
+        if number is None:
+            yield chunk
+        else:
+            assert staging is not None
+            yield from staging.part(f"steps-{number}.json")
+    if marks:  # (never: each phase's mark is written once, as its own piece)
+        raise AssertionError(f"plan.json: steps of phases {sorted(marks.values())} not placed")
+    yield "\n"
+
+
+def step_json(src: Source, ph: PhasePlan) -> Callable[[TargetStep], dict[str, Any]]:
+    """plan.json's entry of one step of the phase."""
+
+    def one(ts: TargetStep) -> dict[str, Any]:
+        return {
+            "target": ts.target.path,
+            "kind": ts.target.kind,
+            "stage_before": str(ts.target.stage),
+            "stage_after": str(ts.after.stage) if ts.after else None,
+            "set": ts.step.set,
+            "pin": ts.step.pin,
+            "before": _images(ts.target.components),
+            "after": _images(ts.after.components) if ts.after else None,
+            "changes": [
+                {
+                    "file": src.display(c.file),
+                    "path": format_path(c.path),
+                    "line": c.line,
+                    "col": c.col,
+                    "from": c.was,
+                    "component": c.component,
+                    "value": c.value,
+                    "reason": c.reason,
+                }
+                for c in ts.changes
+            ],
+            "files": sorted(f"phase-{ph.phase.number}/{DEPLOY_DIR}/{n}" for n in ts.files),
+            "deploy": ts.deploy,
+        }
+
+    return one
 
 
 def _images(components: dict) -> dict[str, Any]:
@@ -141,40 +179,64 @@ def phase_outputs(
 
 
 def render_files(
-    plan: Plan, out_rel: str, written: int = 0
+    plan: Plan, out_rel: str, staging: Staging | None = None
 ) -> Iterator[tuple[str, bytes | Iterator[str]]]:
     """Every file `plan --out` writes, by path relative to the output folder, made one
-    at a time (plan.json as pieces of text); the first `written` phases' files are left
-    out (written as they were planned: PhaseWriter)."""
-    yield OUTPUT_MARKER, MARKER_TEXT
-    cumulative: dict[str, bytes] = {}
+    at a time (plan.json and the runbook as pieces of text). The phases `staging` holds
+    already (PhaseWriter) are left out, and their parts of plan.json and the runbook are
+    read back from it."""
+    staged = staging.phases if staging is not None else 0
+    if not staged:
+        yield OUTPUT_MARKER, MARKER_TEXT  # (PhaseWriter put it first)
+    cumulative = dict(staging.cumulative) if staging is not None else {}
     prefix = repository_prefix(plan.source.root)
-    for i, ph in enumerate(plan.phases):
-        if i < written:
-            cumulative.update(ph.after)
-            continue
+    for ph in plan.phases[staged:]:
         yield from phase_outputs(ph, cumulative, prefix)
-    yield "RUNBOOK.md", runbook_text(plan, out_rel)
-    encoder = json.JSONEncoder(indent=2)  # what json.dumps(..., indent=2) uses
-    yield "plan.json", itertools.chain(encoder.iterencode(plan_json(plan, out_rel)), ["\n"])
+    yield "RUNBOOK.md", runbook_text(plan, out_rel, staging)
+    yield "plan.json", plan_json_text(plan, out_rel, staging)
 
 
 class Staging:
     """A new folder beside the output folder that the plan's files are written into,
     made when the first file comes, and moved into place whole (`commit`) or removed
-    (`discard`): the output folder is replaced all or nothing."""
+    (`discard`): the output folder is replaced all or nothing. It also holds `parts`,
+    pieces of the last files made early (a phase's steps in plan.json, its runbook
+    section), which are gone before the folder is moved into place."""
+
+    PARTS = ".parts"
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.folder: Path | None = None
-        self.written: set[str] = set()  # paths relative to the output folder
+        self.count = 0  # files written (a count: their paths would be ~20 MB at 10,000 targets)
         self.phases = 0  # phases whose files are in (the first ones, in order)
+        # The repository's changed files as those phases leave them
+        self.cumulative: dict[str, bytes] = {}
+        # What the runbook needs of each phase in (PhaseWriter), by number
+        self.summaries: dict[int, PhaseSummary] = {}
 
     def put(self, rel: str, data: bytes | Iterator[str]) -> None:
+        self._write(self._folder() / rel, data)
+        self.count += 1
+
+    def put_part(self, name: str, data: Iterator[str]) -> None:
+        self._write(self._folder() / self.PARTS / name, data)
+
+    def part(self, name: str) -> Iterator[str]:
+        """A part's text, in pieces."""
+        assert self.folder is not None
+        with (self.folder / self.PARTS / name).open(encoding="utf-8", newline="") as fh:
+            while chunk := fh.read(1 << 16):
+                yield chunk
+
+    def _folder(self) -> Path:
         if self.folder is None:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
-        target = self.folder / rel
+        return self.folder
+
+    @staticmethod
+    def _write(target: Path, data: bytes | Iterator[str]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, bytes):
             target.write_bytes(data)
@@ -182,13 +244,13 @@ class Staging:
             with target.open("w", encoding="utf-8", newline="") as fh:
                 for chunk in data:
                     fh.write(chunk)
-        self.written.add(rel)
 
     def commit(self) -> None:
         out = self.out
         if self.folder is None:
             self.put(OUTPUT_MARKER, MARKER_TEXT)
         assert self.folder is not None
+        shutil.rmtree(self.folder / self.PARTS, ignore_errors=True)
         # The marker records plan.json's digest: only then is the folder a plan's output
         # that a scan skips and --force may replace (outmarker.py).
         plan_json = self.folder / "plan.json"
@@ -220,38 +282,44 @@ def _writable(out: Path, force: bool) -> bool:
 
 class PhaseWriter:
     """`plan`'s hook for `plan --out`: each phase's files go into the staging folder as
-    soon as the phase is planned, and the plan lets go of what only they needed (the
-    phase files' texts, the changed files as they were before the phase). Only when the
-    final write will be allowed: otherwise everything waits for write_plan, which then
-    refuses as it always did."""
+    soon as the phase is planned, with its steps in plan.json and its runbook section as
+    parts, and the plan lets go of what it no longer needs: the phase's steps, the
+    changed files' texts before and after it, and the targets it was planned on (a plan
+    would otherwise hold every phase's targets and steps until the end: bench/README.md,
+    "Where the memory goes"). Only when the final write will be allowed: otherwise
+    everything waits for write_plan, which then refuses as it always did."""
 
-    def __init__(self, staging: Staging, root: Path, force: bool) -> None:
+    def __init__(self, staging: Staging, source: Source, rules: Rules, force: bool) -> None:
         self.staging = staging
-        self.out_rel = out_relative(staging.out, root)
+        self.source = source
+        self.rules = rules
+        self.out_rel = out_relative(staging.out, source.root)
         self.on = _writable(staging.out, force)
-        self.prefix = repository_prefix(root)
-        self.cumulative: dict[str, bytes] = {}
+        self.prefix = repository_prefix(source.root)
+        self.previous: PhasePlan | None = None
 
     def __call__(self, ph: PhasePlan) -> None:
         if not self.on:
             return
-        if self.staging.phases == 0:
-            self.staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
-        for rel, data in phase_outputs(ph, self.cumulative, self.prefix):
-            self.staging.put(rel, data)
-        self.staging.phases += 1
-        for ts in ph.steps:
-            ts.files = dict.fromkeys(ts.files, "")  # their names stay (plan.json)
-        # Their deploy commands are made: what the managers kept of the targets before
-        # the phase is not needed by the rest of the plan nor by what `plan` writes
-        # (plan.json and the runbook report components, stages and findings).
-        release([ts.target for ts in ph.steps], deployed=True)
-        ph.before = {}
+        staging, n = self.staging, ph.phase.number
+        if staging.phases == 0:
+            staging.put(OUTPUT_MARKER, MARKER_TEXT)  # first: a later scan skips it
+        for rel, data in phase_outputs(ph, staging.cumulative, self.prefix):
+            staging.put(rel, data)
+        encoder = json.JSONEncoder(indent=2)  # as plan_json_text's, one level deeper
+        steps = encoder.iterencode(_Each(ph.steps, step_json(self.source, ph)))
+        staging.put_part(f"steps-{n}.json", (c.replace("\n", _STEPS_INDENT) for c in steps))
+        section = phase_section(self.rules, self.source, ph, self.out_rel)
+        staging.put_part(f"runbook-{n}.md", section)
+        staging.summaries[n] = phase_summary(ph)
+        staging.phases += 1
+        let_go(ph, self.previous)
+        self.previous = ph
 
 
-def write_plan(plan: Plan, out: Path, force: bool, staging: Staging | None = None) -> set[str]:
-    """Write the plan's files into a new folder and move it into place; the paths
-    written, relative to it. `staging`: where PhaseWriter already wrote the first phases."""
+def write_plan(plan: Plan, out: Path, force: bool, staging: Staging | None = None) -> int:
+    """Write the plan's files into a new folder and move it into place; how many files
+    it holds. `staging`: where PhaseWriter already wrote the first phases."""
     staging = staging or Staging(out)
     try:
         if out.exists() and not out.is_dir():
@@ -267,10 +335,11 @@ def write_plan(plan: Plan, out: Path, force: bool, staging: Staging | None = Non
                     f"--out`, and this folder is not one ({why}); name a new folder"
                 )
         out_rel = out_relative(out, plan.source.root)
-        for rel, data in render_files(plan, out_rel, staging.phases):
+        for rel, data in render_files(plan, out_rel, staging):
             staging.put(rel, data)
+        count = staging.count
         staging.commit()
     except BaseException:
         staging.discard()
         raise
-    return staging.written
+    return count
