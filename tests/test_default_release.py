@@ -69,6 +69,7 @@ def test_the_default_is_the_newest_shipped_rule_set(cli, tmp_path: Path) -> None
     assert last.out == (tmp_path / "default" / f"phase-{phases}.diff").read_text()
     early = cli("apply", ".", "--phase", str(phases), cwd=repo)
     assert early.code == 1 and "apply --phase 1 first" in early.err
+    assert early.err.startswith(f"error LU012: phase {phases} is unsafe for this repository")
     assert cli("apply", ".", "--phase", str(phases + 1), cwd=repo).code == 2
     # rules without --to prints the whole chain, up to the newest release.
     printed = cli("rules", cwd=repo)

@@ -9,6 +9,7 @@ is left alone."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,10 +45,20 @@ def demo(project: Path, *args: str, cwd: Path | None = None) -> subprocess.Compl
                           env=env, capture_output=True, text=True, timeout=600)
 
 
-def check_plan_works(project: Path, folder: str) -> None:
+def check_plan_works(project: Path, folder: str, said: str) -> None:
     repo = project / "upgrade-demo/repo"
     plan = project / "upgrade-demo/plan"
     assert (plan / "RUNBOOK.md").is_file()
+    # The runbook's relative paths (charts, compose files, `cd` folders) exist from the
+    # folder the demo says to run it from.
+    where = "upgrade-demo/repo/" if folder == "." else f"upgrade-demo/repo/{folder}/"
+    assert f"RUNBOOK.md (run its commands from {where})" in said
+    relative = re.findall(
+        r"^(?:helm upgrade \S+ (\S+)|docker compose -f (\S+)|\(cd (\S+) )",
+        (plan / "RUNBOOK.md").read_text(), re.M,
+    )
+    paths = [p for found in relative for p in found if p]
+    assert paths and all((project / where / p).exists() for p in paths), paths
     git(repo, "apply", "--check", str(plan / "phase-1.diff"))
     overlays = sorted((plan / "phase-1/_deploy/kustomize").iterdir())
     assert overlays
@@ -66,7 +77,7 @@ def test_demo_on_the_sample(project: Path) -> None:
     assert "$ litemaas-upgrade plan . --out" in done.stdout
     assert "The copy that was planned is upgrade-demo/repo/ (a git repository)." in done.stdout
     assert done.stdout.count("\n  1. ") == 1 and "\n  3. " in done.stdout
-    check_plan_works(project, ".")
+    check_plan_works(project, ".", done.stdout)
     # Run again: the demo replaces its own folder.
     assert demo(project).returncode == 0
 
@@ -81,7 +92,7 @@ def test_demo_on_a_folder_in_a_git_repository(project: Path, tmp_path: Path) -> 
     assert "has uncommitted changes; the demo uses its last commit (HEAD)" in done.stderr
     assert "The copy that was planned is deploy/ in upgrade-demo/repo/" in done.stdout
     assert "lint deploy --base HEAD" in done.stdout
-    check_plan_works(project, "deploy")
+    check_plan_works(project, "deploy", done.stdout)
     # The user's repository is as it was.
     assert git(user, "status", "--porcelain") == " M deploy/envs/prod-values.yaml\n"
 
@@ -92,7 +103,7 @@ def test_demo_on_a_plain_folder(project: Path, tmp_path: Path) -> None:
     done = demo(project, str(plain))
     assert done.returncode == 0, done.stderr
     assert not (plain / ".git").exists()
-    check_plan_works(project, ".")
+    check_plan_works(project, ".", done.stdout)
 
 
 def test_demo_refuses_a_missing_folder_and_its_own_output(project: Path) -> None:

@@ -105,6 +105,33 @@ def test_apply_warns_when_the_frontend_is_left_behind(cli, sample_repo: Path) ->
     assert "warning LU003: phase 1 leaves frontend at 0.1.3 and backend at 0.2.0" in done.err
 
 
+def test_a_tag_option_for_another_phase_is_named_not_dropped(cli, sample_repo: Path) -> None:
+    # On the whole path a tag option sets phase 3; applying or showing phase 1 with it
+    # says so, rather than leaving the user to think the frontend went to 0.1.3.
+    done = cli("apply", ".", "--phase", "1", "--frontend-tag", "0.1.3", "--dry-run",
+               cwd=sample_repo)
+    assert done.code == 0
+    assert done.err.startswith(
+        "note: --frontend-tag 0.1.3 sets the frontend of phase 3 (the last phase that moves "
+        "it); phase 1 takes it to 0.2.0, as the rules say\n"
+    ), done.err
+    shown = cli("diff", ".", "--phase", "2", "--litellm-tag", "main-v1.81.0-stable",
+                "--backend-tag", "0.4.0", cwd=sample_repo)
+    assert shown.code == 0
+    notes = [line for line in shown.err.splitlines() if line.startswith("note: --")]
+    assert notes == [
+        "note: --backend-tag 0.4.0 sets the backend of phase 3 (the last phase that moves "
+        "it); phase 2 does not move it",
+        "note: --litellm-tag main-v1.81.0-stable sets the litellm of phase 3 (the last "
+        "phase that moves it); phase 2 takes it to main-v1.81.0-stable, as the rules say",
+    ], shown.err
+    # The phase the option sets, or the two-phase path where phase 1 is the frontend's
+    # last: no note.
+    for args in (("--phase", "3"), ("--phase", "1", "--to", "0.2.0")):
+        quiet = cli("diff", ".", *args, "--frontend-tag", "0.2.0", cwd=sample_repo)
+        assert quiet.code == 0 and "note: --frontend-tag" not in quiet.err, quiet.err
+
+
 def test_no_warning_when_frontend_and_backend_move_together(
     cli, sample_repo: Path, tmp_path: Path
 ) -> None:

@@ -151,7 +151,11 @@ def test_apply_phase_1_then_again_changes_nothing(cli, helm_repo: Path) -> None:
 def test_apply_phase_2_refused_before_phase_1(cli, helm_repo: Path) -> None:
     result = cli("apply", ".", "--phase", "2", cwd=helm_repo)
     assert result.code == 1
-    assert "apply --phase 1 first" in result.err
+    # A refusal, with its code (lint --explain LU012 says why), like any other.
+    assert result.err.startswith(
+        "error LU012: phase 2 is unsafe for this repository: phase 1 is not done in it yet ("
+    )
+    assert "file(s) would change): apply --phase 1 first, deploy and verify it" in result.err
     assert git(helm_repo, "status", "--porcelain") == ""
 
 

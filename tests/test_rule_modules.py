@@ -333,6 +333,37 @@ def test_lu012_judges_only_the_steps_the_engine_computed() -> None:
     assert list(plan_unsafe.check(LintContext(RULES, [linted, Check(after, before)]))) == []
 
 
+def test_lu012_both_sides_at_once_reads_as_a_sentence() -> None:
+    # Both sides crossing in one phase: the sentence says what the change does itself
+    # (no "it would deploy litellm reaches ..."), and a tag equal to the boundary is not
+    # repeated beside it.
+    before = target(
+        components={
+            "backend": state("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.1.3", "x"),
+            "litellm": state("litellm", LITELLM + "main-v1.74.7-stable", "x"),
+        }
+    )
+    after = target(
+        components={
+            "backend": state("backend", "quay.io/rh-aiservices-bu/litemaas-backend:0.2.0", "x"),
+            "litellm": state("litellm", LITELLM + "main-v1.81.0-stable", "x"),
+        }
+    )
+    step = Check(after, before, where="phase 1", scan=False, computed=True)
+    (f,) = plan_unsafe.check(LintContext(RULES, [step]))
+    assert f.message == (
+        "phase 1 is unsafe for overlays/prod: litellm reaches 1.81.0 (main-v1.81.0-stable) "
+        "in the same change that finds backend at 0.1.3, not yet past 0.2.0: deploy them "
+        "as two phases"
+    )
+    plain = target(
+        components={**after.components, "litellm": state("litellm", LITELLM + "1.81.0", "x")}
+    )
+    step = Check(plain, before, where="phase 1", scan=False, computed=True)
+    (g,) = plan_unsafe.check(LintContext(RULES, [step]))
+    assert "litellm reaches 1.81.0 in the same change" in g.message
+
+
 def test_lu012_backend_unknown_is_unverified() -> None:
     floating = state(
         "backend", "quay.io/rh-aiservices-bu/litemaas-backend:latest", None, "floating tag"

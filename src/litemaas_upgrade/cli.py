@@ -151,9 +151,11 @@ def context_option(help_text: str) -> Callable[[F], F]:
 
 
 def tag_options(f: F) -> F:
-    f = click.option("--litellm-tag", metavar="T", help="Phase-2 LiteLLM tag (default: rules).")(f)
-    f = click.option("--frontend-tag", metavar="T", help="Frontend tag (default: rules).")(f)
-    return click.option("--backend-tag", metavar="T", help="Backend tag (default: rules).")(f)
+    # Each sets the last phase that moves its component (Rules.with_targets).
+    last = "of the last phase that moves it (default: rules)."
+    f = click.option("--litellm-tag", metavar="T", help=f"LiteLLM tag {last}")(f)
+    f = click.option("--frontend-tag", metavar="T", help=f"Frontend tag {last}")(f)
+    return click.option("--backend-tag", metavar="T", help=f"Backend tag {last}")(f)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -226,8 +226,10 @@ def explain(p: Problem, before: Components | None, after: Components) -> str:
             f"be known ({why}; {rule})"
         )
     was = before.get(c.then_component) if before is not None else None
+    tag, boundary = _tag(lhs), str(c.if_at_least)
+    reached = boundary if tag == boundary else f"{boundary} ({tag})"
     return (
-        f"{c.if_component} reaches {c.if_at_least} ({_tag(lhs)}) in the same change that "
+        f"{c.if_component} reaches {reached} in the same change that "
         f"finds {c.then_component} at {_tag(was)}, not yet past {c.then_at_least}: deploy "
         "them as two phases"
     )

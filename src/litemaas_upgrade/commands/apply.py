@@ -10,11 +10,12 @@ from .. import guard
 from ..engine import PhasePlan, plan, without_steps
 from ..errors import UsageError
 from ..installations.planned import refusals as installation_refusals
+from ..lint.rules.plan_unsafe import phase_not_done
 from ..output import journal
 from ..output.atomic import write_files
 from ..output.unified import file_diff_counted, repository_prefix, tree_diff
 from ..rules import phases_hint
-from .common import Inputs, err, only_under, open_inputs
+from .common import Inputs, err, only_under, open_inputs, tags_set_elsewhere
 from .plan import warn_apart
 
 
@@ -27,6 +28,8 @@ def run(
             f"--phase {phase}: the rules have phases 1 to {len(rules.phases)}"
             + phases_hint(rules)
         )
+    for note in tags_set_elsewhere(rules, inputs.tags, phase):
+        err(note)
     top = journal_folder(source.root)
     if journal.pending(top):
         if dry_run:
@@ -57,12 +60,8 @@ def run(
     pending = [ph for ph in result.phases[: phase - 1] if _only(ph, touched)[1]]
     if pending:
         first = pending[0].phase.number
-        count = len(_only(pending[0], touched)[1])
-        err(
-            f"phase {first} is not done in this repository yet "
-            f"({count} file(s) would change): apply --phase {first} first, "
-            "deploy and verify it, then come back for the next phase"
-        )
+        found = phase_not_done(phase, first, len(_only(pending[0], touched)[1]))
+        err(f"error {found.code}: {found.message}: {found.fix}")
         return 1
     chosen = result.phases[phase - 1]
     before, after = _only(chosen, touched)

@@ -95,6 +95,28 @@ def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
     return source, rules, options
 
 
+def tags_set_elsewhere(rules: Rules, tags: dict[str, str], phase: int) -> list[str]:
+    """A note for each --*-tag option that sets another phase than the one shown or
+    applied: an option sets the last phase that moves its component (Rules.with_targets),
+    so `apply --phase 1 --frontend-tag T` on a chain of guides does not use it."""
+    out = []
+    for component, tag in tags.items():
+        moving = [p for p in rules.phases if component in p.set]
+        if not moving or moving[-1].number == phase:
+            continue
+        here = next((p for p in moving if p.number == phase), None)
+        now = (
+            f"phase {phase} takes it to {here.set[component]}, as the rules say"
+            if here is not None
+            else f"phase {phase} does not move it"
+        )
+        out.append(
+            f"note: --{component}-tag {tag} sets the {component} of phase "
+            f"{moving[-1].number} (the last phase that moves it); {now}"
+        )
+    return out
+
+
 def check_out(out: str, source: WorkTree) -> None:
     """Refuse an output folder whose replacement would remove repository files: the
     repository itself, a folder above it, or a folder in it that holds its files. A new

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..terminal import use_colour
-from .common import Inputs, err, only_under, open_inputs
+from .common import Inputs, err, only_under, open_inputs, tags_set_elsewhere
 
 if TYPE_CHECKING:
     from ..diff.model import ChangeSet
@@ -33,6 +33,9 @@ def run(
     if base is None and phase is None:
         raise UsageError("give --base REV (compare a revision with the work tree) or --phase N")
     source, rules, options = open_inputs(inputs)
+    if phase is not None and 1 <= phase <= len(rules.phases):
+        for note in tags_set_elsewhere(rules, inputs.tags, phase):
+            err(note)
 
     from ..diff.collect import from_base, from_phase
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import codes
-from ...judge import blocking, explain, judge_transition
+from ...judge import FORBIDDEN, UNVERIFIED, blocking, explain, judge_transition
 from ...model import Finding, Severity
 from ..context import LintContext
 
@@ -24,7 +24,10 @@ repository), or both phases at once. `plan` and `apply` then write nothing and e
 
 It happens when a --*-tag option names a version below the boundary, when rules do not
 fit the repository, or when the backend cannot be resolved: the tool never moves LiteLLM
-past the boundary for a target whose backend it cannot read.
+past the boundary for a target whose backend it cannot read. `apply --phase N` refuses
+the same way while an earlier phase is not done in the repository: phase N's edits are
+planned on the files as the earlier phases leave them, and made on the files as they are,
+they could move LiteLLM, or both sides at once, before the backend's phase is deployed.
 
 Fix: make the backend's version readable (pin a versioned tag; vendor the chart or name
 it with --chart), check the --*-tag options and the rules' phases, then plan again.
@@ -40,14 +43,29 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         before = chk.base.components if chk.base is not None else None
         after = chk.target.components
         for problem in blocking(judge_transition(before, after, ctx.rules)):
+            # "it would deploy" reads only before a state ("litellm X with backend Y");
+            # the other problems' sentences say what the change does themselves.
+            deploys = "it would deploy " if problem.kind in (FORBIDDEN, UNVERIFIED) else ""
             yield Finding(
                 CODE,
                 SEVERITY,
-                f"{chk.where} is unsafe for {chk.target.path}: it would deploy "
+                f"{chk.where} is unsafe for {chk.target.path}: {deploys}"
                 f"{explain(problem, before, after)}",
                 target=chk.target.path,
                 fix=_fix(problem.kind),
             )
+
+
+def phase_not_done(phase: int, first: int, count: int) -> Finding:
+    """`apply --phase N` on a repository where phase `first` (< N) is not done yet."""
+    return Finding(
+        CODE,
+        SEVERITY,
+        f"phase {phase} is unsafe for this repository: phase {first} is not done in it yet "
+        f"({count} file(s) would change)",
+        fix=f"apply --phase {first} first, deploy and verify it, then come back for the "
+        "next phase",
+    )
 
 
 def _fix(kind: str) -> str:

@@ -18,7 +18,10 @@ Something that decides an image cannot be read from the files: a remote Kustomiz
 file a target reads that is not YAML (a Go template outside a chart, a binary file), a
 base revision that cannot be read (no git, a shallow clone, an unknown revision). What
 depends on it is unknown, and lint judges what it can. A file that is not YAML and decides
-no image is skipped with an info notice.
+no image is skipped with an info notice. A deployed component whose image itself cannot be
+read (an invalid tag such as `bad tag!`, an image written in a form the tool does not
+know) is an error, not a warning: nothing about it can be judged, and a gate must not pass
+what it cannot see.
 
 Fix: vendor the chart or resource, name the chart with `--chart`, fetch more history for
 `--base`, or accept the note."""
