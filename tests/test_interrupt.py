@@ -144,3 +144,35 @@ def test_interrupt_while_modules_load_is_not_a_traceback() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=False)
     assert proc.returncode == 130
     assert proc.stderr == b"interrupted\n"
+
+
+@pytest.mark.parametrize("during", ["import", "run"])
+def test_interrupt_through_exec_of_a_string_still_exits_130(during: str, tmp_path: Path) -> None:
+    # Importing click builds classes from source with exec(): CPython records a Ctrl-C
+    # that lands in there as unhandled even once the run has caught it, and `python -m`
+    # then ends the process by SIGINT (-2) instead of with exit code 130. Made to land
+    # there by a hook that sitecustomize installs: while the command line loads, or in
+    # the run itself.
+    if during == "import":
+        hook = (
+            "import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'litemaas_upgrade.cli':\n"
+            "            exec('raise KeyboardInterrupt')\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+        )
+    else:
+        hook = (
+            "import litemaas_upgrade.commands.scan as scan\n"
+            "def run(*args, **kwargs):\n"
+            "    exec('raise KeyboardInterrupt')\n"
+            "scan.run = run\n"
+        )
+    (tmp_path / "sitecustomize.py").write_text(hook)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "litemaas_upgrade", "scan", "."],
+                          capture_output=True, check=False, cwd=SAMPLES, env=env)
+    # (The run's interrupt passes through click, which first ends the terminal's ^C
+    # line with a blank one.)
+    assert (proc.returncode, proc.stderr.lstrip(b"\n")) == (130, b"interrupted\n")
