@@ -40,12 +40,16 @@ def done_so_far(note: str) -> None:
     _done_so_far[:] = [note]
 
 
+# The exit codes of a run stopped by Ctrl-C and by SIGTERM (128 + the signal's number).
+INTERRUPTED, TERMINATED = 130, 143
+
+
 def interrupted(exc: BaseException | None) -> NoReturn:
-    """The end of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
+    """The end of a run stopped by Ctrl-C or SIGTERM."""
     terminated = isinstance(exc, Terminated)
     word = "terminated" if terminated else "interrupted"
     say(f"{word} after {_done_so_far[0]}" if _done_so_far else word)
-    raise SystemExit(143 if terminated else 130)
+    raise SystemExit(TERMINATED if terminated else INTERRUPTED)
 
 
 def os_error(exc: OSError, doing: str = "") -> str:

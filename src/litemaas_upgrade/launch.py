@@ -41,7 +41,9 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         end_now(130)
     except SystemExit as exc:
-        if isinstance(exc.code, int) and exc.code in (130, 143):  # guard.interrupted
+        from .guard import INTERRUPTED, TERMINATED  # (loaded by now: every run has it)
+
+        if isinstance(exc.code, int) and exc.code in (INTERRUPTED, TERMINATED):
             end_now(exc.code)
         raise
 

@@ -120,17 +120,22 @@ class Rules:
     def target_version(self, phase: Phase, component: str) -> Version | None:
         return self.components[component].version_of(phase.set[component])
 
+    def set_by_option(self, component: str) -> tuple[int, ...]:
+        """The phases a --COMPONENT-tag option sets: in a chain, those of the last rule
+        set that moves the component (the release gone to; the earlier guides' steps stay
+        as they say)."""
+        moving = [p for p in self.phases if component in p.set]
+        return tuple(p.number for p in moving if p.rules == moving[-1].rules) if moving else ()
+
     def with_targets(self, overrides: dict[str, str]) -> Rules:
-        """The same rules with some phases' target tags replaced (--backend-tag etc.): in
-        a chain, those of the last rule set that moves the component (the release gone
-        to; the earlier guides' steps stay as they say)."""
+        """The same rules with the target tags the --*-tag options set replaced."""
         if not overrides:
             return self
-        last = {c: p.rules for p in self.phases for c in p.set}
+        chosen = {c: self.set_by_option(c) for c in overrides}
         phases = []
         for phase in self.phases:
             new_set = {
-                c: overrides[c] if c in overrides and last[c] == phase.rules else tag
+                c: overrides[c] if phase.number in chosen.get(c, ()) else tag
                 for c, tag in phase.set.items()
             }
             phases.append(replace(phase, set=new_set))

@@ -96,23 +96,24 @@ def open_inputs(inputs: Inputs) -> tuple[WorkTree, Rules, ScanOptions]:
 
 
 def tags_set_elsewhere(rules: Rules, tags: dict[str, str], phase: int) -> list[str]:
-    """A note for each --*-tag option that sets another phase than the one shown or
-    applied: an option sets the last phase that moves its component (Rules.with_targets),
-    so `apply --phase 1 --frontend-tag T` on a chain of guides does not use it."""
+    """A note for each --*-tag option that sets other phases than the one shown or
+    applied (Rules.set_by_option): `apply --phase 1 --frontend-tag T` on a chain of
+    guides does not use it."""
     out = []
     for component, tag in tags.items():
-        moving = [p for p in rules.phases if component in p.set]
-        if not moving or moving[-1].number == phase:
+        numbers = rules.set_by_option(component)
+        if not numbers or phase in numbers:
             continue
-        here = next((p for p in moving if p.number == phase), None)
-        now = (
-            f"phase {phase} takes it to {here.set[component]}, as the rules say"
-            if here is not None
+        now = rules.phases[phase - 1].set.get(component)
+        does = (
+            f"phase {phase} takes it to {now}, as the rules say"
+            if now is not None
             else f"phase {phase} does not move it"
         )
+        which = " and ".join(str(n) for n in numbers)
         out.append(
-            f"note: --{component}-tag {tag} sets the {component} of phase "
-            f"{moving[-1].number} (the last phase that moves it); {now}"
+            f"note: --{component}-tag {tag} sets the {component} of phase {which} (the "
+            f"last {'phase' if len(numbers) == 1 else 'guide'} that moves it); {does}"
         )
     return out
 
